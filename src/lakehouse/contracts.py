@@ -1,0 +1,445 @@
+"""Dataset contracts: one YAML file per dataset, the single source of truth for everything downstream.
+
+A contract says what a source looks like (format, columns, types), how it is keyed and deduplicated,
+how each zone is partitioned, which quality rules apply, and how it maps to the star schema.
+`load_contract` validates it and raises `ContractError` naming the file, the field and the problem.
+
+This module needs only PyYAML and the standard library: it runs in Glue jobs, Lambda and the CLI.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SOURCE_FORMATS = ("json", "csv")
+QUALITY_CHECKS = ("accepted_values", "regex", "range")
+QUALITY_ACTIONS = ("quarantine", "warn")
+RAW_TIME_PARTITIONS = ("year", "month", "day", "hour")
+_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+_PRIMITIVES = {"string", "boolean", "tinyint", "smallint", "int", "bigint", "float", "double", "date", "timestamp"}
+_DECIMAL = re.compile(r"^decimal\((\d{1,2}),\s*(\d{1,2})\)$")
+
+
+class ContractError(ValueError):
+    """An invalid contract: the message names the file, the field and the problem, on one line."""
+
+    def __init__(self, path: Path | str, where: str, problem: str):
+        self.path, self.where, self.problem = str(path), where, problem
+        super().__init__(f"{path}: {where}: {problem}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The contract model
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    required: bool = False
+    description: str = ""
+    formats: tuple[str, ...] = ()  # timestamp/date parse patterns tried in order; empty = ISO 8601
+
+
+@dataclass(frozen=True)
+class DerivedColumn:
+    """A column of a gold table: copied, computed per row (`expr`), or aggregated (`agg`), in Spark SQL."""
+
+    name: str
+    type: str
+    expr: str | None = None
+    agg: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Partition:
+    name: str
+    type: str
+    expr: str
+
+
+@dataclass(frozen=True)
+class Source:
+    format: str
+    file_pattern: str
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    header: bool = True
+
+
+@dataclass(frozen=True)
+class QualityRule:
+    name: str
+    check: str
+    column: str
+    action: str = "quarantine"
+    values: tuple[str, ...] = ()
+    pattern: str | None = None
+    min: Any = None
+    max: Any = None
+
+
+@dataclass(frozen=True)
+class Dimension:
+    name: str
+    surrogate_key: str
+    natural_key: tuple[str, ...] = ()
+    kind: str = "entity"  # entity: built from silver rows; calendar: one row per date
+    scd_type: int = 1
+    source_column: str | None = None  # calendar: the silver column whose dates it covers
+    columns: tuple[DerivedColumn, ...] = ()
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    surrogate_key: str
+    natural_key: tuple[str, ...]
+    references: tuple[str, ...]
+    columns: tuple[DerivedColumn, ...]
+    partitions: tuple[Partition, ...] = ()
+
+
+@dataclass(frozen=True)
+class Contract:
+    name: str
+    description: str
+    source: Source
+    columns: tuple[Column, ...]
+    keys: tuple[str, ...]
+    event_time: str
+    dedupe_key: tuple[str, ...]
+    raw_partitions: tuple[str, ...]
+    silver_partitions: tuple[Partition, ...]
+    quality: tuple[QualityRule, ...] = ()
+    dimensions: tuple[Dimension, ...] = ()
+    facts: tuple[Fact, ...] = ()
+    path: Path = field(default=Path("<memory>"), compare=False)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def dimension(self, name: str) -> Dimension:
+        return next(d for d in self.dimensions if d.name == name)
+
+    @property
+    def gold_tables(self) -> tuple[str, ...]:
+        return tuple(d.name for d in self.dimensions) + tuple(f.name for f in self.facts)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Loading and validation
+
+
+def load_contract(path: Path | str) -> Contract:
+    """Read and validate one contract file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContractError(path, "file", "does not exist") from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "yaml"
+        raise ContractError(path, where, f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    return parse_contract(doc, path)
+
+
+def load_contracts(directory: Path | str) -> dict[str, Contract]:
+    """All contracts in a directory, by dataset name."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ContractError(directory, "directory", "does not exist")
+    contracts: dict[str, Contract] = {}
+    for file in sorted(directory.glob("*.yaml")):
+        contract = load_contract(file)
+        if contract.name in contracts:
+            raise ContractError(file, "name", f"dataset {contract.name!r} is also defined in another file")
+        contracts[contract.name] = contract
+    return contracts
+
+
+def find_contract(directory: Path | str, name: str) -> Contract:
+    """The contract of one dataset; an unknown name raises ContractError listing the known ones."""
+    contracts = load_contracts(directory)
+    if name not in contracts:
+        known = ", ".join(sorted(contracts)) or "none"
+        raise ContractError(directory, "dataset", f"unknown dataset {name!r} (known: {known})")
+    return contracts[name]
+
+
+class _Reader:
+    """Walks a YAML mapping, keeping the field path for error messages."""
+
+    def __init__(self, path: Path, doc: Any, where: str = ""):
+        self.path, self.where = path, where
+        if not isinstance(doc, dict):
+            raise self.error("", f"must be a mapping, got {type(doc).__name__}")
+        self.doc = doc
+
+    def error(self, key: str, problem: str) -> ContractError:
+        where = ".".join(p for p in (self.where, key) if p) or "contract"
+        return ContractError(self.path, where, problem)
+
+    def _get(self, key: str, kind: type | tuple[type, ...], required: bool, default: Any = None) -> Any:
+        if key not in self.doc or self.doc[key] is None:
+            if required:
+                raise self.error(key, "is required")
+            return default
+        value = self.doc[key]
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise self.error(key, f"must be a {names}, got {type(value).__name__}")
+        return value
+
+    def str(self, key: str, required: bool = True, default: str | None = None) -> str:
+        return self._get(key, str, required, default)
+
+    def ident(self, key: str, required: bool = True) -> str:
+        value = self.str(key, required)
+        if value is not None and not _IDENT.match(value):
+            raise self.error(key, f"{value!r} must be lower_snake_case (a-z, 0-9, _)")
+        return value
+
+    def bool(self, key: str, default: bool) -> bool:
+        return self._get(key, bool, False, default)
+
+    def int(self, key: str, default: int) -> int:
+        return self._get(key, int, False, default)
+
+    def names(self, key: str, required: bool = True) -> tuple[str, ...]:
+        value = self._get(key, list, required, [])
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not _IDENT.match(item):
+                raise self.error(f"{key}[{i}]", f"{item!r} must be a lower_snake_case name")
+        return tuple(value)
+
+    def items(self, key: str, required: bool = True) -> Iterator[_Reader]:
+        value = self._get(key, list, required, [])
+        if required and not value:
+            raise self.error(key, "must not be empty")
+        for i, item in enumerate(value):
+            yield _Reader(self.path, item, f"{self.where + '.' if self.where else ''}{key}[{i}]")
+
+    def child(self, key: str, required: bool = True) -> _Reader | None:
+        value = self._get(key, dict, required)
+        if value is None:
+            return None
+        return _Reader(self.path, value, f"{self.where + '.' if self.where else ''}{key}")
+
+    def type(self, key: str = "type") -> str:
+        value = self.str(key).strip().lower()
+        problem = type_problem(value)
+        if problem:
+            raise self.error(key, problem)
+        return value
+
+    def only(self, *allowed: str) -> None:
+        extra = sorted(set(self.doc) - set(allowed))
+        if extra:
+            raise self.error(extra[0], f"unknown field (allowed: {', '.join(allowed)})")
+
+
+def type_problem(value: str) -> str | None:
+    """Why a Glue/Hive type string is not supported, or None if it is."""
+    try:
+        _parse_type(value.replace(" ", ""))
+    except ValueError as exc:
+        return f"{value!r} is not a supported type ({exc})"
+    return None
+
+
+def _parse_type(text: str) -> None:
+    def parse(s: str, i: int) -> int:
+        m = re.match(r"[a-z]+(\(\d+,\d+\))?", s[i:])
+        if not m:
+            raise ValueError("expected a type name")
+        name = m.group(0)
+        i += len(name)
+        if name in _PRIMITIVES or _DECIMAL.match(name):
+            return i
+        if name in ("array", "map", "struct"):
+            if i >= len(s) or s[i] != "<":
+                raise ValueError(f"{name} needs <...>")
+            i += 1
+            if name == "array":
+                i = parse(s, i)
+            elif name == "map":
+                i = parse(s, i)
+                if s[i : i + 1] != ",":
+                    raise ValueError("map needs <key,value>")
+                i = parse(s, i + 1)
+            else:
+                while True:
+                    f = re.match(r"[a-z_][a-z0-9_]*:", s[i:])
+                    if not f:
+                        raise ValueError("struct fields are name:type")
+                    i = parse(s, i + len(f.group(0)))
+                    if s[i : i + 1] != ",":
+                        break
+                    i += 1
+            if s[i : i + 1] != ">":
+                raise ValueError("unbalanced <>")
+            return i + 1
+        raise ValueError(f"unknown type {name!r}")
+
+    end = parse(text, 0)
+    if end != len(text):
+        raise ValueError("trailing characters")
+
+
+def _derived_columns(reader: _Reader, key: str) -> tuple[DerivedColumn, ...]:
+    columns = []
+    for c in reader.items(key):
+        c.only("name", "type", "expr", "agg", "description")
+        col = DerivedColumn(c.ident("name"), c.type(), c.str("expr", False), c.str("agg", False),
+                            c.str("description", False, ""))
+        if col.expr and col.agg:
+            raise c.error("agg", "a column has either expr or agg, not both")
+        columns.append(col)
+    return tuple(columns)
+
+
+def _partitions(reader: _Reader, key: str) -> tuple[Partition, ...]:
+    parts = []
+    for p in reader.items(key, required=False):
+        p.only("name", "type", "expr")
+        parts.append(Partition(p.ident("name"), p.type(), p.str("expr")))
+    return tuple(parts)
+
+
+def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
+    """Validate a parsed YAML document and build the Contract."""
+    path = Path(path)
+    r = _Reader(path, doc)
+    r.only("name", "description", "owner", "source", "columns", "keys", "event_time", "dedupe", "zones",
+           "quality", "star")
+    name = r.ident("name")
+    if path.suffix == ".yaml" and path.stem != name:
+        raise r.error("name", f"{name!r} must match the file name {path.stem!r}")
+
+    s = r.child("source")
+    s.only("format", "file_pattern", "encoding", "delimiter", "header")
+    fmt = s.str("format")
+    if fmt not in SOURCE_FORMATS:
+        raise s.error("format", f"{fmt!r} is not one of {', '.join(SOURCE_FORMATS)}")
+    source = Source(fmt, s.str("file_pattern", False, "*." + fmt), s.str("encoding", False, "utf-8"),
+                    s.str("delimiter", False, ","), s.bool("header", True))
+
+    columns = []
+    for c in r.items("columns"):
+        c.only("name", "type", "required", "description", "formats")
+        columns.append(Column(c.ident("name"), c.type(), c.bool("required", False), c.str("description", False, ""),
+                              tuple(c._get("formats", list, False, []))))
+    names = [c.name for c in columns]
+    dup = next((n for n in names if names.count(n) > 1), None)
+    if dup:
+        raise r.error("columns", f"column {dup!r} is declared twice")
+
+    def known(reader: _Reader, key: str, values: tuple[str, ...] | list[str]) -> None:
+        for v in values:
+            if v not in names:
+                raise reader.error(key, f"{v!r} is not a declared column")
+
+    keys = r.names("keys")
+    known(r, "keys", keys)
+    event_time = r.ident("event_time")
+    known(r, "event_time", [event_time])
+    if next(c for c in columns if c.name == event_time).type not in ("timestamp", "date"):
+        raise r.error("event_time", f"{event_time!r} must be a timestamp or date column")
+
+    d = r.child("dedupe", required=False)
+    dedupe_key = keys
+    if d:
+        d.only("key")
+        dedupe_key = d.names("key")
+        known(d, "key", dedupe_key)
+
+    z = r.child("zones")
+    z.only("raw", "silver")
+    raw = z.child("raw")
+    raw.only("partitions")
+    raw_partitions = raw.names("partitions")
+    if tuple(raw_partitions) != RAW_TIME_PARTITIONS[: len(raw_partitions)] or not raw_partitions:
+        raise raw.error("partitions", f"must be a prefix of {list(RAW_TIME_PARTITIONS)} (event-time layout)")
+    silver = z.child("silver")
+    silver.only("partitions")
+    silver_partitions = _partitions(silver, "partitions")
+    clash = next((p.name for p in silver_partitions if p.name in names), None)
+    if clash:
+        raise silver.error("partitions", f"partition {clash!r} clashes with a column of the same name")
+
+    quality = []
+    for q in r.items("quality", required=False):
+        q.only("name", "check", "column", "action", "values", "pattern", "min", "max")
+        check = q.str("check")
+        if check not in QUALITY_CHECKS:
+            raise q.error("check", f"{check!r} is not one of {', '.join(QUALITY_CHECKS)}")
+        action = q.str("action", False, "quarantine")
+        if action not in QUALITY_ACTIONS:
+            raise q.error("action", f"{action!r} is not one of {', '.join(QUALITY_ACTIONS)}")
+        column = q.ident("column")
+        known(q, "column", [column])
+        rule = QualityRule(q.ident("name"), check, column, action, tuple(str(v) for v in q._get("values", list, False, [])),
+                           q.str("pattern", False), q.doc.get("min"), q.doc.get("max"))
+        if check == "accepted_values" and not rule.values:
+            raise q.error("values", "accepted_values needs a non-empty list")
+        if check == "regex":
+            if not rule.pattern:
+                raise q.error("pattern", "regex needs a pattern")
+            try:
+                re.compile(rule.pattern)
+            except re.error as exc:
+                raise q.error("pattern", f"invalid regular expression ({exc})") from None
+        if check == "range" and rule.min is None and rule.max is None:
+            raise q.error("min", "range needs min, max or both")
+        quality.append(rule)
+
+    dimensions, facts = [], []
+    star = r.child("star", required=False)
+    if star:
+        star.only("dimensions", "facts")
+        for dr in star.items("dimensions", required=False):
+            dr.only("name", "kind", "scd_type", "natural_key", "surrogate_key", "source_column", "columns")
+            kind = dr.str("kind", False, "entity")
+            if kind not in ("entity", "calendar"):
+                raise dr.error("kind", f"{kind!r} is not entity or calendar")
+            dim = Dimension(dr.ident("name"), dr.ident("surrogate_key"), dr.names("natural_key", kind == "entity"),
+                            kind, dr.int("scd_type", 1), dr.ident("source_column", kind == "calendar"),
+                            _derived_columns(dr, "columns") if kind == "entity" else ())
+            if dim.scd_type not in (1, 2):
+                raise dr.error("scd_type", f"{dim.scd_type} is not 1 or 2")
+            known(dr, "natural_key", dim.natural_key)
+            if dim.source_column:
+                known(dr, "source_column", [dim.source_column])
+            dimensions.append(dim)
+        dim_names = [dm.name for dm in dimensions]
+        for fr in star.items("facts", required=False):
+            fr.only("name", "surrogate_key", "natural_key", "references", "columns", "partitions")
+            fact = Fact(fr.ident("name"), fr.ident("surrogate_key"), fr.names("natural_key"),
+                        fr.names("references", False), _derived_columns(fr, "columns"), _partitions(fr, "partitions"))
+            known(fr, "natural_key", fact.natural_key)
+            for ref in fact.references:
+                if ref not in dim_names:
+                    raise fr.error("references", f"{ref!r} is not a dimension of this contract")
+            facts.append(fact)
+        tables = dim_names + [f.name for f in facts]
+        dup = next((t for t in tables if tables.count(t) > 1), None)
+        if dup:
+            raise star.error("", f"table {dup!r} is defined twice")
+
+    return Contract(name, r.str("description", False, ""), source, tuple(columns), keys, event_time, dedupe_key,
+                    raw_partitions, silver_partitions, tuple(quality), tuple(dimensions), tuple(facts), path)

@@ -1,0 +1,153 @@
+"""Landing files -> raw zone: place each file by the event time of its records, never upload twice.
+
+A file goes to `s3://<raw>/<dataset>/year=YYYY/month=MM/day=DD/hour=HH/<name>`, the hour being the one
+most of its records belong to (ties: the earliest). Records of other hours inside the file (late
+events) reach their own event-time partition in silver. A file whose records carry no readable time
+is placed by its modification time and reported. Raw objects are immutable: identical content is
+skipped; different content under a name already taken is kept under `<stem>-<sha8><ext>`.
+"""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import gzip
+import io
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from lakehouse.catalog import Catalog
+from lakehouse.contracts import Contract
+from lakehouse.settings import Settings
+from lakehouse.storage import Storage, sha256_file
+from lakehouse.tables import raw_table
+
+
+class IngestError(ValueError):
+    """Bad ingest input (a missing path, nothing to ingest): the CLI shows it on one line, exit 2."""
+
+
+@dataclass
+class IngestSummary:
+    dataset: str
+    files_uploaded: int = 0
+    files_skipped: int = 0
+    bytes_uploaded: int = 0
+    partitions_registered: int = 0
+    placed_by_mtime: list[str] = field(default_factory=list)
+    objects: list[str] = field(default_factory=list)
+
+
+def landing_files(paths: Iterable[Path | str], contract: Contract) -> list[Path]:
+    """Files to ingest: given files, and files matching the contract's pattern inside given directories."""
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if not p.exists():
+            raise IngestError(f"no such file or directory: {p}")
+        if p.is_dir():
+            files.extend(f for f in sorted(p.rglob("*")) if f.is_file() and not f.name.startswith(("_", "."))
+                         and fnmatch.fnmatch(f.name, contract.source.file_pattern))
+        else:
+            files.append(p)
+    return files
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    raw = path.open("rb")
+    stream = gzip.open(raw) if path.suffix == ".gz" else raw
+    return io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
+
+
+def _parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        ts = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return ts.astimezone(UTC) if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+def event_hours(path: Path, contract: Contract) -> Counter:
+    """How many records of a file fall in each event hour."""
+    hours: Counter = Counter()
+    column = contract.event_time
+    try:
+        with _open_text(path) as f:
+            if contract.source.format == "json":
+                records = (_json_or_none(line) for line in f)
+            else:
+                records = csv.DictReader(f, delimiter=contract.source.delimiter)
+            for record in records:
+                ts = _parse_time(record.get(column)) if isinstance(record, dict) else None
+                if ts:
+                    hours[ts.replace(minute=0, second=0, microsecond=0)] += 1
+    except (OSError, EOFError, gzip.BadGzipFile, csv.Error):
+        pass  # unreadable or truncated: placed by modification time, the job quarantines what it cannot read
+    return hours
+
+
+def _json_or_none(line: str) -> dict | None:
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def placement_hour(path: Path, contract: Contract) -> tuple[datetime, bool]:
+    """(hour the file belongs to, whether it came from the records' event time)."""
+    hours = event_hours(path, contract)
+    if hours:
+        top = max(hours.values())
+        return min(h for h, n in hours.items() if n == top), True
+    mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    return mtime.replace(minute=0, second=0, microsecond=0), False
+
+
+def partition_values(hour: datetime, contract: Contract) -> tuple[str, ...]:
+    parts = {"year": f"{hour.year:04d}", "month": f"{hour.month:02d}", "day": f"{hour.day:02d}",
+             "hour": f"{hour.hour:02d}"}
+    return tuple(parts[p] for p in contract.raw_partitions)
+
+
+def ingest(settings: Settings, contract: Contract, paths: Iterable[Path | str],
+           progress: Callable[[Path, int], None] | None = None) -> IngestSummary:
+    """Upload landing files into the raw zone and register their partitions."""
+    files = landing_files(paths, contract)
+    if not files:
+        raise IngestError(f"no files matching {contract.source.file_pattern!r} in the given paths")
+    storage, spec = Storage(settings), raw_table(contract, settings)
+    summary = IngestSummary(contract.name)
+    partitions: dict[tuple, str] = {}
+    for path in files:
+        hour, by_event_time = placement_hour(path, contract)
+        values = partition_values(hour, contract)
+        prefix = spec.location + "/".join(f"{k}={v}" for k, v in zip(contract.raw_partitions, values, strict=True))
+        partitions[values] = prefix + "/"
+        digest = sha256_file(path)
+        uri = f"{prefix}/{path.name}"
+        head = storage.head(uri)
+        if head is not None and head.get("Metadata", {}).get("sha256") != digest:
+            uri = f"{prefix}/{path.stem}-{digest[:8]}{path.suffix}"  # same name, new content: keep both
+            head = storage.head(uri)
+        size = path.stat().st_size
+        if head is not None:
+            summary.files_skipped += 1
+        else:
+            storage.upload_file(path, uri, {"sha256": digest, "source-name": path.name,
+                                            "placed-by": "event-time" if by_event_time else "mtime"})
+            summary.files_uploaded += 1
+            summary.bytes_uploaded += size
+            summary.objects.append(uri)
+        if not by_event_time:
+            summary.placed_by_mtime.append(str(path))
+        if progress:
+            progress(path, size)
+    counts = Catalog(settings).register_partitions(spec, partitions)
+    summary.partitions_registered = counts["created"]
+    return summary

@@ -1,0 +1,52 @@
+"""What a Glue job script does: parse Glue arguments, load the contract, get a session, run one stage.
+
+The scripts in glue/jobs/ call `run_stage`; the local runner imports the same scripts and calls their
+`main(argv, io=StagingIO(...))`, so the code path is the same on Glue and on a laptop.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import yaml
+
+from lakehouse.contracts import Contract, load_contract, parse_contract
+from lakehouse.jobs import stages
+from lakehouse.settings import Settings
+from lakehouse.storage import Storage
+
+JOB_ARGS = ["JOB_NAME", "dataset", "contract_uri", "project", "env"]
+STAGES = {"raw_to_silver": stages.raw_to_silver, "silver_to_gold": stages.silver_to_gold}
+
+
+def load_contract_uri(uri: str, settings: Settings) -> Contract:
+    """A contract from a local path or an s3:// object (Terraform uploads contracts to the artifacts bucket)."""
+    if uri.startswith("s3://"):
+        doc = yaml.safe_load(Storage(settings).read_bytes(uri))
+        return parse_contract(doc, Path(uri.rsplit("/", 1)[-1]))
+    return load_contract(uri)
+
+
+def run_stage(stage: str, argv: list[str], io=None) -> stages.StageResult:
+    from awsglue.utils import getResolvedOptions
+
+    from lakehouse.spark import job_session
+
+    args = getResolvedOptions(argv, JOB_ARGS)
+    settings = Settings(
+        project=args["project"], env=args["env"],
+        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        endpoint_url=os.environ.get("AWS_ENDPOINT_URL"),
+    )
+    contract = load_contract_uri(args["contract_uri"], settings)
+    if contract.name != args["dataset"]:
+        raise ValueError(f"--dataset {args['dataset']!r} but the contract is for {contract.name!r}")
+    run_id = args.get("JOB_RUN_ID") or stages.new_run_id()
+    spark, job = job_session(args["JOB_NAME"], args)
+    result = STAGES[stage](spark, contract, settings, run_id, io)
+    print("RECONCILIATION " + json.dumps(result.as_dict(), sort_keys=True), flush=True)
+    if job is not None:
+        job.commit()
+    return result

@@ -1,0 +1,90 @@
+"""`lakehouse deploy --env local`: create on the endpoint what Terraform creates on AWS.
+
+Buckets per zone with default SSE-KMS under the environment's key and public access blocked, Glue
+databases per zone, and every table of every contract. Idempotent: a second run reports "unchanged".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from botocore.exceptions import ClientError
+
+from lakehouse import aws
+from lakehouse.catalog import Catalog
+from lakehouse.contracts import load_contracts
+from lakehouse.settings import DATA_ZONES, ZONES, Settings
+from lakehouse.tables import audit_table, tables_for
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    name: str
+    status: str  # created | updated | unchanged
+
+
+def ensure_kms_key(settings: Settings) -> tuple[str, str]:
+    kms = aws.client("kms", settings)
+    try:
+        meta = kms.describe_key(KeyId=settings.kms_alias)["KeyMetadata"]
+        return meta["Arn"], "unchanged"
+    except kms.exceptions.NotFoundException:
+        meta = kms.create_key(Description=f"{settings.project} {settings.env} lakehouse data key")["KeyMetadata"]
+        kms.enable_key_rotation(KeyId=meta["KeyId"])
+        kms.create_alias(AliasName=settings.kms_alias, TargetKeyId=meta["KeyId"])
+        return meta["Arn"], "created"
+
+
+def ensure_bucket(settings: Settings, name: str, key_arn: str) -> str:
+    s3 = aws.client("s3", settings)
+    status = "unchanged"
+    try:
+        s3.head_bucket(Bucket=name)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] not in ("404", "NoSuchBucket", "NotFound"):
+            raise
+        kwargs = {} if settings.region == "us-east-1" else {
+            "CreateBucketConfiguration": {"LocationConstraint": settings.region}}
+        s3.create_bucket(Bucket=name, **kwargs)
+        status = "created"
+    wanted = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn}
+    try:
+        rules = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"]
+        current = rules[0]["ApplyServerSideEncryptionByDefault"]
+    except ClientError:
+        current = {}
+    if current != wanted:
+        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": wanted, "BucketKeyEnabled": True}]})
+        status = "updated" if status == "unchanged" else status
+    block = {k: True for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")}
+    try:
+        current_block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+    except ClientError:
+        current_block = {}
+    if current_block != block:
+        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=block)
+        status = "updated" if status == "unchanged" else status
+    return status
+
+
+def deploy(settings: Settings) -> list[Change]:
+    """Create or converge every resource of the environment; returns what happened to each."""
+    contracts = load_contracts(settings.datasets_dir)
+    changes: list[Change] = []
+    key_arn, status = ensure_kms_key(settings)
+    changes.append(Change("kms key", settings.kms_alias, status))
+    for zone in ZONES:
+        bucket = settings.bucket(zone)
+        changes.append(Change("bucket", bucket, ensure_bucket(settings, bucket, key_arn)))
+    catalog = Catalog(settings)
+    for zone in DATA_ZONES:
+        db = settings.database(zone)
+        changes.append(Change("database", db, catalog.ensure_database(db, f"{settings.project} {zone} zone")))
+    specs = [audit_table(settings)]
+    for contract in contracts.values():
+        specs.extend(tables_for(contract, settings))
+    for spec in specs:
+        changes.append(Change(f"{spec.zone} table", spec.qualified, catalog.ensure_table(spec)))
+    return changes

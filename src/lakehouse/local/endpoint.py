@@ -1,0 +1,128 @@
+"""The local AWS endpoint: moto in server mode on 127.0.0.1, started and stopped by PID.
+
+`up` reuses any endpoint already answering on the port (a user's LocalStack or moto), so the kit
+stays endpoint-agnostic; `down` stops only a server that `up` started (it keeps a PID file).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+HOST = "127.0.0.1"  # never bind beyond loopback
+DEFAULT_PORT = 4566
+
+
+def state_dir() -> Path:
+    path = Path(os.environ.get("LAKEHOUSE_STATE_DIR", ".lakehouse"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _pid_file(port: int) -> Path:
+    return state_dir() / f"endpoint-{port}.pid"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    url: str
+    pid: int | None
+    started: bool  # False when an endpoint was already answering and is reused
+
+
+def answering(url: str, timeout: float = 0.5) -> bool:
+    """True if anything speaks HTTP at url (any status counts: LocalStack and moto answer differently)."""
+    try:
+        urllib.request.urlopen(url, timeout=timeout)
+        return True
+    except urllib.error.HTTPError:
+        return True
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie child still "exists": check its state
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().split()[2] == "Z")
+
+
+def up(port: int = DEFAULT_PORT, timeout: float = 20.0) -> Endpoint:
+    """Start moto on HOST:port, or reuse an endpoint already answering there; wait until it is ready."""
+    url = f"http://{HOST}:{port}"
+    if answering(url):
+        pid_file = _pid_file(port)
+        pid = int(pid_file.read_text()) if pid_file.exists() else None
+        return Endpoint(url, pid if pid and _alive(pid) else None, started=False)
+    log = open(state_dir() / f"endpoint-{port}.log", "ab")  # noqa: SIM115 - handed to the child process
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+    )
+    log.close()
+    _pid_file(port).write_text(str(proc.pid))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            _pid_file(port).unlink(missing_ok=True)
+            raise RuntimeError(f"the local endpoint exited at start (code {proc.returncode}); see "
+                               f"{state_dir() / f'endpoint-{port}.log'}")
+        if answering(f"{url}/moto-api/"):
+            return Endpoint(url, proc.pid, started=True)
+        time.sleep(0.1)
+    stop_pid(proc.pid)
+    raise RuntimeError(f"the local endpoint did not answer on {url} within {timeout:.0f}s")
+
+
+def stop_pid(pid: int, timeout: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL after timeout; reaps the process if it is our child."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return
+        except ChildProcessError:
+            pass
+        if not _alive(pid):
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+
+
+def down(port: int = DEFAULT_PORT) -> bool:
+    """Stop the endpoint that `up` started on port. Returns False when there was none of ours."""
+    pid_file = _pid_file(port)
+    if not pid_file.exists():
+        return False
+    pid = int(pid_file.read_text())
+    pid_file.unlink()
+    if not _alive(pid):
+        return False
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if cmdline.exists() and b"moto.server" not in cmdline.read_bytes():
+        return False  # the PID was reused by something else: not ours to stop
+    stop_pid(pid)
+    return True
+
+
+def reset(url: str) -> None:
+    """Wipe all state of a moto endpoint (tests use it between cases)."""
+    req = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
+    urllib.request.urlopen(req, timeout=5).read()

@@ -1,0 +1,76 @@
+"""Spark sessions: the Glue runtime when Glue's JVM is there, a local session otherwise.
+
+On Glue, `GlueContext` and `Job` wrap the session (bookmarks, metrics, `job.commit()`); they need
+Glue's JVM classes, so off Glue the job runs on a plain SparkSession with `job = None`. Job code
+never depends on which one it got.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pyspark.sql import SparkSession
+
+# Settings the jobs rely on, on Glue and locally alike.
+SQL_CONF = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.sources.partitionOverwriteMode": "dynamic",
+    "spark.sql.parquet.compression.codec": "snappy",
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",  # Athena and DuckDB read it; INT96 is legacy
+}
+# Local only: small data, two cores.
+LOCAL_CONF = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.default.parallelism": "2",
+    "spark.driver.memory": "2g",
+    "spark.sql.adaptive.enabled": "true",
+    "spark.sql.warehouse.dir": os.path.join(os.environ.get("TMPDIR", "/tmp"), "lakehouse-spark-warehouse"),
+    "spark.driver.extraJavaOptions": "-Dderby.system.home=/tmp/lakehouse-derby",
+}
+
+
+def local_session(app_name: str = "lakehouse") -> SparkSession:
+    """A local[2] session (reused if one is active)."""
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    builder = SparkSession.builder.master(os.environ.get("LAKEHOUSE_SPARK_MASTER", "local[2]")).appName(app_name)
+    for key, value in {**LOCAL_CONF, **SQL_CONF}.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def _on_glue(sc) -> bool:
+    try:
+        from py4j.java_gateway import JavaClass
+
+        return isinstance(sc._jvm.com.amazonaws.services.glue.GlueContext, JavaClass)
+    except Exception:
+        return False
+
+
+def job_session(job_name: str, args: dict):
+    """(spark, job) for a job script: Glue's GlueContext + Job on Glue, a local session and None elsewhere."""
+    if SparkSession.getActiveSession() is None and "PYSPARK_GATEWAY_PORT" in os.environ:
+        from pyspark.context import SparkContext  # launched by spark-submit (Glue): master comes from there
+
+        sc = SparkContext.getOrCreate()
+        if _on_glue(sc):
+            from awsglue.context import GlueContext
+            from awsglue.job import Job
+
+            glue_context = GlueContext(sc)
+            job = Job(glue_context)
+            job.init(job_name, args)
+            spark = glue_context.spark_session
+        else:
+            spark, job = SparkSession(sc), None
+    else:
+        spark, job = local_session(job_name), None
+    for key, value in SQL_CONF.items():
+        spark.conf.set(key, value)
+    return spark, job

@@ -1,0 +1,108 @@
+"""S3 access: URIs, object listing, uploads and downloads. All S3 calls of the package go through here."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from botocore.exceptions import ClientError
+
+from lakehouse import aws
+from lakehouse.settings import Settings
+
+
+@dataclass(frozen=True)
+class S3Object:
+    bucket: str
+    key: str
+    size: int
+    etag: str
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+
+def split_uri(uri: str) -> tuple[str, str]:
+    """('bucket', 'key/prefix') of an s3:// URI."""
+    parsed = urlparse(uri)
+    if parsed.scheme != "s3" or not parsed.netloc:
+        raise ValueError(f"not an s3:// URI: {uri!r}")
+    return parsed.netloc, parsed.path.lstrip("/")
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class Storage:
+    """S3 for one environment."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.s3 = aws.client("s3", settings)
+
+    def list(self, uri: str) -> Iterator[S3Object]:
+        bucket, prefix = split_uri(uri)
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for o in page.get("Contents", []):
+                yield S3Object(bucket, o["Key"], o["Size"], o["ETag"].strip('"'))
+
+    def head(self, uri: str) -> dict | None:
+        bucket, key = split_uri(uri)
+        try:
+            return self.s3.head_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+
+    def upload_file(self, path: Path, uri: str, metadata: dict[str, str] | None = None) -> None:
+        bucket, key = split_uri(uri)
+        extra = {"Metadata": metadata} if metadata else {}
+        self.s3.upload_file(str(path), bucket, key, ExtraArgs=extra or None)
+
+    def put_bytes(self, uri: str, body: bytes, content_type: str = "application/octet-stream") -> None:
+        bucket, key = split_uri(uri)
+        self.s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
+
+    def read_bytes(self, uri: str) -> bytes:
+        bucket, key = split_uri(uri)
+        return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    def download_prefix(self, uri: str, dest: Path) -> list[Path]:
+        """Copy every object under an s3:// prefix to dest, keeping the key layout below the prefix."""
+        bucket, prefix = split_uri(uri)
+        files = []
+        for obj in self.list(uri):
+            rel = obj.key[len(prefix):].lstrip("/") or Path(obj.key).name
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self.s3.download_file(bucket, obj.key, str(target))
+            files.append(target)
+        return files
+
+    def upload_dir(self, src: Path, uri: str) -> int:
+        """Upload a local directory tree under an s3:// prefix; skips Spark's _SUCCESS and .crc files."""
+        count = 0
+        base = uri.rstrip("/")
+        for path in sorted(src.rglob("*")):
+            if path.is_dir() or path.name.startswith(("_", ".")):
+                continue
+            self.upload_file(path, f"{base}/{path.relative_to(src).as_posix()}")
+            count += 1
+        return count
+
+    def delete_prefix(self, uri: str) -> int:
+        bucket, _ = split_uri(uri)
+        keys = [o.key for o in self.list(uri)]
+        for i in range(0, len(keys), 1000):
+            self.s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i : i + 1000]]})
+        return len(keys)

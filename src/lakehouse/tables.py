@@ -1,0 +1,171 @@
+"""Table definitions derived from contracts: every catalog table of every zone, computed, never hand-written.
+
+`tables_for(contract, settings)` is what the local deploy creates, what the jobs write, and what the
+Terraform catalog module must match. Pure: no AWS calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lakehouse.contracts import Contract, Dimension, Fact
+from lakehouse.settings import Settings
+
+RAW_COMPLEX = ("map<", "array<", "struct<")
+
+# Lineage columns every silver row carries: where it came from and which run wrote it.
+LINEAGE_COLUMNS = (("_source_file", "string"), ("_source_line", "bigint"), ("_run_id", "string"))
+
+QUARANTINE_COLUMNS = (
+    ("source_file", "string"),
+    ("source_line", "bigint"),
+    ("reason", "string"),
+    ("record", "string"),
+    ("quarantined_at", "timestamp"),
+)
+
+CALENDAR_COLUMNS = (
+    ("date", "date"),
+    ("year", "int"),
+    ("quarter", "int"),
+    ("month", "int"),
+    ("month_name", "string"),
+    ("day", "int"),
+    ("day_of_week", "int"),
+    ("day_name", "string"),
+    ("day_of_year", "int"),
+    ("week_of_year", "int"),
+    ("is_weekend", "boolean"),
+)
+
+AUDIT_TABLE = "pipeline_runs"
+AUDIT_COLUMNS = (
+    ("run_id", "string"),
+    ("dataset", "string"),
+    ("stage", "string"),
+    ("status", "string"),
+    ("started_at", "string"),
+    ("finished_at", "string"),
+    ("duration_s", "double"),
+    ("inputs", "bigint"),
+    ("rows_read", "bigint"),
+    ("rows_written", "bigint"),
+    ("duplicates_removed", "bigint"),
+    ("rows_quarantined", "bigint"),
+    ("reconciled", "boolean"),
+    ("warnings", "string"),
+)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One catalog table: where it lives, how it is stored, its columns and partition keys."""
+
+    zone: str
+    database: str
+    name: str
+    columns: tuple[tuple[str, str], ...]
+    partition_keys: tuple[tuple[str, str], ...]
+    format: str  # parquet | json | csv
+    location: str
+    description: str = ""
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.database}.{self.name}"
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(n for n, _ in self.columns)
+
+
+def _raw_type(glue_type: str) -> str:
+    """Raw tables read what landed: scalars as strings (never a failed cast), complex types as declared."""
+    return glue_type if glue_type.startswith(RAW_COMPLEX) else "string"
+
+
+def raw_table(contract: Contract, settings: Settings) -> TableSpec:
+    return TableSpec(
+        "raw",
+        settings.database("raw"),
+        contract.name,
+        tuple((c.name, _raw_type(c.type)) for c in contract.columns),
+        tuple((p, "string") for p in contract.raw_partitions),
+        contract.source.format,
+        f"s3://{settings.bucket('raw')}/{contract.name}/",
+        f"{contract.name} as landed ({contract.source.format}); partitioned by event time",
+    )
+
+
+def silver_table(contract: Contract, settings: Settings) -> TableSpec:
+    return TableSpec(
+        "silver",
+        settings.database("silver"),
+        contract.name,
+        tuple((c.name, c.type) for c in contract.columns) + LINEAGE_COLUMNS,
+        tuple((p.name, p.type) for p in contract.silver_partitions),
+        "parquet",
+        f"s3://{settings.bucket('silver')}/{contract.name}/",
+        f"{contract.name}: typed, validated, deduplicated on {', '.join(contract.dedupe_key)}",
+    )
+
+
+def quarantine_table(contract: Contract, settings: Settings) -> TableSpec:
+    return TableSpec(
+        "silver",
+        settings.database("silver"),
+        f"{contract.name}_quarantine",
+        QUARANTINE_COLUMNS,
+        (("run_id", "string"),),
+        "parquet",
+        f"s3://{settings.bucket('silver')}/_quarantine/{contract.name}/",
+        f"{contract.name} records rejected by the raw->silver job, with reason and source",
+    )
+
+
+def audit_table(settings: Settings) -> TableSpec:
+    return TableSpec(
+        "silver",
+        settings.database("silver"),
+        AUDIT_TABLE,
+        AUDIT_COLUMNS,
+        (),
+        "json",
+        f"s3://{settings.bucket('silver')}/_audit/{AUDIT_TABLE}/",
+        "one record per job run: inputs, row counts, reconciliation, status",
+    )
+
+
+def dimension_columns(dim: Dimension) -> tuple[tuple[str, str], ...]:
+    key_type = "int" if dim.kind == "calendar" else "bigint"
+    body = CALENDAR_COLUMNS if dim.kind == "calendar" else tuple((c.name, c.type) for c in dim.columns)
+    return ((dim.surrogate_key, key_type), *body)
+
+
+def fact_columns(fact: Fact, contract: Contract) -> tuple[tuple[str, str], ...]:
+    keys = [(fact.surrogate_key, "bigint")]
+    for ref in fact.references:
+        dim = contract.dimension(ref)
+        keys.append((dim.surrogate_key, "int" if dim.kind == "calendar" else "bigint"))
+    return (*keys, *((c.name, c.type) for c in fact.columns))
+
+
+def gold_tables(contract: Contract, settings: Settings) -> tuple[TableSpec, ...]:
+    db, bucket = settings.database("gold"), settings.bucket("gold")
+    specs = [
+        TableSpec("gold", db, d.name, dimension_columns(d), (), "parquet", f"s3://{bucket}/{d.name}/",
+                  f"dimension of {contract.name} (SCD type {d.scd_type})" if d.kind == "entity" else "calendar")
+        for d in contract.dimensions
+    ]
+    specs += [
+        TableSpec("gold", db, f.name, fact_columns(f, contract), tuple((p.name, p.type) for p in f.partitions),
+                  "parquet", f"s3://{bucket}/{f.name}/", f"fact table of {contract.name}")
+        for f in contract.facts
+    ]
+    return tuple(specs)
+
+
+def tables_for(contract: Contract, settings: Settings) -> tuple[TableSpec, ...]:
+    """Every table one dataset owns, in every zone."""
+    return (raw_table(contract, settings), silver_table(contract, settings), quarantine_table(contract, settings),
+            *gold_tables(contract, settings))

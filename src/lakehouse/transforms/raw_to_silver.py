@@ -1,0 +1,174 @@
+"""Raw -> silver as pure DataFrame functions: lines -> records -> typed and validated -> deduplicated.
+
+Every input line ends either in silver or in quarantine with its reasons; nothing is dropped. All
+schemas come from the contract (no inference). The stage in `lakehouse.jobs.stages` chains these.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from lakehouse.contracts import Column as ContractColumn
+from lakehouse.contracts import Contract, QualityRule
+from lakehouse.tables import LINEAGE_COLUMNS, RAW_COMPLEX
+
+MALFORMED = "malformed JSON: not a JSON object"
+_CORRUPT = "_corrupt_record"
+
+
+def _q(name: str) -> str:
+    return f"`{name}`"
+
+
+def raw_ddl(contract: Contract) -> str:
+    """Schema to parse a raw record with: scalars as strings (typed later, so a bad value is seen, not lost)."""
+    cols = [f"{_q(c.name)} {c.type if c.type.startswith(RAW_COMPLEX) else 'string'}" for c in contract.columns]
+    return ", ".join([*cols, f"{_CORRUPT} string"])
+
+
+def silver_ddl(contract: Contract, with_partitions: bool = False) -> str:
+    cols = [f"{_q(c.name)} {c.type}" for c in contract.columns] + [f"{n} {t}" for n, t in LINEAGE_COLUMNS]
+    if with_partitions:
+        cols += [f"{_q(p.name)} {p.type}" for p in contract.silver_partitions]
+    return ", ".join(cols)
+
+
+def read_lines(df_text: DataFrame, source_file: Column) -> DataFrame:
+    """Whole-file text rows -> one row per non-blank line: _source_file, _source_line (1-based), _record.
+
+    Takes the output of `spark.read.text(paths, wholetext=True)`; strips a UTF-8 BOM and CR line ends.
+    """
+    exploded = df_text.select(
+        source_file.alias("_source_file"),
+        F.posexplode(F.split(F.col("value"), "\n")).alias("_pos", "_record"),
+    )
+    cleaned = F.regexp_replace(F.regexp_replace(F.col("_record"), "\r$", ""), "^\ufeff", "")
+    return (exploded
+            .select("_source_file", (F.col("_pos") + 1).cast("bigint").alias("_source_line"), cleaned.alias("_record"))
+            .where(F.trim(F.col("_record")) != ""))
+
+
+def parse_json_records(lines: DataFrame, contract: Contract) -> DataFrame:
+    """JSON lines -> one string-typed column per contract column, plus _malformed, keeping lineage."""
+    parsed = F.from_json(F.col("_record"), raw_ddl(contract), {"mode": "PERMISSIVE",
+                                                              "columnNameOfCorruptRecord": _CORRUPT})
+    df = lines.withColumn("_parsed", parsed)
+    # from_json yields a corrupt-record text for broken JSON and for non-objects (arrays, scalars)
+    malformed = F.col(f"_parsed.{_CORRUPT}").isNotNull() | F.col("_parsed").isNull()
+    return df.select(
+        "_source_file", "_source_line", "_record", malformed.alias("_malformed"),
+        *[F.col(f"_parsed.{_q(c.name)}").alias(c.name) for c in contract.columns],
+    )
+
+
+def _typed(c: ContractColumn) -> Column:
+    """Spark expression converting the raw string of a column to its contract type (null if it cannot)."""
+    raw = F.col(_q(c.name))
+    if c.type.startswith(RAW_COMPLEX) or c.type == "string":
+        return raw
+    if c.type == "timestamp":
+        attempts = [F.expr(f"try_to_timestamp({_q(c.name)}, '{fmt}')") for fmt in c.formats]
+        return F.coalesce(*attempts) if attempts else F.expr(f"try_to_timestamp({_q(c.name)})")
+    if c.type == "date":
+        attempts = [F.expr(f"try_to_timestamp({_q(c.name)}, '{fmt}')") for fmt in c.formats]
+        return F.to_date(F.coalesce(*attempts) if attempts else F.expr(f"try_to_timestamp({_q(c.name)})"))
+    if c.type == "boolean":
+        return F.when(F.lower(F.trim(raw)).isin("true", "1", "yes", "y", "t"), F.lit(True)) \
+            .when(F.lower(F.trim(raw)).isin("false", "0", "no", "n", "f"), F.lit(False))
+    return F.expr(f"try_cast(trim({_q(c.name)}) AS {c.type})")
+
+
+def _literal(value, glue_type: str) -> Column:
+    return F.expr(f"try_cast('{value}' AS {glue_type})") if glue_type != "timestamp" else \
+        F.expr(f"try_to_timestamp('{value}')")
+
+
+def _rule_fails(rule: QualityRule, col: Column, glue_type: str) -> Column:
+    if rule.check == "accepted_values":
+        return col.isNotNull() & ~col.isin(*rule.values)
+    if rule.check == "regex":
+        return col.isNotNull() & ~col.rlike(rule.pattern)
+    below = col < _literal(rule.min, glue_type) if rule.min is not None else F.lit(False)
+    above = col > _literal(rule.max, glue_type) if rule.max is not None else F.lit(False)
+    return col.isNotNull() & (below | above)
+
+
+def _rule_message(rule: QualityRule) -> str:
+    if rule.check == "accepted_values":
+        return f"{rule.name}: {rule.column} is not one of the accepted values"
+    if rule.check == "regex":
+        return f"{rule.name}: {rule.column} does not match {rule.pattern}"
+    return f"{rule.name}: {rule.column} outside [{rule.min if rule.min is not None else ''}, " \
+           f"{rule.max if rule.max is not None else ''}]"
+
+
+def validate(records: DataFrame, contract: Contract) -> DataFrame:
+    """Type every column and collect why a record cannot go to silver.
+
+    Adds `_reasons` (empty for good records) and `_warnings` (names of failed `warn` rules); the
+    contract columns come out typed.
+    """
+    reasons: list[Column] = []
+    typed = {c.name: _typed(c) for c in contract.columns}
+    for c in contract.columns:
+        raw = F.col(_q(c.name))
+        missing = raw.isNull() | (F.trim(raw.cast("string")) == "") if c.type == "string" else raw.isNull()
+        if c.required:
+            reasons.append(F.when(missing, F.lit(f"missing required field {c.name}")))
+        if not (c.type.startswith(RAW_COMPLEX) or c.type == "string"):
+            reasons.append(F.when(~missing & typed[c.name].isNull(),
+                                  F.concat(F.lit(f"unparseable {c.type} in {c.name}: '"), raw, F.lit("'"))))
+    warnings: list[Column] = []
+    for rule in contract.quality:
+        col_type = contract.column(rule.column).type
+        fails = _rule_fails(rule, typed[rule.column], col_type)
+        if rule.action == "quarantine":
+            reasons.append(F.when(fails, F.lit(_rule_message(rule))))
+        else:
+            warnings.append(F.when(fails, F.lit(rule.name)))
+    reason_list = F.when(F.col("_malformed"), F.array(F.lit(MALFORMED))) \
+        .otherwise(F.array_compact(F.array(*reasons)) if reasons else F.array().cast("array<string>"))
+    warning_list = F.array_compact(F.array(*warnings)) if warnings else F.array().cast("array<string>")
+    return records.select(
+        "_source_file", "_source_line", "_record",
+        *[typed[c.name].alias(c.name) for c in contract.columns],
+        reason_list.alias("_reasons"),
+        F.when(F.col("_malformed"), F.array().cast("array<string>")).otherwise(warning_list).alias("_warnings"),
+    )
+
+
+def mark_duplicates(valid: DataFrame, contract: Contract) -> DataFrame:
+    """Add `_duplicate`: true for every record but the first per dedupe key.
+
+    The first is the earliest by event time, then by source file and line, so the choice is
+    deterministic whatever order the files are read in.
+    """
+    order = [F.col(_q(contract.event_time)).asc_nulls_last(), F.col("_source_file"), F.col("_source_line")]
+    window = Window.partitionBy(*[F.col(_q(k)) for k in contract.dedupe_key]).orderBy(*order)
+    return valid.withColumn("_duplicate", F.row_number().over(window) > 1)
+
+
+def deduplicate(valid: DataFrame, contract: Contract) -> DataFrame:
+    """Keep one record per dedupe key (see mark_duplicates)."""
+    return mark_duplicates(valid, contract).where(~F.col("_duplicate")).drop("_duplicate")
+
+
+def to_silver(deduped: DataFrame, contract: Contract, run_id: str) -> DataFrame:
+    """Silver rows: the contract columns, lineage and the silver partition columns."""
+    return deduped.select(
+        *[F.col(_q(c.name)) for c in contract.columns],
+        F.col("_source_file"), F.col("_source_line"), F.lit(run_id).alias("_run_id"),
+        *[F.expr(p.expr).cast(p.type).alias(p.name) for p in contract.silver_partitions],
+    )
+
+
+def to_quarantine(rejected: DataFrame) -> DataFrame:
+    """Quarantine rows: where the record came from, why it was rejected, and the record as it was."""
+    return rejected.select(
+        F.col("_source_file").alias("source_file"),
+        F.col("_source_line").alias("source_line"),
+        F.concat_ws("; ", F.col("_reasons")).alias("reason"),
+        F.col("_record").alias("record"),
+        F.current_timestamp().alias("quarantined_at"),
+    )

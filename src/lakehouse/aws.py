@@ -19,7 +19,11 @@ LOCAL_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test
 
 def local_credentials_if_needed(settings: Settings) -> dict[str, str]:
     """Dummy credentials for an emulated endpoint when the user has none configured."""
-    if settings.endpoint_url and not os.environ.get("AWS_ACCESS_KEY_ID") and not os.environ.get("AWS_PROFILE"):
+    if (
+        settings.endpoint_url
+        and not os.environ.get("AWS_ACCESS_KEY_ID")
+        and not os.environ.get("AWS_PROFILE")
+    ):
         return dict(LOCAL_CREDENTIALS)
     return {}
 
@@ -36,3 +40,15 @@ def client(service: str, settings: Settings):
     """A cached boto3 client for `service` in the settings' region and endpoint."""
     creds = tuple(sorted(local_credentials_if_needed(settings).items()))
     return _client(service, settings.region, settings.endpoint_url, creds)
+
+
+def credentials(settings: Settings) -> tuple[str, str, str | None]:
+    """(access key, secret key, session token) the clients use, for tools outside boto3 (DuckDB)."""
+    local = local_credentials_if_needed(settings)
+    if local:
+        return local["aws_access_key_id"], local["aws_secret_access_key"], None
+    creds = boto3.session.Session().get_credentials()
+    if creds is None:
+        raise RuntimeError("no AWS credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID)")
+    frozen = creds.get_frozen_credentials()
+    return frozen.access_key, frozen.secret_key, frozen.token

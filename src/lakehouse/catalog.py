@@ -9,8 +9,6 @@ import base64
 import json
 from collections.abc import Iterable
 
-from botocore.exceptions import ClientError
-
 from lakehouse import aws
 from lakehouse.settings import Settings
 from lakehouse.tables import TableSpec
@@ -72,7 +70,9 @@ def _comparable(table: dict) -> dict:
         "serde": sd.get("SerdeInfo", {}).get("SerializationLibrary"),
         "input": sd.get("InputFormat"),
         "description": table.get("Description", ""),
-        "params": {k: v for k, v in table.get("Parameters", {}).items() if k in ("classification", "EXTERNAL")},
+        "params": {
+            k: v for k, v in table.get("Parameters", {}).items() if k in ("classification", "EXTERNAL")
+        },
     }
 
 
@@ -131,7 +131,9 @@ class Catalog:
         self.glue.update_table(DatabaseName=spec.database, TableInput=table_input(spec, location))
 
     # partitions -----------------------------------------------------------------------------------
-    def get_partitions(self, database: str, table: str, expression: str | None = None) -> list[tuple[tuple, str]]:
+    def get_partitions(
+        self, database: str, table: str, expression: str | None = None
+    ) -> list[tuple[tuple, str]]:
         """[(values, location)] of a table's partitions, optionally filtered by a Glue expression."""
         kwargs = {"DatabaseName": database, "TableName": table}
         if expression:
@@ -142,52 +144,82 @@ class Catalog:
                 out.append((tuple(p["Values"]), p["StorageDescriptor"]["Location"]))
         return sorted(out)
 
-    def register_partitions(self, spec: TableSpec, partitions: dict[tuple, str]) -> dict[str, int]:
-        """Create missing partitions and move existing ones whose location changed. Returns counts."""
-        counts = {"created": 0, "updated": 0, "unchanged": 0}
-        if not partitions:
-            return counts
+    def register_partitions(
+        self, spec: TableSpec, partitions: dict[tuple, str], replace_all: bool = False
+    ) -> dict[str, int]:
+        """Create missing partitions and move existing ones whose location changed. Returns counts.
+
+        replace_all: the given partitions are the table's whole content (a full run): any other
+        registered partition is superseded and deregistered (its files stay for retention cleanup).
+        """
+        counts = {"created": 0, "updated": 0, "unchanged": 0, "removed": 0}
         current = dict(self.get_partitions(spec.database, spec.name))
+        wanted = {tuple(map(str, v)) for v in partitions}
+        stale = [v for v in current if v not in wanted] if replace_all else []
         base = table_input(spec)["StorageDescriptor"]
 
         def part_input(values: tuple, location: str) -> dict:
             return {"Values": [str(v) for v in values], "StorageDescriptor": {**base, "Location": location}}
 
         new = [(v, loc) for v, loc in partitions.items() if tuple(map(str, v)) not in current]
-        moved = [(v, loc) for v, loc in partitions.items()
-                 if tuple(map(str, v)) in current and current[tuple(map(str, v))] != loc]
+        moved = [
+            (v, loc)
+            for v, loc in partitions.items()
+            if tuple(map(str, v)) in current and current[tuple(map(str, v))] != loc
+        ]
         counts["unchanged"] = len(partitions) - len(new) - len(moved)
         for i in range(0, len(new), 100):
             chunk = new[i : i + 100]
             resp = self.glue.batch_create_partition(
-                DatabaseName=spec.database, TableName=spec.name,
+                DatabaseName=spec.database,
+                TableName=spec.name,
                 PartitionInputList=[part_input(v, loc) for v, loc in chunk],
             )
-            errors = [e for e in resp.get("Errors", []) if e["ErrorDetail"]["ErrorCode"] != "AlreadyExistsException"]
+            errors = [
+                e for e in resp.get("Errors", []) if e["ErrorDetail"]["ErrorCode"] != "AlreadyExistsException"
+            ]
             if errors:
-                raise RuntimeError(f"registering partitions of {spec.qualified} failed: {errors[0]['ErrorDetail']}")
+                raise RuntimeError(
+                    f"registering partitions of {spec.qualified} failed: {errors[0]['ErrorDetail']}"
+                )
             counts["created"] += len(chunk)
         for i in range(0, len(moved), 100):
             chunk = moved[i : i + 100]
             resp = self.glue.batch_update_partition(
-                DatabaseName=spec.database, TableName=spec.name,
-                Entries=[{"PartitionValueList": [str(x) for x in v], "PartitionInput": part_input(v, loc)}
-                         for v, loc in chunk],
+                DatabaseName=spec.database,
+                TableName=spec.name,
+                Entries=[
+                    {"PartitionValueList": [str(x) for x in v], "PartitionInput": part_input(v, loc)}
+                    for v, loc in chunk
+                ],
             )
             if resp.get("Errors"):
                 raise RuntimeError(f"moving partitions of {spec.qualified} failed: {resp['Errors'][0]}")
             counts["updated"] += len(chunk)
+        for i in range(0, len(stale), 25):
+            chunk = stale[i : i + 25]
+            resp = self.glue.batch_delete_partition(
+                DatabaseName=spec.database,
+                TableName=spec.name,
+                PartitionsToDelete=[{"Values": list(v)} for v in chunk],
+            )
+            if resp.get("Errors"):
+                raise RuntimeError(f"removing partitions of {spec.qualified} failed: {resp['Errors'][0]}")
+            counts["removed"] += len(chunk)
         return counts
 
     # views ----------------------------------------------------------------------------------------
-    def put_view(self, database: str, name: str, sql: str, columns: Iterable[tuple[str, str]]) -> str:
-        """Store a view the way Athena does (VIRTUAL_VIEW with a Presto view blob), so both read it alike."""
+    def put_view(self, database: str, name: str, sql: str, columns: Iterable[tuple[str, str, str]]) -> str:
+        """Store a view the way Athena does (VIRTUAL_VIEW with a Presto view blob), so both read it alike.
+
+        columns: (name, Glue type, Trino type).
+        """
         columns = list(columns)
         blob = {
             "originalSql": sql,
             "catalog": "awsdatacatalog",
             "schema": database,
-            "columns": [{"name": n, "type": t} for n, t in columns],
+            "columns": [{"name": n, "type": trino} for n, _, trino in columns],
         }
         encoded = base64.b64encode(json.dumps(blob).encode()).decode()
         view = {
@@ -197,7 +229,7 @@ class Catalog:
             "ViewOriginalText": f"/* Presto View: {encoded} */",
             "ViewExpandedText": "/* Presto View */",
             "StorageDescriptor": {
-                "Columns": [{"Name": n, "Type": t} for n, t in columns],
+                "Columns": [{"Name": n, "Type": glue} for n, glue, _ in columns],
                 "SerdeInfo": {},
                 "Location": "",
             },
@@ -222,7 +254,3 @@ def view_sql(table: dict) -> str | None:
         return json.loads(base64.b64decode(encoded))["originalSql"]
     except (ValueError, KeyError):
         return None
-
-
-def is_missing(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") in ("EntityNotFoundException", "NoSuchBucket", "404")

@@ -22,7 +22,18 @@ QUALITY_CHECKS = ("accepted_values", "regex", "range")
 QUALITY_ACTIONS = ("quarantine", "warn")
 RAW_TIME_PARTITIONS = ("year", "month", "day", "hour")
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
-_PRIMITIVES = {"string", "boolean", "tinyint", "smallint", "int", "bigint", "float", "double", "date", "timestamp"}
+_PRIMITIVES = {
+    "string",
+    "boolean",
+    "tinyint",
+    "smallint",
+    "int",
+    "bigint",
+    "float",
+    "double",
+    "date",
+    "timestamp",
+}
 _DECIMAL = re.compile(r"^decimal\((\d{1,2}),\s*(\d{1,2})\)$")
 
 
@@ -305,8 +316,13 @@ def _derived_columns(reader: _Reader, key: str) -> tuple[DerivedColumn, ...]:
     columns = []
     for c in reader.items(key):
         c.only("name", "type", "expr", "agg", "description")
-        col = DerivedColumn(c.ident("name"), c.type(), c.str("expr", False), c.str("agg", False),
-                            c.str("description", False, ""))
+        col = DerivedColumn(
+            c.ident("name"),
+            c.type(),
+            c.str("expr", False),
+            c.str("agg", False),
+            c.str("description", False, ""),
+        )
         if col.expr and col.agg:
             raise c.error("agg", "a column has either expr or agg, not both")
         columns.append(col)
@@ -325,8 +341,19 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
     """Validate a parsed YAML document and build the Contract."""
     path = Path(path)
     r = _Reader(path, doc)
-    r.only("name", "description", "owner", "source", "columns", "keys", "event_time", "dedupe", "zones",
-           "quality", "star")
+    r.only(
+        "name",
+        "description",
+        "owner",
+        "source",
+        "columns",
+        "keys",
+        "event_time",
+        "dedupe",
+        "zones",
+        "quality",
+        "star",
+    )
     name = r.ident("name")
     if path.suffix == ".yaml" and path.stem != name:
         raise r.error("name", f"{name!r} must match the file name {path.stem!r}")
@@ -336,14 +363,26 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
     fmt = s.str("format")
     if fmt not in SOURCE_FORMATS:
         raise s.error("format", f"{fmt!r} is not one of {', '.join(SOURCE_FORMATS)}")
-    source = Source(fmt, s.str("file_pattern", False, "*." + fmt), s.str("encoding", False, "utf-8"),
-                    s.str("delimiter", False, ","), s.bool("header", True))
+    source = Source(
+        fmt,
+        s.str("file_pattern", False, "*." + fmt),
+        s.str("encoding", False, "utf-8"),
+        s.str("delimiter", False, ","),
+        s.bool("header", True),
+    )
 
     columns = []
     for c in r.items("columns"):
         c.only("name", "type", "required", "description", "formats")
-        columns.append(Column(c.ident("name"), c.type(), c.bool("required", False), c.str("description", False, ""),
-                              tuple(c._get("formats", list, False, []))))
+        columns.append(
+            Column(
+                c.ident("name"),
+                c.type(),
+                c.bool("required", False),
+                c.str("description", False, ""),
+                tuple(c._get("formats", list, False, [])),
+            )
+        )
     names = [c.name for c in columns]
     dup = next((n for n in names if names.count(n) > 1), None)
     if dup:
@@ -393,8 +432,16 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
             raise q.error("action", f"{action!r} is not one of {', '.join(QUALITY_ACTIONS)}")
         column = q.ident("column")
         known(q, "column", [column])
-        rule = QualityRule(q.ident("name"), check, column, action, tuple(str(v) for v in q._get("values", list, False, [])),
-                           q.str("pattern", False), q.doc.get("min"), q.doc.get("max"))
+        rule = QualityRule(
+            q.ident("name"),
+            check,
+            column,
+            action,
+            tuple(str(v) for v in q._get("values", list, False, [])),
+            q.str("pattern", False),
+            q.doc.get("min"),
+            q.doc.get("max"),
+        )
         if check == "accepted_values" and not rule.values:
             raise q.error("values", "accepted_values needs a non-empty list")
         if check == "regex":
@@ -417,9 +464,15 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
             kind = dr.str("kind", False, "entity")
             if kind not in ("entity", "calendar"):
                 raise dr.error("kind", f"{kind!r} is not entity or calendar")
-            dim = Dimension(dr.ident("name"), dr.ident("surrogate_key"), dr.names("natural_key", kind == "entity"),
-                            kind, dr.int("scd_type", 1), dr.ident("source_column", kind == "calendar"),
-                            _derived_columns(dr, "columns") if kind == "entity" else ())
+            dim = Dimension(
+                dr.ident("name"),
+                dr.ident("surrogate_key"),
+                dr.names("natural_key", kind == "entity"),
+                kind,
+                dr.int("scd_type", 1),
+                dr.ident("source_column", kind == "calendar"),
+                _derived_columns(dr, "columns") if kind == "entity" else (),
+            )
             if dim.scd_type not in (1, 2):
                 raise dr.error("scd_type", f"{dim.scd_type} is not 1 or 2")
             known(dr, "natural_key", dim.natural_key)
@@ -429,8 +482,14 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
         dim_names = [dm.name for dm in dimensions]
         for fr in star.items("facts", required=False):
             fr.only("name", "surrogate_key", "natural_key", "references", "columns", "partitions")
-            fact = Fact(fr.ident("name"), fr.ident("surrogate_key"), fr.names("natural_key"),
-                        fr.names("references", False), _derived_columns(fr, "columns"), _partitions(fr, "partitions"))
+            fact = Fact(
+                fr.ident("name"),
+                fr.ident("surrogate_key"),
+                fr.names("natural_key"),
+                fr.names("references", False),
+                _derived_columns(fr, "columns"),
+                _partitions(fr, "partitions"),
+            )
             known(fr, "natural_key", fact.natural_key)
             for ref in fact.references:
                 if ref not in dim_names:
@@ -441,5 +500,18 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
         if dup:
             raise star.error("", f"table {dup!r} is defined twice")
 
-    return Contract(name, r.str("description", False, ""), source, tuple(columns), keys, event_time, dedupe_key,
-                    raw_partitions, silver_partitions, tuple(quality), tuple(dimensions), tuple(facts), path)
+    return Contract(
+        name,
+        r.str("description", False, ""),
+        source,
+        tuple(columns),
+        keys,
+        event_time,
+        dedupe_key,
+        raw_partitions,
+        silver_partitions,
+        tuple(quality),
+        tuple(dimensions),
+        tuple(facts),
+        path,
+    )

@@ -49,8 +49,13 @@ def landing_files(paths: Iterable[Path | str], contract: Contract) -> list[Path]
         if not p.exists():
             raise IngestError(f"no such file or directory: {p}")
         if p.is_dir():
-            files.extend(f for f in sorted(p.rglob("*")) if f.is_file() and not f.name.startswith(("_", "."))
-                         and fnmatch.fnmatch(f.name, contract.source.file_pattern))
+            files.extend(
+                f
+                for f in sorted(p.rglob("*"))
+                if f.is_file()
+                and not f.name.startswith(("_", "."))
+                and fnmatch.fnmatch(f.name, contract.source.file_pattern)
+            )
         else:
             files.append(p)
     return files
@@ -58,7 +63,7 @@ def landing_files(paths: Iterable[Path | str], contract: Contract) -> list[Path]
 
 def _open_text(path: Path) -> io.TextIOBase:
     raw = path.open("rb")
-    stream = gzip.open(raw) if path.suffix == ".gz" else raw
+    stream = gzip.open(raw) if path.suffix == ".gz" else raw  # noqa: SIM115 - closed by the caller's `with`
     return io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
 
 
@@ -110,13 +115,21 @@ def placement_hour(path: Path, contract: Contract) -> tuple[datetime, bool]:
 
 
 def partition_values(hour: datetime, contract: Contract) -> tuple[str, ...]:
-    parts = {"year": f"{hour.year:04d}", "month": f"{hour.month:02d}", "day": f"{hour.day:02d}",
-             "hour": f"{hour.hour:02d}"}
+    parts = {
+        "year": f"{hour.year:04d}",
+        "month": f"{hour.month:02d}",
+        "day": f"{hour.day:02d}",
+        "hour": f"{hour.hour:02d}",
+    }
     return tuple(parts[p] for p in contract.raw_partitions)
 
 
-def ingest(settings: Settings, contract: Contract, paths: Iterable[Path | str],
-           progress: Callable[[Path, int], None] | None = None) -> IngestSummary:
+def ingest(
+    settings: Settings,
+    contract: Contract,
+    paths: Iterable[Path | str],
+    progress: Callable[[Path, int], None] | None = None,
+) -> IngestSummary:
     """Upload landing files into the raw zone and register their partitions."""
     files = landing_files(paths, contract)
     if not files:
@@ -127,7 +140,9 @@ def ingest(settings: Settings, contract: Contract, paths: Iterable[Path | str],
     for path in files:
         hour, by_event_time = placement_hour(path, contract)
         values = partition_values(hour, contract)
-        prefix = spec.location + "/".join(f"{k}={v}" for k, v in zip(contract.raw_partitions, values, strict=True))
+        prefix = spec.location + "/".join(
+            f"{k}={v}" for k, v in zip(contract.raw_partitions, values, strict=True)
+        )
         partitions[values] = prefix + "/"
         digest = sha256_file(path)
         uri = f"{prefix}/{path.name}"
@@ -139,8 +154,15 @@ def ingest(settings: Settings, contract: Contract, paths: Iterable[Path | str],
         if head is not None:
             summary.files_skipped += 1
         else:
-            storage.upload_file(path, uri, {"sha256": digest, "source-name": path.name,
-                                            "placed-by": "event-time" if by_event_time else "mtime"})
+            storage.upload_file(
+                path,
+                uri,
+                {
+                    "sha256": digest,
+                    "source-name": path.name,
+                    "placed-by": "event-time" if by_event_time else "mtime",
+                },
+            )
             summary.files_uploaded += 1
             summary.bytes_uploaded += size
             summary.objects.append(uri)

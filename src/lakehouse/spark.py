@@ -8,6 +8,7 @@ never depends on which one it got.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from pyspark.sql import SparkSession
 
@@ -27,7 +28,8 @@ LOCAL_CONF = {
     "spark.driver.memory": "2g",
     "spark.sql.adaptive.enabled": "true",
     "spark.sql.warehouse.dir": os.path.join(os.environ.get("TMPDIR", "/tmp"), "lakehouse-spark-warehouse"),
-    "spark.driver.extraJavaOptions": "-Dderby.system.home=/tmp/lakehouse-derby",
+    "spark.driver.extraJavaOptions": "-Dderby.system.home=/tmp/lakehouse-derby "
+    f"-Dlog4j2.configurationFile={Path(__file__).with_name('log4j2.properties').as_uri()}",
 }
 
 
@@ -36,7 +38,9 @@ def local_session(app_name: str = "lakehouse") -> SparkSession:
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
-    builder = SparkSession.builder.master(os.environ.get("LAKEHOUSE_SPARK_MASTER", "local[2]")).appName(app_name)
+    builder = SparkSession.builder.master(os.environ.get("LAKEHOUSE_SPARK_MASTER", "local[2]")).appName(
+        app_name
+    )
     for key, value in {**LOCAL_CONF, **SQL_CONF}.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()

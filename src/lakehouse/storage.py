@@ -82,7 +82,7 @@ class Storage:
         bucket, prefix = split_uri(uri)
         files = []
         for obj in self.list(uri):
-            rel = obj.key[len(prefix):].lstrip("/") or Path(obj.key).name
+            rel = obj.key[len(prefix) :].lstrip("/") or Path(obj.key).name
             target = dest / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             self.s3.download_file(bucket, obj.key, str(target))
@@ -104,5 +104,7 @@ class Storage:
         bucket, _ = split_uri(uri)
         keys = [o.key for o in self.list(uri)]
         for i in range(0, len(keys), 1000):
-            self.s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i : i + 1000]]})
+            self.s3.delete_objects(
+                Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i : i + 1000]]}
+            )
         return len(keys)

@@ -153,13 +153,29 @@ def fact_columns(fact: Fact, contract: Contract) -> tuple[tuple[str, str], ...]:
 def gold_tables(contract: Contract, settings: Settings) -> tuple[TableSpec, ...]:
     db, bucket = settings.database("gold"), settings.bucket("gold")
     specs = [
-        TableSpec("gold", db, d.name, dimension_columns(d), (), "parquet", f"s3://{bucket}/{d.name}/",
-                  f"dimension of {contract.name} (SCD type {d.scd_type})" if d.kind == "entity" else "calendar")
+        TableSpec(
+            "gold",
+            db,
+            d.name,
+            dimension_columns(d),
+            (),
+            "parquet",
+            f"s3://{bucket}/{d.name}/",
+            f"dimension of {contract.name} (SCD type {d.scd_type})" if d.kind == "entity" else "calendar",
+        )
         for d in contract.dimensions
     ]
     specs += [
-        TableSpec("gold", db, f.name, fact_columns(f, contract), tuple((p.name, p.type) for p in f.partitions),
-                  "parquet", f"s3://{bucket}/{f.name}/", f"fact table of {contract.name}")
+        TableSpec(
+            "gold",
+            db,
+            f.name,
+            fact_columns(f, contract),
+            tuple((p.name, p.type) for p in f.partitions),
+            "parquet",
+            f"s3://{bucket}/{f.name}/",
+            f"fact table of {contract.name}",
+        )
         for f in contract.facts
     ]
     return tuple(specs)
@@ -167,5 +183,9 @@ def gold_tables(contract: Contract, settings: Settings) -> tuple[TableSpec, ...]
 
 def tables_for(contract: Contract, settings: Settings) -> tuple[TableSpec, ...]:
     """Every table one dataset owns, in every zone."""
-    return (raw_table(contract, settings), silver_table(contract, settings), quarantine_table(contract, settings),
-            *gold_tables(contract, settings))
+    return (
+        raw_table(contract, settings),
+        silver_table(contract, settings),
+        quarantine_table(contract, settings),
+        *gold_tables(contract, settings),
+    )

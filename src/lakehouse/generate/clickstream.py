@@ -19,8 +19,12 @@ DEFAULT_START = date(2025, 1, 6)
 SITE = "https://shop.example.com"
 CATEGORIES = ("shoes", "jackets", "bags", "hats", "socks")
 DEVICES = (("desktop", 0.48), ("mobile", 0.40), ("tablet", 0.07), ("app", 0.05))
-REFERRERS = (("https://www.google.com/", 0.45), (None, 0.30), ("https://newsletter.example.com/", 0.15),
-             ("https://www.facebook.com/", 0.10))
+REFERRERS = (
+    ("https://www.google.com/", 0.45),
+    (None, 0.30),
+    ("https://newsletter.example.com/", 0.15),
+    ("https://www.facebook.com/", 0.10),
+)
 BAD_KINDS = ("malformed_json", "bad_timestamp", "missing_user_id")
 
 
@@ -67,17 +71,19 @@ class _Session:
 
         def emit(event_type: str, url: str, metadata: dict[str, str]) -> None:
             nonlocal page
-            out.append({
-                "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                "user_id": self.user,
-                "session_id": self.id,
-                "event_type": event_type,
-                "event_timestamp": _iso(self.t),
-                "device_type": self.device,
-                "page_url": SITE + url,
-                "referrer_url": self.referrer if not out else SITE + page,
-                "metadata": metadata,
-            })
+            out.append(
+                {
+                    "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    "user_id": self.user,
+                    "session_id": self.id,
+                    "event_type": event_type,
+                    "event_timestamp": _iso(self.t),
+                    "device_type": self.device,
+                    "page_url": SITE + url,
+                    "referrer_url": self.referrer if not out else SITE + page,
+                    "metadata": metadata,
+                }
+            )
             page = url
             self.t += timedelta(seconds=rng.randint(4, 90), milliseconds=rng.randint(0, 999))
 
@@ -98,14 +104,29 @@ class _Session:
             if rng.random() < 0.75:
                 amount = sum(float(p) for p in cart)
                 order = f"ORD-{rng.getrandbits(32):08X}"
-                emit("purchase", "/checkout/confirmation",
-                     {"order_id": order, "amount": f"{amount:.2f}", "currency": "USD", "items": str(len(cart))})
+                emit(
+                    "purchase",
+                    "/checkout/confirmation",
+                    {
+                        "order_id": order,
+                        "amount": f"{amount:.2f}",
+                        "currency": "USD",
+                        "items": str(len(cart)),
+                    },
+                )
         return out
 
 
-def generate_clickstream(out: Path, days: int = 2, events_per_hour: int = 60, seed: int = 42,
-                         start: date = DEFAULT_START, duplicate_rate: float = 0.01, late_rate: float = 0.005,
-                         bad_rate: float = 0.002) -> GenerationStats:
+def generate_clickstream(
+    out: Path,
+    days: int = 2,
+    events_per_hour: int = 60,
+    seed: int = 42,
+    start: date = DEFAULT_START,
+    duplicate_rate: float = 0.01,
+    late_rate: float = 0.005,
+    bad_rate: float = 0.002,
+) -> GenerationStats:
     """Write hourly JSON-lines files of synthetic clickstream events to `out`."""
     if days < 1 or events_per_hour < 1:
         raise ValueError("days and events-per-hour must be at least 1")
@@ -140,7 +161,9 @@ def generate_clickstream(out: Path, days: int = 2, events_per_hour: int = 60, se
                 if event["event_type"] == "purchase":
                     stats.purchases += 1
                     revenue += float(event["metadata"]["amount"])
-                if rng.random() < duplicate_rate:  # the tracker retried: same event again, maybe an hour later
+                if (
+                    rng.random() < duplicate_rate
+                ):  # the tracker retried: same event again, maybe an hour later
                     files[min(hours - 1, arrival + rng.randint(0, 1))].append(line)
                     stats.duplicates += 1
                 if rng.random() < bad_rate:
@@ -156,8 +179,13 @@ def generate_clickstream(out: Path, days: int = 2, events_per_hour: int = 60, se
         stats.files += 1
         stats.lines += len(lines)
     stats.revenue = f"{revenue:.2f}"
-    summary = asdict(stats) | {"bad": stats.bad, "seed": seed, "days": days, "events_per_hour": events_per_hour,
-                               "start": start.isoformat()}
+    summary = asdict(stats) | {
+        "bad": stats.bad,
+        "seed": seed,
+        "days": days,
+        "events_per_hour": events_per_hour,
+        "start": start.isoformat(),
+    }
     (out / "_generated.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return stats
 

@@ -7,7 +7,9 @@ The scripts in glue/jobs/ call `run_stage`; the local runner imports the same sc
 from __future__ import annotations
 
 import json
+import logging
 import os
+import sys
 from pathlib import Path
 
 import yaml
@@ -17,6 +19,7 @@ from lakehouse.jobs import stages
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage
 
+log = logging.getLogger("lakehouse.jobs")
 JOB_ARGS = ["JOB_NAME", "dataset", "contract_uri", "project", "env"]
 STAGES = {"raw_to_silver": stages.raw_to_silver, "silver_to_gold": stages.silver_to_gold}
 
@@ -34,9 +37,15 @@ def run_stage(stage: str, argv: list[str], io=None) -> stages.StageResult:
 
     from lakehouse.spark import job_session
 
+    if not log.handlers:  # Glue's driver log (and the local terminal's stderr) gets one JSON line per stage
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
     args = getResolvedOptions(argv, JOB_ARGS)
     settings = Settings(
-        project=args["project"], env=args["env"],
+        project=args["project"],
+        env=args["env"],
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
         endpoint_url=os.environ.get("AWS_ENDPOINT_URL"),
     )
@@ -46,7 +55,7 @@ def run_stage(stage: str, argv: list[str], io=None) -> stages.StageResult:
     run_id = args.get("JOB_RUN_ID") or stages.new_run_id()
     spark, job = job_session(args["JOB_NAME"], args)
     result = STAGES[stage](spark, contract, settings, run_id, io)
-    print("RECONCILIATION " + json.dumps(result.as_dict(), sort_keys=True), flush=True)
+    log.info("RECONCILIATION %s", json.dumps(result.as_dict(), sort_keys=True))
     if job is not None:
         job.commit()
     return result

@@ -59,10 +59,24 @@ class StageResult:
         return asdict(self) | {"reconciled": self.reconciled}
 
     def audit_record(self) -> dict:
-        keys = ("run_id", "dataset", "stage", "status", "started_at", "finished_at", "duration_s", "inputs",
-                "rows_read", "rows_written", "duplicates_removed", "rows_quarantined")
-        return {k: getattr(self, k) for k in keys} | {"reconciled": self.reconciled,
-                                                      "warnings": json.dumps(self.warnings, sort_keys=True)}
+        keys = (
+            "run_id",
+            "dataset",
+            "stage",
+            "status",
+            "started_at",
+            "finished_at",
+            "duration_s",
+            "inputs",
+            "rows_read",
+            "rows_written",
+            "duplicates_removed",
+            "rows_quarantined",
+        )
+        return {k: getattr(self, k) for k in keys} | {
+            "reconciled": self.reconciled,
+            "warnings": json.dumps(self.warnings, sort_keys=True),
+        }
 
 
 def new_run_id() -> str:
@@ -77,15 +91,20 @@ def run_prefix(spec: TableSpec, run_id: str) -> str:
     return f"{spec.location}_runs/{run_id}/"
 
 
-def _write(df: DataFrame, spec: TableSpec, uri: str, io, partitioned: bool = True) -> tuple[int, dict[tuple, str]]:
+def _write(
+    df: DataFrame, spec: TableSpec, uri: str, io, partitioned: bool = True
+) -> tuple[int, dict[tuple, str]]:
     """Write a table's rows under uri (one file per partition value, snappy Parquet).
 
     Returns what is really in the written files, read back rather than assumed: the row count and
     {partition values: location} ({} for an unpartitioned write).
     """
     names = [n for n, _ in spec.partition_keys] if partitioned else []
-    writer = (df.repartition(*names) if names else df.coalesce(1)).write.mode("overwrite") \
+    writer = (
+        (df.repartition(*names) if names else df.coalesce(1))
+        .write.mode("overwrite")
         .option("maxRecordsPerFile", MAX_RECORDS_PER_FILE)
+    )
     if names:
         writer = writer.partitionBy(*names)
     writer.parquet(io.writable(uri))
@@ -94,7 +113,9 @@ def _write(df: DataFrame, spec: TableSpec, uri: str, io, partitioned: bool = Tru
     if not names:
         return written.count(), {}
     groups = written.groupBy(*names).count().collect()
-    parts = {tuple(str(g[n]) for n in names): uri + "/".join(f"{n}={g[n]}" for n in names) + "/" for g in groups}
+    parts = {
+        tuple(str(g[n]) for n in names): uri + "/".join(f"{n}={g[n]}" for n in names) + "/" for g in groups
+    }
     return sum(g["count"] for g in groups), parts
 
 
@@ -103,21 +124,28 @@ def _finish(result: StageResult, settings: Settings, t0: float, status: str) -> 
     result.duration_s = round(time.monotonic() - t0, 3)
     record = json.dumps(result.audit_record(), sort_keys=True).encode()
     spec = audit_table(settings)
-    Storage(settings).put_bytes(f"{spec.location}{result.dataset}-{result.stage}-{result.run_id}.json",
-                                record + b"\n", "application/json")
+    Storage(settings).put_bytes(
+        f"{spec.location}{result.dataset}-{result.stage}-{result.run_id}.json",
+        record + b"\n",
+        "application/json",
+    )
     return result
 
 
 def raw_inputs(contract: Contract, settings: Settings) -> list[str]:
     """Every raw object of the dataset, as s3:// URIs (landing-style names only)."""
     spec = raw_table(contract, settings)
-    return sorted(o.uri for o in Storage(settings).list(spec.location)
-                  if fnmatch.fnmatch(o.key.rsplit("/", 1)[-1], contract.source.file_pattern)
-                  and not o.key.rsplit("/", 1)[-1].startswith(("_", ".")))
+    return sorted(
+        o.uri
+        for o in Storage(settings).list(spec.location)
+        if fnmatch.fnmatch(o.key.rsplit("/", 1)[-1], contract.source.file_pattern)
+        and not o.key.rsplit("/", 1)[-1].startswith(("_", "."))
+    )
 
 
-def raw_to_silver(spark: SparkSession, contract: Contract, settings: Settings, run_id: str,
-                  io=None) -> StageResult:
+def raw_to_silver(
+    spark: SparkSession, contract: Contract, settings: Settings, run_id: str, io=None
+) -> StageResult:
     """Parse, type, validate and deduplicate every raw record; write silver and quarantine; publish."""
     io, t0 = io or DirectIO(), time.monotonic()
     result = StageResult("raw_to_silver", contract.name, run_id, _now())
@@ -132,8 +160,9 @@ def raw_to_silver(spark: SparkSession, contract: Contract, settings: Settings, r
     lines = r2s.read_lines(text, io.source_uri(F.expr("url_decode(input_file_name())")))
     checked = r2s.validate(r2s.parse_json_records(lines, contract), contract).cache()
     try:
-        counts = checked.agg(F.count(F.lit(1)).alias("read"),
-                             F.count(F.when(F.size("_reasons") > 0, 1)).alias("rejected")).first()
+        counts = checked.agg(
+            F.count(F.lit(1)).alias("read"), F.count(F.when(F.size("_reasons") > 0, 1)).alias("rejected")
+        ).first()
         result.rows_read, result.rows_quarantined = counts["read"], counts["rejected"]
         for rule, n in checked.select(F.explode("_warnings").alias("w")).groupBy("w").count().collect():
             result.warnings[rule] = n
@@ -147,14 +176,21 @@ def raw_to_silver(spark: SparkSession, contract: Contract, settings: Settings, r
         if result.rows_quarantined:
             q_uri = f"{quarantine.location}run_id={run_id}/"
             result.tables[quarantine.qualified], _ = _write(
-                r2s.to_quarantine(checked.where(F.size("_reasons") > 0)), quarantine, q_uri, io, partitioned=False)
+                r2s.to_quarantine(checked.where(F.size("_reasons") > 0)),
+                quarantine,
+                q_uri,
+                io,
+                partitioned=False,
+            )
         if not result.reconciled or result.tables.get(quarantine.qualified, 0) != result.rows_quarantined:
             _finish(result, settings, t0, "failed")
             raise ReconciliationError(f"{contract.name} raw_to_silver does not reconcile: {result.as_dict()}")
-        # publish: the catalog now points readers at this run's files, nothing before this point
-        if result.rows_quarantined:
-            catalog.register_partitions(quarantine, {(run_id,): q_uri})
-        catalog.register_partitions(silver, silver_parts)
+        # publish: the catalog now points readers at this run's files, nothing before this point.
+        # The run re-read every raw input, so its output supersedes all earlier runs' partitions.
+        catalog.register_partitions(
+            quarantine, {(run_id,): q_uri} if result.rows_quarantined else {}, replace_all=True
+        )
+        catalog.register_partitions(silver, silver_parts, replace_all=True)
         result.partitions[silver.qualified] = len(silver_parts)
         marked.unpersist()
     finally:
@@ -162,7 +198,9 @@ def raw_to_silver(spark: SparkSession, contract: Contract, settings: Settings, r
     return _finish(result, settings, t0, "succeeded")
 
 
-def read_silver(spark: SparkSession, contract: Contract, settings: Settings, io=None) -> tuple[DataFrame, int]:
+def read_silver(
+    spark: SparkSession, contract: Contract, settings: Settings, io=None
+) -> tuple[DataFrame, int]:
     """The published silver rows (the partitions the catalog points at), with partition columns."""
     io = io or DirectIO()
     spec = silver_table(contract, settings)
@@ -176,8 +214,9 @@ def read_silver(spark: SparkSession, contract: Contract, settings: Settings, io=
     return df, len(parts)
 
 
-def silver_to_gold(spark: SparkSession, contract: Contract, settings: Settings, run_id: str,
-                   io=None) -> StageResult:
+def silver_to_gold(
+    spark: SparkSession, contract: Contract, settings: Settings, run_id: str, io=None
+) -> StageResult:
     """Build every dimension and fact of the contract from silver; write, reconcile, publish."""
     io, t0 = io or DirectIO(), time.monotonic()
     result = StageResult("silver_to_gold", contract.name, run_id, _now())
@@ -202,10 +241,12 @@ def silver_to_gold(spark: SparkSession, contract: Contract, settings: Settings, 
         result.rows_written = min(fact_rows) if fact_rows else result.rows_read
         if any(n != result.rows_read for n in fact_rows):
             _finish(result, settings, t0, "failed")
-            raise ReconciliationError(f"{contract.name}: fact rows {fact_rows} != silver rows {result.rows_read}")
+            raise ReconciliationError(
+                f"{contract.name}: fact rows {fact_rows} != silver rows {result.rows_read}"
+            )
         for spec, uri, parts in publish:
             if spec.partition_keys:
-                catalog.register_partitions(spec, parts)
+                catalog.register_partitions(spec, parts, replace_all=True)
                 result.partitions[spec.qualified] = len(parts)
             else:
                 catalog.set_table_location(spec, uri)

@@ -30,7 +30,9 @@ def ensure_kms_key(settings: Settings) -> tuple[str, str]:
         meta = kms.describe_key(KeyId=settings.kms_alias)["KeyMetadata"]
         return meta["Arn"], "unchanged"
     except kms.exceptions.NotFoundException:
-        meta = kms.create_key(Description=f"{settings.project} {settings.env} lakehouse data key")["KeyMetadata"]
+        meta = kms.create_key(Description=f"{settings.project} {settings.env} lakehouse data key")[
+            "KeyMetadata"
+        ]
         kms.enable_key_rotation(KeyId=meta["KeyId"])
         kms.create_alias(AliasName=settings.kms_alias, TargetKeyId=meta["KeyId"])
         return meta["Arn"], "created"
@@ -44,8 +46,11 @@ def ensure_bucket(settings: Settings, name: str, key_arn: str) -> str:
     except ClientError as exc:
         if exc.response["Error"]["Code"] not in ("404", "NoSuchBucket", "NotFound"):
             raise
-        kwargs = {} if settings.region == "us-east-1" else {
-            "CreateBucketConfiguration": {"LocationConstraint": settings.region}}
+        kwargs = (
+            {}
+            if settings.region == "us-east-1"
+            else {"CreateBucketConfiguration": {"LocationConstraint": settings.region}}
+        )
         s3.create_bucket(Bucket=name, **kwargs)
         status = "created"
     wanted = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn}
@@ -55,10 +60,16 @@ def ensure_bucket(settings: Settings, name: str, key_arn: str) -> str:
     except ClientError:
         current = {}
     if current != wanted:
-        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={
-            "Rules": [{"ApplyServerSideEncryptionByDefault": wanted, "BucketKeyEnabled": True}]})
+        s3.put_bucket_encryption(
+            Bucket=name,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": wanted, "BucketKeyEnabled": True}]
+            },
+        )
         status = "updated" if status == "unchanged" else status
-    block = {k: True for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")}
+    block = {
+        k: True for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+    }
     try:
         current_block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
     except ClientError:

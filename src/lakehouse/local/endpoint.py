@@ -70,7 +70,10 @@ def up(port: int = DEFAULT_PORT, timeout: float = 20.0) -> Endpoint:
     log = open(state_dir() / f"endpoint-{port}.log", "ab")  # noqa: SIM115 - handed to the child process
     proc = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
     )
     log.close()
     _pid_file(port).write_text(str(proc.pid))
@@ -78,8 +81,10 @@ def up(port: int = DEFAULT_PORT, timeout: float = 20.0) -> Endpoint:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             _pid_file(port).unlink(missing_ok=True)
-            raise RuntimeError(f"the local endpoint exited at start (code {proc.returncode}); see "
-                               f"{state_dir() / f'endpoint-{port}.log'}")
+            raise RuntimeError(
+                f"the local endpoint exited at start (code {proc.returncode}); see "
+                f"{state_dir() / f'endpoint-{port}.log'}"
+            )
         if answering(f"{url}/moto-api/"):
             return Endpoint(url, proc.pid, started=True)
         time.sleep(0.1)

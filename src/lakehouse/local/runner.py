@@ -66,17 +66,33 @@ def job_script(name: str, glue_dir: Path) -> object:
     return module
 
 
-def run_dataset(settings: Settings, contract: Contract, glue_dir: Path = Path("glue/jobs"),
-                stages: tuple[str, ...] = JOB_SCRIPTS) -> list[StageResult]:
+def run_dataset(
+    settings: Settings,
+    contract: Contract,
+    glue_dir: Path = Path("glue/jobs"),
+    stages: tuple[str, ...] = JOB_SCRIPTS,
+) -> list[StageResult]:
     """Run the dataset's stages in order with the Glue scripts, as Glue would, on local Spark."""
     results = []
     run_id = new_run_id()
     root = Path(tempfile.mkdtemp(prefix=f"lakehouse-{contract.name}-"))
     try:
         for stage in stages:
-            argv = ["local", "--JOB_NAME", f"{settings.project}-{settings.env}-{contract.name}-{stage}",
-                    "--JOB_RUN_ID", run_id, "--dataset", contract.name, "--contract_uri", str(contract.path),
-                    "--project", settings.project, "--env", settings.env]
+            argv = [
+                "local",
+                "--JOB_NAME",
+                f"{settings.project}-{settings.env}-{contract.name}-{stage}",
+                "--JOB_RUN_ID",
+                run_id,
+                "--dataset",
+                contract.name,
+                "--contract_uri",
+                str(contract.path),
+                "--project",
+                settings.project,
+                "--env",
+                settings.env,
+            ]
             results.append(job_script(stage, glue_dir).main(argv, io=StagingIO(settings, root / stage)))
     finally:
         shutil.rmtree(root, ignore_errors=True)

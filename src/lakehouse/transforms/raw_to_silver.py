@@ -23,7 +23,9 @@ def _q(name: str) -> str:
 
 def raw_ddl(contract: Contract) -> str:
     """Schema to parse a raw record with: scalars as strings (typed later, so a bad value is seen, not lost)."""
-    cols = [f"{_q(c.name)} {c.type if c.type.startswith(RAW_COMPLEX) else 'string'}" for c in contract.columns]
+    cols = [
+        f"{_q(c.name)} {c.type if c.type.startswith(RAW_COMPLEX) else 'string'}" for c in contract.columns
+    ]
     return ", ".join([*cols, f"{_CORRUPT} string"])
 
 
@@ -44,20 +46,24 @@ def read_lines(df_text: DataFrame, source_file: Column) -> DataFrame:
         F.posexplode(F.split(F.col("value"), "\n")).alias("_pos", "_record"),
     )
     cleaned = F.regexp_replace(F.regexp_replace(F.col("_record"), "\r$", ""), "^\ufeff", "")
-    return (exploded
-            .select("_source_file", (F.col("_pos") + 1).cast("bigint").alias("_source_line"), cleaned.alias("_record"))
-            .where(F.trim(F.col("_record")) != ""))
+    return exploded.select(
+        "_source_file", (F.col("_pos") + 1).cast("bigint").alias("_source_line"), cleaned.alias("_record")
+    ).where(F.trim(F.col("_record")) != "")
 
 
 def parse_json_records(lines: DataFrame, contract: Contract) -> DataFrame:
     """JSON lines -> one string-typed column per contract column, plus _malformed, keeping lineage."""
-    parsed = F.from_json(F.col("_record"), raw_ddl(contract), {"mode": "PERMISSIVE",
-                                                              "columnNameOfCorruptRecord": _CORRUPT})
+    parsed = F.from_json(
+        F.col("_record"), raw_ddl(contract), {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": _CORRUPT}
+    )
     df = lines.withColumn("_parsed", parsed)
     # from_json yields a corrupt-record text for broken JSON and for non-objects (arrays, scalars)
     malformed = F.col(f"_parsed.{_CORRUPT}").isNotNull() | F.col("_parsed").isNull()
     return df.select(
-        "_source_file", "_source_line", "_record", malformed.alias("_malformed"),
+        "_source_file",
+        "_source_line",
+        "_record",
+        malformed.alias("_malformed"),
         *[F.col(f"_parsed.{_q(c.name)}").alias(c.name) for c in contract.columns],
     )
 
@@ -74,14 +80,18 @@ def _typed(c: ContractColumn) -> Column:
         attempts = [F.expr(f"try_to_timestamp({_q(c.name)}, '{fmt}')") for fmt in c.formats]
         return F.to_date(F.coalesce(*attempts) if attempts else F.expr(f"try_to_timestamp({_q(c.name)})"))
     if c.type == "boolean":
-        return F.when(F.lower(F.trim(raw)).isin("true", "1", "yes", "y", "t"), F.lit(True)) \
-            .when(F.lower(F.trim(raw)).isin("false", "0", "no", "n", "f"), F.lit(False))
+        return F.when(F.lower(F.trim(raw)).isin("true", "1", "yes", "y", "t"), F.lit(True)).when(
+            F.lower(F.trim(raw)).isin("false", "0", "no", "n", "f"), F.lit(False)
+        )
     return F.expr(f"try_cast(trim({_q(c.name)}) AS {c.type})")
 
 
 def _literal(value, glue_type: str) -> Column:
-    return F.expr(f"try_cast('{value}' AS {glue_type})") if glue_type != "timestamp" else \
-        F.expr(f"try_to_timestamp('{value}')")
+    return (
+        F.expr(f"try_cast('{value}' AS {glue_type})")
+        if glue_type != "timestamp"
+        else F.expr(f"try_to_timestamp('{value}')")
+    )
 
 
 def _rule_fails(rule: QualityRule, col: Column, glue_type: str) -> Column:
@@ -99,8 +109,10 @@ def _rule_message(rule: QualityRule) -> str:
         return f"{rule.name}: {rule.column} is not one of the accepted values"
     if rule.check == "regex":
         return f"{rule.name}: {rule.column} does not match {rule.pattern}"
-    return f"{rule.name}: {rule.column} outside [{rule.min if rule.min is not None else ''}, " \
-           f"{rule.max if rule.max is not None else ''}]"
+    return (
+        f"{rule.name}: {rule.column} outside [{rule.min if rule.min is not None else ''}, "
+        f"{rule.max if rule.max is not None else ''}]"
+    )
 
 
 def validate(records: DataFrame, contract: Contract) -> DataFrame:
@@ -117,8 +129,12 @@ def validate(records: DataFrame, contract: Contract) -> DataFrame:
         if c.required:
             reasons.append(F.when(missing, F.lit(f"missing required field {c.name}")))
         if not (c.type.startswith(RAW_COMPLEX) or c.type == "string"):
-            reasons.append(F.when(~missing & typed[c.name].isNull(),
-                                  F.concat(F.lit(f"unparseable {c.type} in {c.name}: '"), raw, F.lit("'"))))
+            reasons.append(
+                F.when(
+                    ~missing & typed[c.name].isNull(),
+                    F.concat(F.lit(f"unparseable {c.type} in {c.name}: '"), raw, F.lit("'")),
+                )
+            )
     warnings: list[Column] = []
     for rule in contract.quality:
         col_type = contract.column(rule.column).type
@@ -127,14 +143,19 @@ def validate(records: DataFrame, contract: Contract) -> DataFrame:
             reasons.append(F.when(fails, F.lit(_rule_message(rule))))
         else:
             warnings.append(F.when(fails, F.lit(rule.name)))
-    reason_list = F.when(F.col("_malformed"), F.array(F.lit(MALFORMED))) \
-        .otherwise(F.array_compact(F.array(*reasons)) if reasons else F.array().cast("array<string>"))
+    reason_list = F.when(F.col("_malformed"), F.array(F.lit(MALFORMED))).otherwise(
+        F.array_compact(F.array(*reasons)) if reasons else F.array().cast("array<string>")
+    )
     warning_list = F.array_compact(F.array(*warnings)) if warnings else F.array().cast("array<string>")
     return records.select(
-        "_source_file", "_source_line", "_record",
+        "_source_file",
+        "_source_line",
+        "_record",
         *[typed[c.name].alias(c.name) for c in contract.columns],
         reason_list.alias("_reasons"),
-        F.when(F.col("_malformed"), F.array().cast("array<string>")).otherwise(warning_list).alias("_warnings"),
+        F.when(F.col("_malformed"), F.array().cast("array<string>"))
+        .otherwise(warning_list)
+        .alias("_warnings"),
     )
 
 
@@ -158,7 +179,9 @@ def to_silver(deduped: DataFrame, contract: Contract, run_id: str) -> DataFrame:
     """Silver rows: the contract columns, lineage and the silver partition columns."""
     return deduped.select(
         *[F.col(_q(c.name)) for c in contract.columns],
-        F.col("_source_file"), F.col("_source_line"), F.lit(run_id).alias("_run_id"),
+        F.col("_source_file"),
+        F.col("_source_line"),
+        F.lit(run_id).alias("_run_id"),
         *[F.expr(p.expr).cast(p.type).alias(p.name) for p in contract.silver_partitions],
     )
 

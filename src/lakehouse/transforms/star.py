@@ -47,22 +47,32 @@ def build_dimension(silver: DataFrame, dim: Dimension) -> DataFrame:
             aggs.append(F.max(F.expr(c.expr) if c.expr else F.col(f"`{c.name}`")).alias(c.name))
     keys = [F.col(f"`{k}`") for k in dim.natural_key]
     grouped = silver.groupBy(*keys).agg(*aggs) if aggs else silver.select(*keys).distinct()
-    return _conform(grouped.withColumn(dim.surrogate_key, surrogate_key(*dim.natural_key)), dimension_columns(dim))
+    return _conform(
+        grouped.withColumn(dim.surrogate_key, surrogate_key(*dim.natural_key)), dimension_columns(dim)
+    )
 
 
 def build_calendar(silver: DataFrame, dim: Dimension) -> DataFrame:
     """Every date from the first to the last date of the source column, with calendar attributes."""
-    bounds = silver.select(F.min(F.to_date(F.col(dim.source_column))).alias("lo"),
-                           F.max(F.to_date(F.col(dim.source_column))).alias("hi"))
+    bounds = silver.select(
+        F.min(F.to_date(F.col(dim.source_column))).alias("lo"),
+        F.max(F.to_date(F.col(dim.source_column))).alias("hi"),
+    )
     dates = bounds.where("lo IS NOT NULL").select(F.explode(F.sequence("lo", "hi")).alias("date"))
     d = F.col("date")
     cal = dates.select(
-        date_key(d).alias(dim.surrogate_key), d.alias("date"), F.year(d).alias("year"),
-        F.quarter(d).alias("quarter"), F.month(d).alias("month"), F.date_format(d, "MMMM").alias("month_name"),
+        date_key(d).alias(dim.surrogate_key),
+        d.alias("date"),
+        F.year(d).alias("year"),
+        F.quarter(d).alias("quarter"),
+        F.month(d).alias("month"),
+        F.date_format(d, "MMMM").alias("month_name"),
         F.dayofmonth(d).alias("day"),
         ((F.dayofweek(d) + 5) % 7 + 1).alias("day_of_week"),  # ISO: Monday = 1 ... Sunday = 7
-        F.date_format(d, "EEEE").alias("day_name"), F.dayofyear(d).alias("day_of_year"),
-        F.weekofyear(d).alias("week_of_year"), F.dayofweek(d).isin(1, 7).alias("is_weekend"),
+        F.date_format(d, "EEEE").alias("day_name"),
+        F.dayofyear(d).alias("day_of_year"),
+        F.weekofyear(d).alias("week_of_year"),
+        F.dayofweek(d).isin(1, 7).alias("is_weekend"),
     )
     return _conform(cal, dimension_columns(dim))
 
@@ -72,8 +82,11 @@ def build_fact(silver: DataFrame, fact: Fact, contract: Contract) -> DataFrame:
     cols: dict[str, Column] = {fact.surrogate_key: surrogate_key(*fact.natural_key)}
     for ref in fact.references:
         dim = contract.dimension(ref)
-        cols[dim.surrogate_key] = (date_key(F.col(f"`{dim.source_column}`")) if dim.kind == "calendar"
-                                   else surrogate_key(*dim.natural_key))
+        cols[dim.surrogate_key] = (
+            date_key(F.col(f"`{dim.source_column}`"))
+            if dim.kind == "calendar"
+            else surrogate_key(*dim.natural_key)
+        )
     for c in fact.columns:
         cols[c.name] = F.expr(c.expr) if c.expr else F.col(f"`{c.name}`")
     for p in fact.partitions:

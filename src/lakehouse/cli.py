@@ -1,0 +1,457 @@
+"""`lakehouse`: the local loop and the query front end.
+
+    lakehouse up | down                       start / stop the local AWS endpoint (127.0.0.1:4566)
+    lakehouse deploy --env local              buckets, KMS key, databases and tables from the contracts
+    lakehouse generate clickstream --out DIR  synthetic landing files
+    lakehouse ingest DATASET PATH...          landing files -> raw zone, partitions registered
+    lakehouse run DATASET                     the dataset's Glue jobs, locally, with reconciliation
+    lakehouse views                           athena/views/*.sql into the catalog (or Athena: --target aws)
+    lakehouse query "SQL" | --file F          Athena SQL on the local engine (or Athena: --target aws)
+    lakehouse demo                            all of the above on a small sample, then three queries
+
+Misuse (bad arguments, unknown dataset, missing path, invalid contract) prints one line and exits 2;
+a failing query or job prints one line and exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from lakehouse.contracts import ContractError, find_contract
+from lakehouse.engine.sql import QueryError
+from lakehouse.ingest import IngestError
+from lakehouse.settings import Settings
+
+EXIT_FAILED, EXIT_USAGE = 1, 2
+
+
+class UsageError(Exception):
+    """Misuse of the CLI: one line on stderr, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse prints usage + message; we want one clear line
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--env", default=None, help="environment (default: $LAKEHOUSE_ENV or local)")
+    common.add_argument(
+        "--project", default=None, help="project name (default: $LAKEHOUSE_PROJECT or lakehouse)"
+    )
+    common.add_argument(
+        "--datasets", type=Path, default=None, help="contracts directory (default: datasets/)"
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = _Parser(prog="lakehouse", description="AWS Glue + Athena lakehouse kit: the local loop.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("up", parents=[common], help="start (or reuse) the local AWS endpoint")
+    p.add_argument("--port", type=int, default=4566)
+    p = sub.add_parser("down", parents=[common], help="stop the local endpoint started by `up`")
+    p.add_argument("--port", type=int, default=4566)
+    sub.add_parser(
+        "deploy", parents=[common], help="create buckets, key, databases and tables on the endpoint"
+    )
+
+    p = sub.add_parser("generate", parents=[common], help="write synthetic landing files")
+    p.add_argument("dataset", choices=["clickstream"])
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--days", type=int, default=2)
+    p.add_argument("--events-per-hour", type=int, default=60)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--start", type=date.fromisoformat, default=None, help="first day, YYYY-MM-DD")
+
+    p = sub.add_parser("ingest", parents=[common], help="upload landing files into the raw zone")
+    p.add_argument("dataset")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    p = sub.add_parser("run", parents=[common], help="run a dataset's jobs locally")
+    p.add_argument("dataset")
+    p.add_argument("--json", action="store_true", help="print the reconciliation as JSON")
+
+    p = sub.add_parser("views", parents=[common], help="create the athena/views in the gold database")
+    p.add_argument("--target", choices=["local", "aws"], default="local")
+    p.add_argument("--dir", type=Path, default=Path("athena/views"))
+
+    p = sub.add_parser("query", parents=[common], help="run Athena SQL locally or on Athena")
+    p.add_argument("sql", nargs="?")
+    p.add_argument("--file", type=Path)
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--target", choices=["local", "aws"], default="local")
+
+    p = sub.add_parser(
+        "demo", parents=[common], help="up, deploy, generate, ingest, run, views, queries, down"
+    )
+    p.add_argument("--keep", action="store_true", help="leave the endpoint running afterwards")
+    p.add_argument("--days", type=int, default=2)
+    p.add_argument("--events-per-hour", type=int, default=60)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--port", type=int, default=4566)
+    return parser
+
+
+# ---------------------------------------------------------------------------------------------------
+
+
+def _settings(args) -> Settings:
+    try:
+        settings = Settings.from_env(args.env, project=args.project, datasets_dir=args.datasets)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if settings.endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = settings.endpoint_url  # the job scripts read it, as on Glue
+    return settings
+
+
+def _require_endpoint(settings: Settings) -> None:
+    from lakehouse.local.endpoint import answering
+
+    if settings.is_local and settings.endpoint_url and not answering(settings.endpoint_url):
+        raise RuntimeError(
+            f"the local endpoint is not answering at {settings.endpoint_url}: run `lakehouse up`"
+        )
+
+
+def _console(stderr: bool = False):
+    """A rich console; when output is not a terminal (CI, pipes), wide enough that tables are not cut."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else int(os.environ.get("COLUMNS", "160"))
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
+
+
+def _table(title: str, columns: list[str], rows: list[tuple]):
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", title_style="bold")
+    for c in columns:
+        table.add_column(c)
+    for row in rows:
+        table.add_row(*["" if v is None else str(v) for v in row])
+    return table
+
+
+def _print_result(result, fmt: str, title: str = "") -> None:
+    if fmt == "json":
+        print(
+            json.dumps(
+                [dict(zip(result.columns, r, strict=True)) for r in result.rows], default=str, indent=2
+            )
+        )
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(result.columns)
+        writer.writerows(result.rows)
+    else:
+        _console().print(_table(title or f"{len(result.rows)} rows", result.columns, result.rows))
+
+
+def _reconciliation_rows(results) -> list[tuple]:
+    return [
+        (
+            r.stage,
+            r.inputs,
+            r.rows_read,
+            r.rows_written,
+            r.duplicates_removed,
+            r.rows_quarantined,
+            "yes" if r.reconciled else "NO",
+            f"{r.duration_s:.1f}s",
+        )
+        for r in results
+    ]
+
+
+RECONCILIATION_COLUMNS = [
+    "stage",
+    "inputs",
+    "rows read",
+    "rows written",
+    "duplicates removed",
+    "quarantined",
+    "reconciled",
+    "time",
+]
+
+
+# commands ------------------------------------------------------------------------------------------
+
+
+def cmd_up(args) -> int:
+    from lakehouse.local import endpoint
+
+    ep = endpoint.up(args.port)
+    how = f"started (pid {ep.pid})" if ep.started else "already answering, reused"
+    print(f"local endpoint {ep.url}: {how}")
+    return 0
+
+
+def cmd_down(args) -> int:
+    from lakehouse.local import endpoint
+
+    stopped = endpoint.down(args.port)
+    print("local endpoint stopped" if stopped else "no local endpoint started by `lakehouse up` on this port")
+    return 0
+
+
+def cmd_deploy(args) -> int:
+    from lakehouse.local.deploy import deploy
+
+    settings = _settings(args)
+    if not settings.is_local:
+        raise UsageError(
+            f"deploy creates the local environment only; for {settings.env!r} use Terraform "
+            f"(make apply ENV={settings.env})"
+        )
+    _require_endpoint(settings)
+    changes = deploy(settings)
+    _console().print(
+        _table(
+            f"deploy --env {settings.env} ({settings.endpoint_url})",
+            ["kind", "name", "status"],
+            [(c.kind, c.name, c.status) for c in changes],
+        )
+    )
+    counts = {s: sum(c.status == s for c in changes) for s in ("created", "updated", "unchanged")}
+    print(", ".join(f"{n} {s}" for s, n in counts.items()))
+    return 0
+
+
+def cmd_generate(args) -> int:
+    from lakehouse.generate.clickstream import DEFAULT_START, generate_clickstream
+
+    if args.days < 1 or args.events_per_hour < 1:
+        raise UsageError("lakehouse generate: --days and --events-per-hour must be at least 1")
+    stats = generate_clickstream(
+        args.out, args.days, args.events_per_hour, args.seed, args.start or DEFAULT_START
+    )
+    print(
+        f"wrote {stats.files} files, {stats.lines} lines to {args.out}: {stats.events} events, "
+        f"{stats.duplicates} duplicates, {stats.late} late, {stats.bad} bad records"
+    )
+    return 0
+
+
+def cmd_ingest(args) -> int:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    from lakehouse.ingest import ingest, landing_files
+
+    settings = _settings(args)
+    contract = find_contract(settings.datasets_dir, args.dataset)
+    files = landing_files(args.paths, contract)  # validates paths before touching the endpoint
+    _require_endpoint(settings)
+    total = sum(f.stat().st_size for f in files)
+    show = not args.json and len(files) > 1
+    with Progress(
+        TextColumn("ingest {task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.completed:.0f}/{task.total:.0f} B"),
+        console=_console(stderr=True),
+        transient=True,
+        disable=not show,
+    ) as progress:
+        task = progress.add_task(contract.name, total=total)
+        summary = ingest(settings, contract, files, lambda _path, size: progress.advance(task, size))
+    if args.json:
+        print(json.dumps(summary.__dict__, indent=2))
+    else:
+        print(
+            f"{contract.name}: {summary.files_uploaded} files uploaded ({summary.bytes_uploaded:,} bytes), "
+            f"{summary.files_skipped} skipped (already there), {summary.partitions_registered} new partitions"
+        )
+        for path in summary.placed_by_mtime:
+            print(f"  note: {path} has no readable event time; placed by its modification time")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from lakehouse.local.runner import run_dataset
+
+    settings = _settings(args)
+    contract = find_contract(settings.datasets_dir, args.dataset)
+    _require_endpoint(settings)
+    results = run_dataset(settings, contract)
+    if args.json:
+        print(json.dumps([r.as_dict() for r in results], indent=2))
+    else:
+        _print_reconciliation(contract.name, results)
+    return 0 if all(r.reconciled for r in results) else EXIT_FAILED
+
+
+def _print_reconciliation(dataset: str, results) -> None:
+    console = _console()
+    console.print(
+        _table(
+            f"{dataset}: reconciliation (rows read = written + duplicates + quarantined)",
+            RECONCILIATION_COLUMNS,
+            _reconciliation_rows(results),
+        )
+    )
+    for r in results:
+        for table, n in r.tables.items():
+            console.print(f"  {r.stage}: {table} {n:,} rows")
+        for rule, n in r.warnings.items():
+            console.print(f"  {r.stage}: warning {rule}: {n:,} rows")
+
+
+def cmd_views(args) -> int:
+    from lakehouse.views import create_views
+
+    settings = _settings(args)
+    if args.target == "local":
+        _require_endpoint(settings)
+    done = create_views(settings, args.dir, args.target)
+    for name, status in done:
+        print(f"view {settings.database('gold')}.{name}: {status}")
+    return 0
+
+
+def _engine(settings: Settings, target: str):
+    if target == "aws":
+        from lakehouse.engine.athena import AthenaEngine
+
+        return AthenaEngine(settings)
+    from lakehouse.engine.local import LocalEngine
+
+    _require_endpoint(settings)
+    return LocalEngine(settings)
+
+
+def cmd_query(args) -> int:
+    if bool(args.sql) == bool(args.file):
+        raise UsageError("lakehouse query: give either SQL or --file F")
+    if args.file and not args.file.is_file():
+        raise UsageError(f"lakehouse query: no such file: {args.file}")
+    sql = args.file.read_text(encoding="utf-8") if args.file else args.sql
+    settings = _settings(args)
+    engine = _engine(settings, args.target)
+    try:
+        _print_result(engine.query(sql), args.format)
+    finally:
+        engine.close()
+    return 0
+
+
+def cmd_demo(args) -> int:
+    import shutil
+
+    from lakehouse.generate.clickstream import generate_clickstream
+    from lakehouse.ingest import ingest
+    from lakehouse.local import endpoint
+    from lakehouse.local.deploy import deploy
+    from lakehouse.local.runner import run_dataset
+    from lakehouse.views import create_views, load_queries
+
+    console = _console()
+    os.environ["AWS_ENDPOINT_URL"] = f"http://{endpoint.HOST}:{args.port}"  # the endpoint the demo brings up
+    settings = _settings(args)
+    if not settings.is_local:
+        raise UsageError("lakehouse demo: runs on the local environment only")
+    t0 = time.monotonic()
+
+    def step(text: str) -> None:
+        console.print(f"[bold cyan]==>[/] {text}  [dim]({time.monotonic() - t0:.1f}s)[/]")
+
+    step(f"up: local AWS endpoint on {settings.endpoint_url}")
+    ep = endpoint.up(args.port)
+    console.print(f"    {'started' if ep.started else 'reused'} {ep.url}")
+    try:
+        step("deploy: buckets, KMS key, Glue databases and tables from the contracts")
+        changes = deploy(settings)
+        console.print(
+            f"    {sum(c.status == 'created' for c in changes)} created, "
+            f"{sum(c.status == 'unchanged' for c in changes)} unchanged"
+        )
+        landing = (
+            Path(os.environ.get("LAKEHOUSE_STATE_DIR", ".lakehouse")) / "demo" / "landing" / "clickstream"
+        )
+        shutil.rmtree(landing, ignore_errors=True)
+        step(
+            f"generate: {args.days} days of clickstream, ~{args.events_per_hour} events/hour, seed {args.seed}"
+        )
+        stats = generate_clickstream(landing, args.days, args.events_per_hour, args.seed)
+        console.print(
+            f"    {stats.files} files, {stats.lines} lines: {stats.events} events, {stats.duplicates} "
+            f"duplicates, {stats.late} late, {stats.bad} bad records"
+        )
+        contract = find_contract(settings.datasets_dir, "clickstream")
+        step("ingest: landing files -> raw zone by event hour")
+        summary = ingest(settings, contract, [landing])
+        console.print(
+            f"    {summary.files_uploaded} uploaded, {summary.files_skipped} skipped, "
+            f"{summary.partitions_registered} raw partitions registered"
+        )
+        step("run: Glue jobs raw_to_silver and silver_to_gold on local Spark")
+        results = run_dataset(settings, contract)
+        _print_reconciliation(contract.name, results)
+        step("views: athena/views -> gold database")
+        for name, status in create_views(settings, Path("athena/views")):
+            console.print(f"    {name}: {status}")
+        step("queries: athena/queries on the local engine")
+        engine = _engine(settings, "local")
+        try:
+            for name, sql in list(load_queries(Path("athena/queries")).items())[:3]:
+                title = sql.strip().splitlines()[0].lstrip("- ").strip() or name
+                _print_result(engine.query(sql), "table", f"{title}  (athena/queries/{name}.sql)")
+        finally:
+            engine.close()
+    finally:
+        if not args.keep and ep.started:
+            step("down: stopping the local endpoint (use --keep to leave it running)")
+            endpoint.down(args.port)
+    step("done")
+    return 0 if all(r.reconciled for r in results) else EXIT_FAILED
+
+
+COMMANDS = {
+    "up": cmd_up,
+    "down": cmd_down,
+    "deploy": cmd_deploy,
+    "generate": cmd_generate,
+    "ingest": cmd_ingest,
+    "run": cmd_run,
+    "views": cmd_views,
+    "query": cmd_query,
+    "demo": cmd_demo,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ContractError, IngestError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except QueryError as exc:
+        print(f"query failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except RuntimeError as exc:
+        print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""The local Athena: DuckDB reading the Parquet/JSON files the Glue catalog points at, in the emulated S3.
+
+Each catalog database becomes a DuckDB schema of the same name and each table a view over the
+locations the catalog records, exactly the partitions Athena would read. Partition keys come from
+the `key=value` paths, so a filter on them skips other partitions' files. Views stored in the catalog
+(Athena's VIRTUAL_VIEW) are transpiled and created too. Unqualified names resolve to the gold database.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import duckdb
+
+from lakehouse import aws
+from lakehouse.catalog import Catalog, view_sql
+from lakehouse.engine.sql import QueryError, glue_to_duckdb_type, to_duckdb
+from lakehouse.settings import DATA_ZONES, Settings
+from lakehouse.storage import Storage
+
+
+@dataclass
+class Result:
+    columns: list[str]
+    types: list[str]
+    rows: list[tuple]
+
+
+def httpfs_extension() -> str:
+    """Path of the httpfs extension shipped by the duckdb-ext-httpfs wheel (nothing is downloaded)."""
+    base = os.path.join(os.path.dirname(duckdb.__file__), "..", "duckdb_ext", "extensions")
+    found = glob.glob(os.path.join(base, f"v{duckdb.__version__}", "*", "httpfs.duckdb_extension"))
+    if not found:
+        raise RuntimeError(f"httpfs for duckdb {duckdb.__version__} is missing: install duckdb-ext-httpfs")
+    return os.path.normpath(found[0])
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class LocalEngine:
+    """DuckDB over the catalog of one environment."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.catalog = Catalog(settings)
+        self.storage = Storage(settings)
+        self.con = duckdb.connect()
+        self.con.execute(f"LOAD {_lit(httpfs_extension())}")
+        self.con.execute("SET TimeZone = 'UTC'")  # Athena's timestamps are UTC wall-clock values
+        self._s3_secret()
+        self.tables: dict[str, list[str]] = {}
+        self._register_catalog()
+
+    def _s3_secret(self) -> None:
+        url = urlparse(self.settings.endpoint_url or f"https://s3.{self.settings.region}.amazonaws.com")
+        key, secret, token = aws.credentials(self.settings)
+        session = f", SESSION_TOKEN {_lit(token)}" if token else ""
+        self.con.execute(
+            f"CREATE SECRET lakehouse (TYPE s3, KEY_ID {_lit(key)}, "
+            f"SECRET {_lit(secret)}{session}, REGION {_lit(self.settings.region)}, "
+            f"ENDPOINT {_lit(url.netloc)}, URL_STYLE 'path', USE_SSL {str(url.scheme == 'https').lower()})"
+        )
+
+    # catalog -> DuckDB ----------------------------------------------------------------------------
+    def _register_catalog(self) -> None:
+        views: list[tuple[str, str, str]] = []
+        for zone in DATA_ZONES:
+            db = self.settings.database(zone)
+            self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(db)}")
+            try:
+                tables = self.catalog.list_tables(db)
+            except self.catalog.glue.exceptions.EntityNotFoundException:
+                continue
+            self.tables[db] = []
+            for table in tables:
+                sql = view_sql(table)
+                if sql is not None:
+                    views.append((db, table["Name"], sql))
+                else:
+                    self.con.execute(
+                        f"CREATE VIEW {_quote(db)}.{_quote(table['Name'])} AS {self._scan(db, table)}"
+                    )
+                self.tables[db].append(table["Name"])
+        self.con.execute(f"SET schema = {_lit(self.settings.database('gold'))}")
+        self._create_views(views)
+
+    def _create_views(self, views: list[tuple[str, str, str]]) -> None:
+        """Create catalog views, retrying until those that depend on other views find them."""
+        pending, error = list(views), None
+        while pending:
+            progressed = False
+            for db, name, sql in list(pending):
+                try:
+                    self.con.execute(f"CREATE VIEW {_quote(db)}.{_quote(name)} AS {to_duckdb(sql)}")
+                    pending.remove((db, name, sql))
+                    progressed = True
+                except duckdb.Error as exc:
+                    error = exc
+            if not progressed:
+                names = ", ".join(f"{db}.{name}" for db, name, _ in pending)
+                raise QueryError(f"views {names} cannot be created locally: {error}")
+
+    def _has_objects(self, location: str) -> bool:
+        return next(iter(self.storage.list(location)), None) is not None
+
+    def _scan(self, db: str, table: dict) -> str:
+        """The SELECT reading a catalog table's files, or an empty typed SELECT when there are none."""
+        sd = table["StorageDescriptor"]
+        columns = [(c["Name"], c["Type"]) for c in sd["Columns"]]
+        keys = [(c["Name"], c["Type"]) for c in table.get("PartitionKeys", [])]
+        serde = sd.get("SerdeInfo", {}).get("SerializationLibrary", "")
+        fmt = "parquet" if "parquet" in serde.lower() else "json" if "json" in serde.lower() else "csv"
+        if keys:
+            locations = [loc for _, loc in self.catalog.get_partitions(db, table["Name"])]
+        else:
+            locations = [sd["Location"]] if sd.get("Location") and self._has_objects(sd["Location"]) else []
+        # Spark writes UTC-adjusted timestamps, which DuckDB reads as TIMESTAMPTZ; Athena reads the
+        # catalog's `timestamp`, a plain timestamp: read them the way the catalog says.
+        select = ", ".join(
+            f"CAST({_quote(n)} AS TIMESTAMP) AS {_quote(n)}" if t == "timestamp" else _quote(n)
+            for n, t in columns + keys
+        )
+        if not locations:
+            typed = ", ".join(
+                f"CAST(NULL AS {glue_to_duckdb_type(t)}) AS {_quote(n)}" for n, t in columns + keys
+            )
+            return f"SELECT {typed} WHERE false"
+        pattern = {"parquet": "*.parquet", "json": "*.json*", "csv": "*"}[fmt]
+        files = "[" + ", ".join(_lit(loc.rstrip("/") + "/" + pattern) for loc in locations) + "]"
+        hive = ""
+        if keys:
+            types = ", ".join(f"{_lit(n)}: {_lit(glue_to_duckdb_type(t))}" for n, t in keys)
+            hive = f", hive_partitioning = true, hive_types = {{{types}}}"
+        if fmt == "parquet":
+            return f"SELECT {select} FROM read_parquet({files}, union_by_name = true{hive})"
+        schema = ", ".join(f"{_lit(n)}: {_lit(glue_to_duckdb_type(t))}" for n, t in columns)
+        if fmt == "json":
+            return (
+                f"SELECT {select} FROM read_json({files}, format = 'newline_delimited', columns = {{{schema}}}, "
+                f"ignore_errors = true{hive})"
+            )
+        return f"SELECT {select} FROM read_csv({files}, header = true, columns = {{{schema}}}{hive})"
+
+    # queries --------------------------------------------------------------------------------------
+    def query(self, sql: str) -> Result:
+        """Run one Athena SQL statement; errors become one-line QueryErrors."""
+        duck_sql = to_duckdb(sql)
+        try:
+            rel = self.con.execute(duck_sql)
+            rows = rel.fetchall()
+        except duckdb.CatalogException as exc:
+            raise QueryError(_first_line(exc)) from None
+        except duckdb.ParserException as exc:
+            raise QueryError("syntax error: " + _first_line(exc).removeprefix("Parser Error: ")) from None
+        except duckdb.Error as exc:
+            raise QueryError(_first_line(exc)) from None
+        desc = rel.description or []
+        return Result([d[0] for d in desc], [str(d[1]) for d in desc], rows)
+
+    def explain_analyze(self, sql: str) -> str:
+        """DuckDB's EXPLAIN ANALYZE of a query (shows how many files a scan read)."""
+        return "\n".join(r[1] for r in self.con.execute("EXPLAIN ANALYZE " + to_duckdb(sql)).fetchall())
+
+    def describe(self, sql: str) -> list[tuple[str, str]]:
+        """(column, DuckDB type) of a query's result, without running it over the data."""
+        rel = self.con.sql(to_duckdb(sql))
+        return list(zip(rel.columns, [str(t) for t in rel.types], strict=True))
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,83 @@
+"""Athena views and named queries kept as SQL files under athena/: one view or query per file.
+
+`create_views` puts every view of athena/views/ into the gold database: on AWS by running the file on
+Athena, locally by storing it in the catalog exactly as Athena would (a VIRTUAL_VIEW), so the local
+engine and Athena read the same definition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlglot import exp
+
+from lakehouse.catalog import Catalog
+from lakehouse.engine.sql import QueryError, duckdb_to_glue_type, duckdb_to_trino_type, parse_athena
+from lakehouse.settings import Settings
+
+
+@dataclass(frozen=True)
+class ViewFile:
+    name: str
+    select_sql: str  # the view body, Athena SQL
+    path: Path
+    text: str  # the whole CREATE VIEW statement
+
+
+def load_views(directory: Path) -> list[ViewFile]:
+    """Every athena/views/*.sql; each must be one CREATE [OR REPLACE] VIEW named like its file."""
+    views = []
+    for path in sorted(directory.glob("*.sql")):
+        text = path.read_text(encoding="utf-8")
+        try:
+            tree = parse_athena(text)
+        except QueryError as exc:
+            raise QueryError(f"{path}: {exc}") from None
+        if not isinstance(tree, exp.Create) or tree.kind != "VIEW":
+            raise QueryError(f"{path}: expected one CREATE VIEW statement")
+        name = tree.this.name
+        if name != path.stem:
+            raise QueryError(f"{path}: view {name!r} must be named like its file ({path.stem!r})")
+        views.append(ViewFile(name, tree.expression.sql(dialect="athena", pretty=True), path, text))
+    return views
+
+
+def load_queries(directory: Path) -> dict[str, str]:
+    """Named queries: athena/queries/<name>.sql -> SQL text."""
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(directory.glob("*.sql"))}
+
+
+def create_views(settings: Settings, directory: Path, target: str = "local") -> list[tuple[str, str]]:
+    """Create or update every view in the gold database; returns (view, created|updated|unchanged)."""
+    views = load_views(directory)
+    if target == "aws":
+        from lakehouse.engine.athena import AthenaEngine
+
+        engine = AthenaEngine(settings)
+        for view in views:
+            engine.query(view.text)
+        return [(v.name, "applied") for v in views]
+
+    from lakehouse.engine.local import LocalEngine
+
+    catalog, db = Catalog(settings), settings.database("gold")
+    out = []
+    pending = list(views)
+    while pending:  # a view may read another view: store those whose inputs already resolve first
+        engine = LocalEngine(settings)
+        done, error = [], None
+        for view in pending:
+            try:
+                columns = engine.describe(view.select_sql)
+            except Exception as exc:
+                error = exc
+                continue
+            cols = [(n, duckdb_to_glue_type(t), duckdb_to_trino_type(t)) for n, t in columns]
+            out.append((view.name, catalog.put_view(db, view.name, view.select_sql, cols)))
+            done.append(view)
+        engine.close()
+        if not done:
+            raise QueryError(f"{pending[0].path}: {error}")
+        pending = [v for v in pending if v not in done]
+    return out

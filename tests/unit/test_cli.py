@@ -1,0 +1,63 @@
+"""CLI misuse: one clear line on stderr and exit 2, before anything touches an endpoint."""
+
+from __future__ import annotations
+
+import pytest
+
+from lakehouse.cli import main
+from tests.conftest import REPO
+
+
+@pytest.fixture(autouse=True)
+def in_repo(monkeypatch):
+    monkeypatch.chdir(REPO)
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "clicks"], "unknown dataset 'clicks' (known: clickstream"),
+        (["ingest", "nope", "x.json"], "unknown dataset 'nope'"),
+        (["ingest", "clickstream", "/no/such/path"], "no such file or directory: /no/such/path"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["query"], "give either SQL or --file F"),
+        (["query", "--file", "/no/such.sql"], "no such file: /no/such.sql"),
+        (["query", "SELECT 1", "--format", "xml"], "invalid choice: 'xml'"),
+        (["generate", "clickstream", "--out", "/tmp/x", "--days", "0"], "must be at least 1"),
+        (["deploy", "--env", "prod"], "deploy creates the local environment only"),
+        (["run", "clickstream", "--project", "Bad_Name"], "project 'Bad_Name' must be"),
+    ],
+)
+def test_misuse_is_one_line_and_exit_2(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert message in err
+    assert err.count("\n") == 1 and out == ""
+
+
+def test_invalid_contract_is_one_line_and_exit_2(capsys, tmp_path):
+    (tmp_path / "clickstream.yaml").write_text(
+        (REPO / "datasets" / "clickstream.yaml").read_text().replace("keys: [event_id]", "keys: [evnt_id]")
+    )
+    code, _, err = run(capsys, "run", "clickstream", "--datasets", str(tmp_path))
+    assert code == 2
+    assert err == f"error: {tmp_path / 'clickstream.yaml'}: keys: 'evnt_id' is not a declared column\n"
+
+
+def test_endpoint_down_is_a_clear_failure(capsys, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    code, _, err = run(capsys, "query", "SELECT 1")
+    assert code == 1 and "not answering at http://127.0.0.1:9: run `lakehouse up`" in err
+
+
+def test_generate_writes_files(capsys, tmp_path):
+    code, out, _ = run(
+        capsys, "generate", "clickstream", "--out", str(tmp_path), "--days", "1", "--events-per-hour", "5"
+    )
+    assert code == 0 and out.startswith("wrote 24 files")

@@ -1,0 +1,130 @@
+"""raw -> silver transforms on tiny DataFrames: typing, quarantine reasons, duplicates, lineage."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pyspark.sql import functions as F
+
+from lakehouse.transforms import raw_to_silver as r2s
+
+pytestmark = pytest.mark.spark
+
+GOOD = {
+    "event_id": "e1",
+    "user_id": "u1",
+    "session_id": "s1",
+    "event_type": "page_view",
+    "event_timestamp": "2025-01-06T10:15:00.250Z",
+    "device_type": "mobile",
+    "page_url": "https://shop.example.com/",
+    "referrer_url": None,
+    "metadata": {"k": "v"},
+}
+
+
+def event(**changes) -> str:
+    return json.dumps({**GOOD, **changes})
+
+
+def run_lines(spark, contract, files: dict[str, str]):
+    """files {name: text} -> validated rows, through read_lines like the job does."""
+    text = spark.createDataFrame(list(files.items()), "path string, value string")
+    lines = r2s.read_lines(text, F.col("path"))
+    return r2s.validate(r2s.parse_json_records(lines, contract), contract)
+
+
+def reasons(df) -> dict[str, list[str]]:
+    return {r["event_id"] or f"line{r['_source_line']}": r["_reasons"] for r in df.collect()}
+
+
+def test_good_record_is_typed(spark, clickstream):
+    row = run_lines(spark, clickstream, {"f": event()}).first()
+    assert row["_reasons"] == [] and row["_warnings"] == []
+    assert row["event_timestamp"].isoformat() == "2025-01-06T10:15:00.250000"
+    assert row["metadata"] == {"k": "v"}
+    assert (row["_source_file"], row["_source_line"]) == ("f", 1)
+
+
+def test_malformed_json_is_quarantined_with_reason(spark, clickstream):
+    text = "\n".join([event(event_id="a"), '{"event_id": "b", "user_id": ', "[1, 2]", '"just a string"'])
+    got = run_lines(spark, clickstream, {"f": text}).orderBy("_source_line").collect()
+    assert [r["_reasons"] for r in got] == [[], [r2s.MALFORMED], [r2s.MALFORMED], [r2s.MALFORMED]]
+    assert [r["_source_line"] for r in got] == [1, 2, 3, 4]
+    assert got[1]["_record"] == '{"event_id": "b", "user_id": '
+
+
+def test_unparseable_timestamp_and_missing_user_id_are_quarantined(spark, clickstream):
+    text = "\n".join(
+        [
+            event(event_id="t", event_timestamp="yesterday at noon"),
+            json.dumps({k: v for k, v in GOOD.items() if k != "user_id"} | {"event_id": "u"}),
+            event(event_id="blank", user_id="  "),
+        ]
+    )
+    got = reasons(run_lines(spark, clickstream, {"f": text}))
+    assert got["t"] == ["unparseable timestamp in event_timestamp: 'yesterday at noon'"]
+    assert got["u"] == ["missing required field user_id"]
+    assert got["blank"] == ["missing required field user_id"]
+
+
+def test_quality_rules_quarantine_or_warn_as_the_contract_says(spark, clickstream):
+    text = "\n".join(
+        [
+            event(event_id="x", event_type="teleport"),
+            event(event_id="y", device_type="fridge"),
+            event(event_id="z", page_url="ftp://files"),
+            event(event_id="old", event_timestamp="1969-12-31T23:59:59Z"),
+        ]
+    )
+    rows = {r["event_id"]: r for r in run_lines(spark, clickstream, {"f": text}).collect()}
+    assert rows["x"]["_reasons"] == ["known_event_type: event_type is not one of the accepted values"]
+    assert rows["y"]["_reasons"] == [] and rows["y"]["_warnings"] == ["known_device_type"]
+    assert rows["z"]["_reasons"] == ["page_url_is_http: page_url does not match ^https?://"]
+    assert rows["old"]["_reasons"] == [
+        "event_time_plausible: event_timestamp outside [2000-01-01T00:00:00Z, ]"
+    ]
+
+
+def test_several_problems_are_all_named(spark, clickstream):
+    row = run_lines(spark, clickstream, {"f": json.dumps({"event_id": "m", "event_type": "nope"})}).first()
+    assert "missing required field user_id" in row["_reasons"]
+    assert "missing required field event_timestamp" in row["_reasons"]
+    assert "known_event_type: event_type is not one of the accepted values" in row["_reasons"]
+
+
+def test_bom_crlf_and_blank_lines(spark, clickstream):
+    text = "\ufeff" + event(event_id="a") + "\r\n\r\n" + event(event_id="b") + "\r\n"
+    got = run_lines(spark, clickstream, {"f": text}).orderBy("_source_line").collect()
+    assert [(r["event_id"], r["_source_line"], r["_reasons"]) for r in got] == [("a", 1, []), ("b", 3, [])]
+
+
+def test_deduplicate_keeps_the_earliest_then_first_seen(spark, clickstream):
+    text_a = "\n".join(
+        [
+            event(event_id="d", event_timestamp="2025-01-06T10:00:05Z", page_url="https://x/late"),
+            event(event_id="d", event_timestamp="2025-01-06T10:00:01Z", page_url="https://x/first"),
+        ]
+    )
+    text_b = event(event_id="d", event_timestamp="2025-01-06T10:00:01Z", page_url="https://x/other-file")
+    valid = run_lines(spark, clickstream, {"a": text_a, "b": text_b})
+    marked = r2s.mark_duplicates(valid, clickstream)
+    assert marked.where("_duplicate").count() == 2
+    kept = r2s.deduplicate(valid, clickstream).collect()
+    assert [(r["page_url"], r["_source_file"], r["_source_line"]) for r in kept] == [
+        ("https://x/first", "a", 2)
+    ]
+
+
+def test_silver_and_quarantine_rows(spark, clickstream):
+    checked = run_lines(spark, clickstream, {"s3://b/f.json": event() + "\n{oops"})
+    silver = r2s.to_silver(checked.where(F.size("_reasons") == 0), clickstream, "run-1").first()
+    assert silver["event_date"].isoformat() == "2025-01-06" and silver["_run_id"] == "run-1"
+    q = r2s.to_quarantine(checked.where(F.size("_reasons") > 0)).first()
+    assert (q["source_file"], q["source_line"], q["reason"], q["record"]) == (
+        "s3://b/f.json",
+        2,
+        r2s.MALFORMED,
+        "{oops",
+    )

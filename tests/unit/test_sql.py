@@ -1,0 +1,51 @@
+"""Athena SQL handling: transpiling, errors, view files."""
+
+from __future__ import annotations
+
+import pytest
+
+from lakehouse.engine.sql import QueryError, glue_to_duckdb_type, to_duckdb
+from lakehouse.views import load_queries, load_views
+from tests.conftest import REPO
+
+
+def test_athena_functions_and_catalog_are_translated():
+    sql = to_duckdb(
+        "SELECT count_if(x > 1), element_at(m, 'k') FROM awsdatacatalog.db.t WHERE d = DATE '2025-01-06'"
+    )
+    assert "awsdatacatalog" not in sql
+    assert "FROM db.t" in sql and "CAST('2025-01-06' AS DATE)" in sql
+
+
+def test_syntax_error_is_one_clear_line():
+    with pytest.raises(QueryError) as err:
+        to_duckdb("SELEC * FROM fact_clicks WHERE")
+    assert str(err.value).startswith("syntax error") and "\n" not in str(err.value)
+    with pytest.raises(QueryError, match="expected one SQL statement, got 2"):
+        to_duckdb("SELECT 1; SELECT 2")
+
+
+def test_types_map_from_glue_to_duckdb():
+    assert glue_to_duckdb_type("map<string,string>") == "MAP(TEXT, TEXT)"
+    assert glue_to_duckdb_type("decimal(12,2)") == "DECIMAL(12, 2)"
+
+
+def test_view_files_are_one_named_view_each():
+    views = load_views(REPO / "athena" / "views")
+    assert {v.name for v in views} == {
+        "hourly_traffic",
+        "daily_conversion_funnel",
+        "top_pages",
+        "session_length",
+    }
+    assert all(v.select_sql.upper().startswith(("SELECT", "WITH")) for v in views)
+    assert len(load_queries(REPO / "athena" / "queries")) >= 3
+
+
+def test_view_file_named_unlike_its_view_is_rejected(tmp_path):
+    (tmp_path / "a.sql").write_text("CREATE OR REPLACE VIEW b AS SELECT 1 AS x")
+    with pytest.raises(QueryError, match="must be named like its file"):
+        load_views(tmp_path)
+    (tmp_path / "a.sql").write_text("SELECT 1")
+    with pytest.raises(QueryError, match="expected one CREATE VIEW"):
+        load_views(tmp_path)

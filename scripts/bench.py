@@ -68,7 +68,9 @@ def main() -> int:
     for name, n, secs in rows:
         rate = f"{n / secs:,.0f}" if n and secs else "-"
         print(f"{name:<16}{n:>12,}{secs:>10.2f}{rate:>12}")
-    print(json.dumps({"lines": stats.lines, "bytes": size, **{name: round(secs, 3) for name, _, secs in rows}}))
+    print(
+        json.dumps({"lines": stats.lines, "bytes": size, **{name: round(secs, 3) for name, _, secs in rows}})
+    )
     return 0 if all(r.reconciled for r in results) else 1
 
 

@@ -183,9 +183,9 @@ def test_query_command_formats_and_errors(pipeline, capsys, monkeypatch):
     assert capsys.readouterr().err.startswith("query failed: syntax error")
 
 
-def test_reingest_and_rerun_change_nothing(pipeline):
-    """Last in this module: it runs the jobs again."""
-    settings, contract, engine = pipeline["settings"], pipeline["contract"], pipeline["engine"]
+def test_reingest_and_rerun_change_nothing(pipeline, capsys, monkeypatch):
+    """Last in this module: it runs the jobs again, through the CLI's --json outputs."""
+    settings = pipeline["settings"]
     tables = [
         "fact_clicks",
         "dim_users",
@@ -214,12 +214,30 @@ def test_reingest_and_rerun_change_nothing(pipeline):
             fresh.close()
 
     before = snapshot()
-    again = ingest(settings, contract, [pipeline["landing"]])
-    assert (again.files_uploaded, again.bytes_uploaded) == (0, 0)
-    results = run_dataset(settings, contract, REPO / "glue" / "jobs")
-    assert all(r.reconciled for r in results)
+    monkeypatch.chdir(REPO)
+    monkeypatch.setenv("LAKEHOUSE_PROJECT", settings.project)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", settings.endpoint_url)
+    capsys.readouterr()
+    assert main(["ingest", "clickstream", str(pipeline["landing"]), "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert (again["files_uploaded"], again["files_skipped"], again["bytes_uploaded"]) == (
+        0,
+        pipeline["stats"].files,
+        0,
+    )
+    assert main(["run", "clickstream", "--json"]) == 0
+    runs = json.loads(capsys.readouterr().out)
+    assert [r["stage"] for r in runs] == ["raw_to_silver", "silver_to_gold"] and all(
+        r["reconciled"] for r in runs
+    )
+    first = pipeline["results"][0]
+    assert (
+        runs[0]["rows_read"],
+        runs[0]["rows_written"],
+        runs[0]["duplicates_removed"],
+        runs[0]["rows_quarantined"],
+    ) == (first.rows_read, first.rows_written, first.duplicates_removed, first.rows_quarantined)
     assert snapshot() == before
-    assert engine is not None
 
 
 def test_demo_command_prints_reconciliation_and_three_queries(spark, capsys, monkeypatch, tmp_path):

@@ -79,8 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", type=Path)
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-    p = sub.add_parser("run", parents=[common], help="run a dataset's jobs locally")
+    p = sub.add_parser("run", parents=[common], help="run a dataset's jobs locally (new inputs only)")
     p.add_argument("dataset")
+    p.add_argument("--full", action="store_true", help="reprocess every raw input, not only new ones")
     p.add_argument("--json", action="store_true", help="print the reconciliation as JSON")
 
     p = sub.add_parser("views", parents=[common], help="create the athena/views in the gold database")
@@ -165,6 +166,7 @@ def _reconciliation_rows(results) -> list[tuple]:
     return [
         (
             r.stage,
+            r.mode,
             r.inputs,
             r.rows_read,
             r.rows_written,
@@ -179,6 +181,7 @@ def _reconciliation_rows(results) -> list[tuple]:
 
 RECONCILIATION_COLUMNS = [
     "stage",
+    "mode",
     "inputs",
     "rows read",
     "rows written",
@@ -287,7 +290,7 @@ def cmd_run(args) -> int:
     settings = _settings(args)
     contract = find_contract(settings.datasets_dir, args.dataset)
     _require_endpoint(settings)
-    results = run_dataset(settings, contract)
+    results = run_dataset(settings, contract, full=args.full)
     if args.json:
         print(json.dumps([r.as_dict() for r in results], indent=2))
     else:
@@ -305,10 +308,25 @@ def _print_reconciliation(dataset: str, results) -> None:
         )
     )
     for r in results:
+        if not r.inputs:
+            console.print(f"  {r.stage}: nothing new to process")
+        for run in r.recovered:
+            console.print(f"  {r.stage}: completed the publish of interrupted run {run}")
         for table, n in r.tables.items():
-            console.print(f"  {r.stage}: {table} {n:,} rows")
+            console.print(f"  {r.stage}: {table} {n:,} rows in the rebuilt files")
+        if r.rows_replaced:
+            console.print(
+                f"  {r.stage}: {r.rows_replaced:,} earlier rows replaced by an earlier copy of their key"
+            )
+        for reason, n in sorted(r.quality.items()):
+            console.print(f"  {r.stage}: quarantined {n:,}: {reason}")
         for rule, n in r.warnings.items():
             console.print(f"  {r.stage}: warning {rule}: {n:,} rows")
+        for name, n in sorted(r.new_fields.items()):
+            console.print(
+                f"  {r.stage}: new source field {name!r} in {n:,} rows: kept in _extra_fields; "
+                f"declare it in the contract to type it"
+            )
 
 
 def cmd_views(args) -> int:

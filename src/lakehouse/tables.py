@@ -13,8 +13,15 @@ from lakehouse.settings import Settings
 
 RAW_COMPLEX = ("map<", "array<", "struct<")
 
-# Lineage columns every silver row carries: where it came from and which run wrote it.
-LINEAGE_COLUMNS = (("_source_file", "string"), ("_source_line", "bigint"), ("_run_id", "string"))
+# Columns every silver row carries after the contract's: source fields the contract does not declare
+# yet (schema drift is kept, never dropped), and lineage: where the row came from, which run wrote it.
+EXTRA_FIELDS = "_extra_fields"
+LINEAGE_COLUMNS = (
+    (EXTRA_FIELDS, "map<string,string>"),
+    ("_source_file", "string"),
+    ("_source_line", "bigint"),
+    ("_run_id", "string"),
+)
 
 QUARANTINE_COLUMNS = (
     ("source_file", "string"),
@@ -52,8 +59,13 @@ AUDIT_COLUMNS = (
     ("rows_written", "bigint"),
     ("duplicates_removed", "bigint"),
     ("rows_quarantined", "bigint"),
+    ("rows_replaced", "bigint"),
     ("reconciled", "boolean"),
-    ("warnings", "string"),
+    ("mode", "string"),
+    ("input_files", "array<string>"),
+    ("quality", "string"),
+    ("new_fields", "string"),
+    ("error", "string"),
 )
 
 

@@ -184,7 +184,7 @@ def test_query_command_formats_and_errors(pipeline, capsys, monkeypatch):
 
 
 def test_reingest_and_rerun_change_nothing(pipeline, capsys, monkeypatch):
-    """Last in this module: it runs the jobs again, through the CLI's --json outputs."""
+    """Last in this module: an incremental rerun finds nothing new; --full rebuilds the same rows."""
     settings = pipeline["settings"]
     tables = [
         "fact_clicks",
@@ -227,9 +227,14 @@ def test_reingest_and_rerun_change_nothing(pipeline, capsys, monkeypatch):
     )
     assert main(["run", "clickstream", "--json"]) == 0
     runs = json.loads(capsys.readouterr().out)
-    assert [r["stage"] for r in runs] == ["raw_to_silver", "silver_to_gold"] and all(
-        r["reconciled"] for r in runs
-    )
+    assert [(r["stage"], r["inputs"], r["rows_read"]) for r in runs] == [
+        ("raw_to_silver", 0, 0),
+        ("silver_to_gold", 0, 0),
+    ]
+    assert snapshot() == before
+    assert main(["run", "clickstream", "--full", "--json"]) == 0
+    runs = json.loads(capsys.readouterr().out)
+    assert [r["mode"] for r in runs] == ["full", "full"] and all(r["reconciled"] for r in runs)
     first = pipeline["results"][0]
     assert (
         runs[0]["rows_read"],

@@ -19,52 +19,48 @@ def ts(s: str) -> dt.datetime:
 
 @pytest.fixture
 def silver(spark, clickstream):
+    def row(event_id, user, session, kind, at, device, url, metadata, line):
+        values = {
+            "event_id": event_id,
+            "user_id": user,
+            "session_id": session,
+            "event_type": kind,
+            "event_timestamp": ts(at),
+            "device_type": device,
+            "page_url": url,
+            "metadata": metadata,
+            "_source_file": "f",
+            "_source_line": line,
+            "_run_id": "r",
+            "event_date": ts(at).date(),
+        }
+        return tuple(values.get(name) for name in columns)
+
+    columns = [f.name for f in spark.createDataFrame([], r2s.silver_ddl(clickstream, True)).schema.fields]
     rows = [
-        (
+        row(
             "e1",
             "u1",
             "s1",
             "page_view",
-            ts("2025-01-06 10:00:00"),
+            "2025-01-06 10:00:00",
             "mobile",
             "https://shop.example.com/a?x=1",
-            None,
             {},
-            "f",
             1,
-            "r",
-            dt.date(2025, 1, 6),
         ),
-        (
+        row(
             "e2",
             "u1",
             "s1",
             "purchase",
-            ts("2025-01-06 10:05:00"),
+            "2025-01-06 10:05:00",
             "mobile",
             "https://shop.example.com/b",
-            None,
             {"order_id": "O1", "amount": "12.50"},
-            "f",
             2,
-            "r",
-            dt.date(2025, 1, 6),
         ),
-        (
-            "e3",
-            "u2",
-            "s2",
-            "click",
-            ts("2025-01-09 23:59:59"),
-            None,
-            "https://shop.example.com/a?x=1",
-            None,
-            {},
-            "f",
-            3,
-            "r",
-            dt.date(2025, 1, 9),
-        ),
+        row("e3", "u2", "s2", "click", "2025-01-09 23:59:59", None, "https://shop.example.com/a?x=1", {}, 3),
     ]
     return spark.createDataFrame(rows, r2s.silver_ddl(clickstream, with_partitions=True))
 

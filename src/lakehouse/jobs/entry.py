@@ -16,12 +16,23 @@ import yaml
 
 from lakehouse.contracts import Contract, load_contract, parse_contract
 from lakehouse.jobs import stages
+from lakehouse.jobs.stages import STAGES
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage
 
 log = logging.getLogger("lakehouse.jobs")
-JOB_ARGS = ["JOB_NAME", "dataset", "contract_uri", "project", "env"]
-STAGES = {"raw_to_silver": stages.raw_to_silver, "silver_to_gold": stages.silver_to_gold}
+JOB_ARGS = ["JOB_NAME", "dataset", "contract_uri", "project", "env"]  # plus optional --full_refresh true
+
+
+def optional_arg(argv: list[str], name: str, default: str) -> str:
+    """An optional job argument (getResolvedOptions only knows required ones): `--name value`."""
+    flag = f"--{name}"
+    for i, arg in enumerate(argv):
+        if arg == flag and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith(flag + "="):
+            return arg.split("=", 1)[1]
+    return default
 
 
 def load_contract_uri(uri: str, settings: Settings) -> Contract:
@@ -54,7 +65,8 @@ def run_stage(stage: str, argv: list[str], io=None) -> stages.StageResult:
         raise ValueError(f"--dataset {args['dataset']!r} but the contract is for {contract.name!r}")
     run_id = args.get("JOB_RUN_ID") or stages.new_run_id()
     spark, job = job_session(args["JOB_NAME"], args)
-    result = STAGES[stage](spark, contract, settings, run_id, io)
+    full = optional_arg(argv, "full_refresh", "false").lower() == "true"
+    result = STAGES[stage](spark, contract, settings, run_id, io, full=full)
     log.info("RECONCILIATION %s", json.dumps(result.as_dict(), sort_keys=True))
     if job is not None:
         job.commit()

@@ -1,9 +1,16 @@
-"""The two job stages of a dataset: raw -> silver and silver -> gold.
+"""The two job stages of a dataset: raw -> silver and silver -> gold, incremental by default.
 
-Each stage reads its inputs, calls the pure transforms, writes to a run-scoped location
-(`<table>/_runs/<run_id>/...`), checks the reconciliation, and only then publishes by moving catalog
-partitions / table locations to the run's output: readers never see a half-written run, and a rerun
-never mixes its files with an earlier run's. Every run writes one audit record.
+Each run: takes the dataset+stage lock, rolls forward any publish a dead run left half done, works
+out its inputs from the ledger (only what no committed run processed; everything with `full`), calls
+the pure transforms, writes to a run-scoped location (`<table>/_runs/<run_id>/...`), checks the
+reconciliation, records its publish intent, switches catalog partitions / table locations to the new
+files, and commits its ledger entry. Readers never see a half-written run; a rerun never mixes its
+files with an earlier one's; a killed run is completed or redone by the next. Every run writes one
+audit record, failed runs included.
+
+Incremental runs rebuild whole partitions: the partitions of the new rows plus those holding earlier
+copies of their keys, deduplicated with the same total order a full run uses, so the incremental
+history and `--full` give the same rows.
 """
 
 from __future__ import annotations
@@ -20,12 +27,22 @@ from pyspark.sql import functions as F
 from lakehouse.catalog import Catalog
 from lakehouse.contracts import Contract
 from lakehouse.jobs.io import DirectIO
+from lakehouse.jobs.ledger import Ledger, LedgerEntry, RunLock, failpoint
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage
-from lakehouse.tables import TableSpec, audit_table, gold_tables, quarantine_table, raw_table, silver_table
+from lakehouse.tables import (
+    EXTRA_FIELDS,
+    TableSpec,
+    audit_table,
+    gold_tables,
+    quarantine_table,
+    raw_table,
+    silver_table,
+)
 from lakehouse.transforms import raw_to_silver as r2s
 from lakehouse.transforms import star
 
+RAW_TO_SILVER, SILVER_TO_GOLD = "raw_to_silver", "silver_to_gold"
 MAX_RECORDS_PER_FILE = 5_000_000  # keeps files large for Athena, bounded for memory
 
 
@@ -39,15 +56,24 @@ class StageResult:
     dataset: str
     run_id: str
     started_at: str
+    mode: str = "incremental"
     inputs: int = 0
+    input_files: list[str] = field(default_factory=list)
     rows_read: int = 0
     rows_written: int = 0
     duplicates_removed: int = 0
     rows_quarantined: int = 0
-    warnings: dict[str, int] = field(default_factory=dict)
-    tables: dict[str, int] = field(default_factory=dict)  # rows written per output table
+    rows_replaced: int = (
+        0  # earlier rows displaced by an earlier-ordered copy of their key (same count in silver)
+    )
+    quality: dict[str, int] = field(default_factory=dict)  # failed rule or reason -> rows
+    warnings: dict[str, int] = field(default_factory=dict)  # failed warn rule -> rows
+    new_fields: dict[str, int] = field(default_factory=dict)  # undeclared source field -> rows carrying it
+    tables: dict[str, int] = field(default_factory=dict)  # rows in the files written per table
     partitions: dict[str, int] = field(default_factory=dict)  # partitions published per table
+    recovered: list[str] = field(default_factory=list)  # runs whose publish this run completed
     status: str = "running"
+    error: str = ""
     finished_at: str = ""
     duration_s: float = 0.0
 
@@ -67,15 +93,22 @@ class StageResult:
             "started_at",
             "finished_at",
             "duration_s",
+            "mode",
             "inputs",
+            "input_files",
             "rows_read",
             "rows_written",
             "duplicates_removed",
             "rows_quarantined",
+            "rows_replaced",
+            "error",
         )
         return {k: getattr(self, k) for k in keys} | {
             "reconciled": self.reconciled,
-            "warnings": json.dumps(self.warnings, sort_keys=True),
+            "quality": json.dumps(
+                self.quality | {f"warn:{k}": v for k, v in self.warnings.items()}, sort_keys=True
+            ),
+            "new_fields": json.dumps(self.new_fields, sort_keys=True),
         }
 
 
@@ -91,36 +124,35 @@ def run_prefix(spec: TableSpec, run_id: str) -> str:
     return f"{spec.location}_runs/{run_id}/"
 
 
-def _write(
-    df: DataFrame, spec: TableSpec, uri: str, io, partitioned: bool = True
-) -> tuple[int, dict[tuple, str]]:
-    """Write a table's rows under uri (one file per partition value, snappy Parquet).
+def _key(values) -> str:
+    """A partition's values as a JSON list: the ledger's and the catalog's common spelling."""
+    return json.dumps([str(v) for v in values])
 
-    Returns what is really in the written files, read back rather than assumed: the row count and
-    {partition values: location} ({} for an unpartitioned write).
+
+def _write(df: DataFrame, spec: TableSpec, uri: str, io, partitioned: bool = True) -> tuple[DataFrame, dict]:
+    """Write rows under uri (one file per partition value, snappy Parquet); return what is really there.
+
+    Returns the written files read back (so counts are of what was written, not assumed) and
+    {partition key: location} ({} for an unpartitioned write).
     """
     names = [n for n, _ in spec.partition_keys] if partitioned else []
-    writer = (
-        (df.repartition(*names) if names else df.coalesce(1))
-        .write.mode("overwrite")
-        .option("maxRecordsPerFile", MAX_RECORDS_PER_FILE)
-    )
+    writer = (df.repartition(*names) if names else df.coalesce(1)).write.mode("overwrite")
+    writer = writer.option("maxRecordsPerFile", MAX_RECORDS_PER_FILE)
     if names:
         writer = writer.partitionBy(*names)
     writer.parquet(io.writable(uri))
     io.commit(uri)
     written = df.sparkSession.read.parquet(io.writable(uri))
     if not names:
-        return written.count(), {}
-    groups = written.groupBy(*names).count().collect()
-    parts = {
-        tuple(str(g[n]) for n in names): uri + "/".join(f"{n}={g[n]}" for n in names) + "/" for g in groups
+        return written, {}
+    values = written.select(*names).distinct().collect()
+    return written, {
+        _key(v[n] for n in names): uri + "/".join(f"{n}={v[n]}" for n in names) + "/" for v in values
     }
-    return sum(g["count"] for g in groups), parts
 
 
-def _finish(result: StageResult, settings: Settings, t0: float, status: str) -> StageResult:
-    result.status, result.finished_at = status, _now()
+def _finish(result: StageResult, settings: Settings, t0: float, status: str, error: str = "") -> StageResult:
+    result.status, result.error, result.finished_at = status, error, _now()
     result.duration_s = round(time.monotonic() - t0, 3)
     record = json.dumps(result.audit_record(), sort_keys=True).encode()
     spec = audit_table(settings)
@@ -132,124 +164,238 @@ def _finish(result: StageResult, settings: Settings, t0: float, status: str) -> 
     return result
 
 
-def raw_inputs(contract: Contract, settings: Settings) -> list[str]:
-    """Every raw object of the dataset, as s3:// URIs (landing-style names only)."""
+def publish(catalog: Catalog, specs: dict[str, TableSpec], entry: LedgerEntry) -> None:
+    """Switch readers to a run's files; idempotent, so a dead run's publish can be completed by the next."""
+    for i, (table, parts) in enumerate(sorted(entry.partitions.items())):
+        if i == 1:
+            failpoint(f"{entry.stage}:mid_publish")
+        located = {tuple(json.loads(k)): loc for k, loc in parts.items()}
+        catalog.register_partitions(specs[table], located, replace_all=table in entry.replace_all)
+    for table, location in sorted(entry.table_locations.items()):
+        catalog.set_table_location(specs[table], location)
+
+
+def _recover(ledger: Ledger, catalog: Catalog, specs: dict[str, TableSpec]) -> list[str]:
+    """Roll forward the publish of runs that recorded their intent but did not commit."""
+    done = []
+    for entry in ledger.pending():
+        publish(catalog, specs, entry)
+        entry.status = "committed"
+        ledger.write(entry)
+        done.append(entry.run_id)
+    return done
+
+
+def _commit(ledger: Ledger, catalog: Catalog, specs: dict[str, TableSpec], entry: LedgerEntry) -> None:
+    failpoint(f"{entry.stage}:after_write")
+    ledger.write(entry)  # the intent: from here on, the next run completes this publish if we die
+    failpoint(f"{entry.stage}:after_intent")
+    publish(catalog, specs, entry)
+    failpoint(f"{entry.stage}:after_publish")
+    entry.status = "committed"
+    ledger.write(entry)
+
+
+def raw_inputs(contract: Contract, settings: Settings) -> list[tuple[str, str]]:
+    """(s3 uri, etag) of every raw object of the dataset (landing-style names only)."""
     spec = raw_table(contract, settings)
-    return sorted(
-        o.uri
-        for o in Storage(settings).list(spec.location)
-        if fnmatch.fnmatch(o.key.rsplit("/", 1)[-1], contract.source.file_pattern)
-        and not o.key.rsplit("/", 1)[-1].startswith(("_", "."))
-    )
+    out = []
+    for o in Storage(settings).list(spec.location):
+        name = o.key.rsplit("/", 1)[-1]
+        if fnmatch.fnmatch(name, contract.source.file_pattern) and not name.startswith(("_", ".")):
+            out.append((o.uri, o.etag))
+    return sorted(out)
 
 
-def raw_to_silver(
-    spark: SparkSession, contract: Contract, settings: Settings, run_id: str, io=None
-) -> StageResult:
-    """Parse, type, validate and deduplicate every raw record; write silver and quarantine; publish."""
-    io, t0 = io or DirectIO(), time.monotonic()
-    result = StageResult("raw_to_silver", contract.name, run_id, _now())
-    catalog = Catalog(settings)
-    silver, quarantine = silver_table(contract, settings), quarantine_table(contract, settings)
-    inputs = raw_inputs(contract, settings)
-    result.inputs = len(inputs)
-    if not inputs:
-        return _finish(result, settings, t0, "succeeded")
-
-    text = spark.read.text(io.readable(inputs), wholetext=True)
-    lines = r2s.read_lines(text, io.source_uri(F.expr("url_decode(input_file_name())")))
-    checked = r2s.validate(r2s.parse_json_records(lines, contract), contract).cache()
-    try:
-        counts = checked.agg(
-            F.count(F.lit(1)).alias("read"), F.count(F.when(F.size("_reasons") > 0, 1)).alias("rejected")
-        ).first()
-        result.rows_read, result.rows_quarantined = counts["read"], counts["rejected"]
-        for rule, n in checked.select(F.explode("_warnings").alias("w")).groupBy("w").count().collect():
-            result.warnings[rule] = n
-        marked = r2s.mark_duplicates(checked.where(F.size("_reasons") == 0), contract).cache()
-        result.duplicates_removed = marked.where("_duplicate").count()
-        rows = r2s.to_silver(marked.where(~F.col("_duplicate")), contract, run_id)
-
-        silver_uri = run_prefix(silver, run_id)
-        result.rows_written, silver_parts = _write(rows, silver, silver_uri, io)
-        result.tables[silver.qualified] = result.rows_written
-        if result.rows_quarantined:
-            q_uri = f"{quarantine.location}run_id={run_id}/"
-            result.tables[quarantine.qualified], _ = _write(
-                r2s.to_quarantine(checked.where(F.size("_reasons") > 0)),
-                quarantine,
-                q_uri,
-                io,
-                partitioned=False,
-            )
-        if not result.reconciled or result.tables.get(quarantine.qualified, 0) != result.rows_quarantined:
-            _finish(result, settings, t0, "failed")
-            raise ReconciliationError(f"{contract.name} raw_to_silver does not reconcile: {result.as_dict()}")
-        # publish: the catalog now points readers at this run's files, nothing before this point.
-        # The run re-read every raw input, so its output supersedes all earlier runs' partitions.
-        catalog.register_partitions(
-            quarantine, {(run_id,): q_uri} if result.rows_quarantined else {}, replace_all=True
-        )
-        catalog.register_partitions(silver, silver_parts, replace_all=True)
-        result.partitions[silver.qualified] = len(silver_parts)
-        marked.unpersist()
-    finally:
-        checked.unpersist()
-    return _finish(result, settings, t0, "succeeded")
-
-
-def read_silver(
-    spark: SparkSession, contract: Contract, settings: Settings, io=None
-) -> tuple[DataFrame, int]:
-    """The published silver rows (the partitions the catalog points at), with partition columns."""
-    io = io or DirectIO()
-    spec = silver_table(contract, settings)
-    parts = Catalog(settings).get_partitions(spec.database, spec.name)
-    if not parts:
-        return spark.createDataFrame([], r2s.silver_ddl(contract, with_partitions=True)), 0
-    df = spark.read.schema(r2s.silver_ddl(contract)).parquet(*io.readable([loc for _, loc in parts]))
+def read_silver(spark: SparkSession, contract: Contract, locations: list[str], io) -> DataFrame:
+    """Silver rows at these partition locations, with the partition columns taken from the paths."""
+    if not locations:
+        return spark.createDataFrame([], r2s.silver_ddl(contract, with_partitions=True))
+    df = spark.read.schema(r2s.silver_ddl(contract)).parquet(*io.readable(locations))
     path = F.expr("url_decode(input_file_name())")
     for p in contract.silver_partitions:
         df = df.withColumn(p.name, F.regexp_extract(path, f"/{p.name}=([^/]+)/", 1).cast(p.type))
-    return df, len(parts)
+    return df
+
+
+def _tally(df: DataFrame, column: str) -> dict[str, int]:
+    return {r[0]: r[1] for r in df.select(F.explode(column).alias("k")).groupBy("k").count().collect()}
+
+
+# ---------------------------------------------------------------------------------------------------
+
+
+def raw_to_silver(
+    spark: SparkSession, contract: Contract, settings: Settings, run_id: str, io=None, full: bool = False
+) -> StageResult:
+    """Parse, type, validate and deduplicate new raw records into silver; quarantine the rest."""
+    io, t0 = io or DirectIO(), time.monotonic()
+    result = StageResult(RAW_TO_SILVER, contract.name, run_id, _now(), "full" if full else "incremental")
+    catalog, ledger = Catalog(settings), Ledger(settings, contract.name, RAW_TO_SILVER)
+    silver, quarantine = silver_table(contract, settings), quarantine_table(contract, settings)
+    specs = {silver.qualified: silver, quarantine.qualified: quarantine}
+    with RunLock(settings, contract.name, RAW_TO_SILVER, run_id):
+        try:
+            result.recovered = _recover(ledger, catalog, specs)
+            done = set() if full else ledger.processed_inputs()
+            inputs = [i for i in raw_inputs(contract, settings) if i not in done]
+            result.inputs, result.input_files = len(inputs), [u for u, _ in inputs]
+            if inputs:
+                _raw_to_silver(
+                    spark, contract, run_id, io, full, inputs, result, catalog, ledger, silver, quarantine
+                )
+        except Exception as exc:
+            _finish(result, settings, t0, "failed", f"{type(exc).__name__}: {exc}"[:2000])
+            raise
+    return _finish(result, settings, t0, "succeeded")
+
+
+def _raw_to_silver(
+    spark, contract, run_id, io, full, inputs, result, catalog, ledger, silver, quarantine
+) -> None:
+    specs = {silver.qualified: silver, quarantine.qualified: quarantine}
+    text = spark.read.text(io.readable([u for u, _ in inputs]), wholetext=True)
+    lines = r2s.read_lines(text, io.source_uri(F.expr("url_decode(input_file_name())")))
+    checked = r2s.validate(r2s.parse_json_records(lines, contract), contract).cache()
+    counts = checked.agg(
+        F.count(F.lit(1)).alias("read"), F.count(F.when(F.size("_reasons") > 0, 1)).alias("rejected")
+    ).first()
+    result.rows_read, result.rows_quarantined = counts["read"], counts["rejected"]
+    result.quality = _tally(checked, "_reasons")
+    result.warnings = _tally(checked, "_warnings")
+    result.new_fields = _tally(checked.where(F.size("_reasons") == 0), F.map_keys(EXTRA_FIELDS))
+
+    new_rows = r2s.to_silver(checked.where(F.size("_reasons") == 0), contract, run_id).withColumn(
+        "_existing", F.lit(False)
+    )
+    partition_cols = [p.name for p in contract.silver_partitions]
+    published = dict(catalog.get_partitions(silver.database, silver.name)) if not full else {}
+    union = new_rows
+    if published:
+        # earlier rows that share a partition or a key with the new rows are rebuilt together with them
+        earlier = read_silver(spark, contract, list(published.values()), io)
+        keys = list(contract.dedupe_key)
+        touched = (
+            new_rows.select(*partition_cols)
+            .union(earlier.join(new_rows.select(*keys).distinct(), keys, "left_semi").select(*partition_cols))
+            .distinct()
+        )
+        affected = earlier.join(touched, partition_cols, "left_semi").withColumn("_existing", F.lit(True))
+        union = new_rows.unionByName(affected)
+    marked = r2s.mark_duplicates(union, contract, F.col("_existing")).cache()
+    tally = marked.groupBy("_existing", "_duplicate").count().collect()
+    by = {(r["_existing"], r["_duplicate"]): r["count"] for r in tally}
+    result.duplicates_removed, result.rows_replaced = by.get((False, True), 0), by.get((True, True), 0)
+    keep = marked.where(~F.col("_duplicate")).drop("_duplicate", "_existing")
+
+    entry = LedgerEntry(
+        run_id,
+        RAW_TO_SILVER,
+        contract.name,
+        "publishing",
+        full,
+        [list(i) for i in inputs],
+        replace_all=[silver.qualified, quarantine.qualified] if full else [],
+    )
+    silver_uri = run_prefix(silver, run_id)
+    if by.get((False, False), 0) + by.get((True, False), 0):
+        written, parts = _write(keep, silver, silver_uri, io)
+        result.tables[silver.qualified] = written.count()
+        result.rows_written = written.where(F.col("_run_id") == run_id).count()
+        entry.partitions[silver.qualified] = parts
+    else:
+        entry.partitions[silver.qualified] = {}
+    entry.partitions[quarantine.qualified] = {}
+    if result.rows_quarantined:
+        q_uri = f"{quarantine.location}run_id={run_id}/"
+        written, _ = _write(
+            r2s.to_quarantine(checked.where(F.size("_reasons") > 0)), quarantine, q_uri, io, partitioned=False
+        )
+        result.tables[quarantine.qualified] = written.count()
+        entry.partitions[quarantine.qualified] = {_key([run_id]): q_uri}
+    carried = by.get((True, False), 0)  # earlier rows rewritten unchanged into the rebuilt partitions
+    if (
+        not result.reconciled
+        or result.tables.get(quarantine.qualified, 0) != result.rows_quarantined
+        or result.tables.get(silver.qualified, 0) != result.rows_written + carried
+    ):
+        raise ReconciliationError(f"{contract.name} {RAW_TO_SILVER} does not reconcile: {result.as_dict()}")
+    _commit(ledger, catalog, specs, entry)
+    result.partitions = {t: len(p) for t, p in entry.partitions.items()}
+    marked.unpersist()
+    checked.unpersist()
 
 
 def silver_to_gold(
-    spark: SparkSession, contract: Contract, settings: Settings, run_id: str, io=None
+    spark: SparkSession, contract: Contract, settings: Settings, run_id: str, io=None, full: bool = False
 ) -> StageResult:
-    """Build every dimension and fact of the contract from silver; write, reconcile, publish."""
+    """Rebuild the dimensions, and the fact partitions whose silver changed, from silver."""
     io, t0 = io or DirectIO(), time.monotonic()
-    result = StageResult("silver_to_gold", contract.name, run_id, _now())
-    catalog = Catalog(settings)
-    silver, result.inputs = read_silver(spark, contract, settings, io)
-    silver = silver.cache()
-    try:
-        result.rows_read = silver.count()
-        specs = {s.name: s for s in gold_tables(contract, settings)}
-        outputs: list[tuple[TableSpec, DataFrame]] = []
-        for dim in contract.dimensions:
-            outputs.append((specs[dim.name], star.build_dimension(silver, dim)))
-        for fact in contract.facts:
-            outputs.append((specs[fact.name], star.build_fact(silver, fact, contract)))
-        publish: list[tuple[TableSpec, str, dict]] = []
-        for spec, df in outputs:
-            uri = run_prefix(spec, run_id)
-            result.tables[spec.qualified], parts = _write(df, spec, uri, io)
-            publish.append((spec, uri, parts))
-        fact_rows = [result.tables[specs[f.name].qualified] for f in contract.facts]
-        # every silver row becomes exactly one row of each fact
-        result.rows_written = min(fact_rows) if fact_rows else result.rows_read
-        if any(n != result.rows_read for n in fact_rows):
-            _finish(result, settings, t0, "failed")
-            raise ReconciliationError(
-                f"{contract.name}: fact rows {fact_rows} != silver rows {result.rows_read}"
-            )
-        for spec, uri, parts in publish:
-            if spec.partition_keys:
-                catalog.register_partitions(spec, parts, replace_all=True)
-                result.partitions[spec.qualified] = len(parts)
-            else:
-                catalog.set_table_location(spec, uri)
-    finally:
-        silver.unpersist()
+    result = StageResult(SILVER_TO_GOLD, contract.name, run_id, _now(), "full" if full else "incremental")
+    catalog, ledger = Catalog(settings), Ledger(settings, contract.name, SILVER_TO_GOLD)
+    specs = {s.qualified: s for s in gold_tables(contract, settings)}
+    with RunLock(settings, contract.name, SILVER_TO_GOLD, run_id):
+        try:
+            result.recovered = _recover(ledger, catalog, specs)
+            _silver_to_gold(spark, contract, settings, run_id, io, full, result, catalog, ledger, specs)
+        except Exception as exc:
+            _finish(result, settings, t0, "failed", f"{type(exc).__name__}: {exc}"[:2000])
+            raise
     return _finish(result, settings, t0, "succeeded")
+
+
+def _aligned(contract: Contract) -> bool:
+    """Fact partitions are silver partitions (same names, same expressions): rebuild them one for one."""
+    silver = [(p.name, p.expr) for p in contract.silver_partitions]
+    return bool(silver) and all([(p.name, p.expr) for p in f.partitions] == silver for f in contract.facts)
+
+
+def _silver_to_gold(spark, contract, settings, run_id, io, full, result, catalog, ledger, specs) -> None:
+    silver = silver_table(contract, settings)
+    current = {_key(v): loc for v, loc in catalog.get_partitions(silver.database, silver.name)}
+    consumed = {} if full else ledger.last_consumed()
+    changed = {k: loc for k, loc in current.items() if consumed.get(k) != loc}
+    if not full and not changed and set(consumed) == set(current):
+        return  # silver has not changed since the last committed run: nothing to rebuild
+    everything = full or not _aligned(contract) or set(consumed) - set(current)
+    if everything:
+        result.mode = "full"
+    scope = current if everything else changed
+    result.inputs, result.input_files = len(scope), sorted(scope.values())
+    all_silver = read_silver(spark, contract, list(current.values()), io).cache()
+    scoped = all_silver if everything else read_silver(spark, contract, list(scope.values()), io)
+    result.rows_read = scoped.count()
+
+    entry = LedgerEntry(
+        run_id, SILVER_TO_GOLD, contract.name, "publishing", bool(everything), consumed=current
+    )
+    by_name = {s.name: s for s in specs.values()}
+    for dim in contract.dimensions:
+        spec = by_name[dim.name]
+        uri = run_prefix(spec, run_id)
+        written, _ = _write(star.build_dimension(all_silver, dim), spec, uri, io)
+        result.tables[spec.qualified] = written.count()
+        entry.table_locations[spec.qualified] = uri
+    fact_rows = []
+    for fact in contract.facts:
+        spec = by_name[fact.name]
+        rows = star.build_fact(scoped, fact, contract)
+        if result.rows_read:
+            written, parts = _write(rows, spec, run_prefix(spec, run_id), io)
+            result.tables[spec.qualified] = written.count()
+        else:
+            parts, result.tables[spec.qualified] = {}, 0
+        fact_rows.append(result.tables[spec.qualified])
+        entry.partitions[spec.qualified] = parts
+        if everything:
+            entry.replace_all.append(spec.qualified)
+    # every silver row in scope becomes exactly one row of each fact
+    result.rows_written = min(fact_rows) if fact_rows else result.rows_read
+    if any(n != result.rows_read for n in fact_rows):
+        raise ReconciliationError(f"{contract.name}: fact rows {fact_rows} != silver rows {result.rows_read}")
+    _commit(ledger, catalog, specs, entry)
+    result.partitions = {t: len(p) for t, p in entry.partitions.items()}
+    all_silver.unpersist()
+
+
+STAGES = {RAW_TO_SILVER: raw_to_silver, SILVER_TO_GOLD: silver_to_gold}

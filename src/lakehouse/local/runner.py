@@ -71,6 +71,7 @@ def run_dataset(
     contract: Contract,
     glue_dir: Path = Path("glue/jobs"),
     stages: tuple[str, ...] = JOB_SCRIPTS,
+    full: bool = False,
 ) -> list[StageResult]:
     """Run the dataset's stages in order with the Glue scripts, as Glue would, on local Spark."""
     results = []
@@ -92,6 +93,8 @@ def run_dataset(
                 settings.project,
                 "--env",
                 settings.env,
+                "--full_refresh",
+                str(full).lower(),
             ]
             results.append(job_script(stage, glue_dir).main(argv, io=StagingIO(settings, root / stage)))
     finally:

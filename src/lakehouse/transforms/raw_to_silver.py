@@ -11,7 +11,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.contracts import Column as ContractColumn
 from lakehouse.contracts import Contract, QualityRule
-from lakehouse.tables import LINEAGE_COLUMNS, RAW_COMPLEX
+from lakehouse.tables import EXTRA_FIELDS, LINEAGE_COLUMNS, RAW_COMPLEX
 
 MALFORMED = "malformed JSON: not a JSON object"
 _CORRUPT = "_corrupt_record"
@@ -59,12 +59,18 @@ def parse_json_records(lines: DataFrame, contract: Contract) -> DataFrame:
     df = lines.withColumn("_parsed", parsed)
     # from_json yields a corrupt-record text for broken JSON and for non-objects (arrays, scalars)
     malformed = F.col(f"_parsed.{_CORRUPT}").isNotNull() | F.col("_parsed").isNull()
+    # fields the contract does not declare yet: kept as text so schema drift loses nothing
+    declared = ", ".join(f"'{c.name}'" for c in contract.columns)
+    extra = F.expr(
+        f"map_filter(from_json(_record, 'map<string,string>'), (k, v) -> NOT array_contains(array({declared}), k))"
+    )
     return df.select(
         "_source_file",
         "_source_line",
         "_record",
         malformed.alias("_malformed"),
         *[F.col(f"_parsed.{_q(c.name)}").alias(c.name) for c in contract.columns],
+        F.when(malformed, F.lit(None)).otherwise(extra).alias(EXTRA_FIELDS),
     )
 
 
@@ -152,6 +158,7 @@ def validate(records: DataFrame, contract: Contract) -> DataFrame:
         "_source_line",
         "_record",
         *[typed[c.name].alias(c.name) for c in contract.columns],
+        F.col(EXTRA_FIELDS),
         reason_list.alias("_reasons"),
         F.when(F.col("_malformed"), F.array().cast("array<string>"))
         .otherwise(warning_list)
@@ -159,13 +166,19 @@ def validate(records: DataFrame, contract: Contract) -> DataFrame:
     )
 
 
-def mark_duplicates(valid: DataFrame, contract: Contract) -> DataFrame:
+def mark_duplicates(valid: DataFrame, contract: Contract, *tiebreak: Column) -> DataFrame:
     """Add `_duplicate`: true for every record but the first per dedupe key.
 
     The first is the earliest by event time, then by source file and line, so the choice is
-    deterministic whatever order the files are read in.
+    deterministic whatever order the files are read in, and an incremental run keeps the same record
+    a full run keeps. `tiebreak` orders records that are the same source line (a replayed input).
     """
-    order = [F.col(_q(contract.event_time)).asc_nulls_last(), F.col("_source_file"), F.col("_source_line")]
+    order = [
+        F.col(_q(contract.event_time)).asc_nulls_last(),
+        F.col("_source_file"),
+        F.col("_source_line"),
+        *tiebreak,
+    ]
     window = Window.partitionBy(*[F.col(_q(k)) for k in contract.dedupe_key]).orderBy(*order)
     return valid.withColumn("_duplicate", F.row_number().over(window) > 1)
 
@@ -179,6 +192,7 @@ def to_silver(deduped: DataFrame, contract: Contract, run_id: str) -> DataFrame:
     """Silver rows: the contract columns, lineage and the silver partition columns."""
     return deduped.select(
         *[F.col(_q(c.name)) for c in contract.columns],
+        F.col(EXTRA_FIELDS),
         F.col("_source_file"),
         F.col("_source_line"),
         F.lit(run_id).alias("_run_id"),

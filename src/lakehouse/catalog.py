@@ -76,6 +76,35 @@ def _comparable(table: dict) -> dict:
     }
 
 
+class SchemaChangeError(ValueError):
+    """A contract change that existing data cannot follow (a column removed, retyped or reordered)."""
+
+
+def breaking_change(existing: dict, wanted: dict) -> str | None:
+    """Why moving a table from `existing` to `wanted` would break its data, or None if it only adds columns.
+
+    Parquet and JSON are read by column name, so a column may be added anywhere; CSV is read by
+    position, so there it may only be appended. Removing or retyping a column is always breaking.
+    """
+    old = [(c["Name"], c["Type"]) for c in existing.get("StorageDescriptor", {}).get("Columns", [])]
+    new = [(c["Name"], c["Type"]) for c in wanted["StorageDescriptor"]["Columns"]]
+    new_types = dict(new)
+    for name, kind in old:
+        if name not in new_types:
+            return (
+                f"column {name!r} was removed; old partitions still hold it: keep it (or start a new table)"
+            )
+        if new_types[name] != kind:
+            return f"column {name!r} changed type {kind} -> {new_types[name]}; add a new column instead"
+    by_position = "OpenCSVSerde" in wanted["StorageDescriptor"]["SerdeInfo"].get("SerializationLibrary", "")
+    if by_position and new[: len(old)] != old:
+        return "CSV columns are read by position: new columns can only be appended"
+    old_keys = [(c["Name"], c["Type"]) for c in existing.get("PartitionKeys", [])]
+    if old_keys != [(c["Name"], c["Type"]) for c in wanted["PartitionKeys"]]:
+        return "partition keys changed; that needs a new table"
+    return None
+
+
 class Catalog:
     """The Glue catalog of one environment."""
 
@@ -119,8 +148,26 @@ class Catalog:
         wanted = table_input(spec, location)
         if _comparable(existing) == _comparable(wanted):
             return "unchanged"
+        problem = breaking_change(existing, wanted)
+        if problem:
+            raise SchemaChangeError(f"{spec.qualified}: {problem}")
         self.glue.update_table(DatabaseName=spec.database, TableInput=wanted)
+        self._evolve_partitions(spec)
         return "updated"
+
+    def _evolve_partitions(self, spec: TableSpec) -> None:
+        """Give existing partitions the table's (appended) columns, so no engine sees a schema mismatch."""
+        base = table_input(spec)["StorageDescriptor"]
+        parts = self.get_partitions(spec.database, spec.name)
+        for i in range(0, len(parts), 100):
+            entries = [
+                {
+                    "PartitionValueList": list(v),
+                    "PartitionInput": {"Values": list(v), "StorageDescriptor": {**base, "Location": loc}},
+                }
+                for v, loc in parts[i : i + 100]
+            ]
+            self.glue.batch_update_partition(DatabaseName=spec.database, TableName=spec.name, Entries=entries)
 
     def table_location(self, spec: TableSpec) -> str | None:
         table = self.get_table(spec.database, spec.name)

@@ -24,6 +24,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from lakehouse.catalog import SchemaChangeError
 from lakehouse.contracts import ContractError, find_contract
 from lakehouse.engine.sql import QueryError
 from lakehouse.ingest import IngestError
@@ -458,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (ContractError, IngestError) as exc:
+    except (ContractError, IngestError, SchemaChangeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except QueryError as exc:

@@ -141,7 +141,20 @@ class LocalEngine:
             types = ", ".join(f"{_lit(n)}: {_lit(glue_to_duckdb_type(t))}" for n, t in keys)
             hive = f", hive_partitioning = true, hive_types = {{{types}}}"
         if fmt == "parquet":
-            return f"SELECT {select} FROM read_parquet({files}, union_by_name = true{hive})"
+            source = f"read_parquet({files}, union_by_name = true{hive})"
+            # a column the contract added after these files were written reads as null, as on Athena
+            present = {r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+            select = ", ".join(
+                (
+                    f"CAST(NULL AS {glue_to_duckdb_type(t)}) AS {_quote(n)}"
+                    if n not in present
+                    else f"CAST({_quote(n)} AS TIMESTAMP) AS {_quote(n)}"
+                    if t == "timestamp"
+                    else _quote(n)
+                )
+                for n, t in columns + keys
+            )
+            return f"SELECT {select} FROM {source}"
         schema = ", ".join(f"{_lit(n)}: {_lit(glue_to_duckdb_type(t))}" for n, t in columns)
         if fmt == "json":
             return (

@@ -23,7 +23,8 @@ from botocore.exceptions import ClientError
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage, split_uri
 
-LOCK_TTL = timedelta(hours=6)  # longer than any job timeout: an older lock was left by a dead run
+# A lock older than this was left by a dead run (set it to the Glue job timeout; Terraform does).
+LOCK_TTL = timedelta(minutes=int(os.environ.get("LAKEHOUSE_LOCK_TTL_MINUTES", "360")))
 
 
 class RunInProgress(RuntimeError):
@@ -124,7 +125,9 @@ class RunLock:
         except ClientError:  # released between our put and our read: try once more
             holder = {}
         since = datetime.fromisoformat(holder["since"]) if holder.get("since") else None
-        if since and datetime.now(UTC) - since > LOCK_TTL:
+        expired = since is not None and datetime.now(UTC) - since > LOCK_TTL
+        dead = holder.get("host") == socket.gethostname() and not _pid_alive(int(holder.get("pid", 0)))
+        if expired or dead:
             self.storage.delete_prefix(self.uri)  # a dead run's lock: take over
             if self._put():
                 return
@@ -147,6 +150,18 @@ class RunLock:
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def failpoint(name: str) -> None:

@@ -165,14 +165,28 @@ def _finish(result: StageResult, settings: Settings, t0: float, status: str, err
 
 
 def publish(catalog: Catalog, specs: dict[str, TableSpec], entry: LedgerEntry) -> None:
-    """Switch readers to a run's files; idempotent, so a dead run's publish can be completed by the next."""
-    for i, (table, parts) in enumerate(sorted(entry.partitions.items())):
+    """Switch readers to a run's files; idempotent, so a dead run's publish can be completed by the next.
+
+    Each partition and each table location switches in one catalog call, so no reader ever sees a
+    partition half-written; a run that dies between calls has its intent completed by the next run.
+    """
+    actions = [
+        (
+            lambda t=table, p=parts: catalog.register_partitions(
+                specs[t],
+                {tuple(json.loads(k)): loc for k, loc in p.items()},
+                replace_all=t in entry.replace_all,
+            )
+        )
+        for table, parts in sorted(entry.partitions.items())
+    ] + [
+        (lambda t=table, loc=location: catalog.set_table_location(specs[t], loc))
+        for table, location in sorted(entry.table_locations.items())
+    ]
+    for i, action in enumerate(actions):
         if i == 1:
             failpoint(f"{entry.stage}:mid_publish")
-        located = {tuple(json.loads(k)): loc for k, loc in parts.items()}
-        catalog.register_partitions(specs[table], located, replace_all=table in entry.replace_all)
-    for table, location in sorted(entry.table_locations.items()):
-        catalog.set_table_location(specs[table], location)
+        action()
 
 
 def _recover(ledger: Ledger, catalog: Catalog, specs: dict[str, TableSpec]) -> list[str]:

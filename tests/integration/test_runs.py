@@ -1,0 +1,207 @@
+"""Run semantics: incremental = full, late data, re-delivery, the run lock, schema drift, the audit table."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lakehouse.catalog import Catalog, SchemaChangeError
+from lakehouse.contracts import load_contract
+from lakehouse.engine.local import LocalEngine
+from lakehouse.ingest import ingest
+from lakehouse.jobs.ledger import RunInProgress, RunLock
+from lakehouse.local.deploy import deploy
+from lakehouse.local.runner import run_dataset
+from tests.conftest import REPO
+
+pytestmark = [pytest.mark.spark, pytest.mark.endpoint]
+
+
+def event(event_id: str, at: str, **extra) -> str:
+    return json.dumps(
+        {
+            "event_id": event_id,
+            "user_id": f"u-{event_id[-1]}",
+            "session_id": "s1",
+            "event_type": "page_view",
+            "event_timestamp": at,
+            "device_type": "desktop",
+            "page_url": f"https://shop.example.com/p/{event_id}",
+            "metadata": {},
+            **extra,
+        }
+    )
+
+
+def land(directory: Path, name: str, lines: list[str]) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def rows(settings, table: str, order: str = "1") -> list[tuple]:
+    """Rows of a table without the columns that name the run that wrote them."""
+    engine = LocalEngine(settings)
+    try:
+        result = engine.query(f"SELECT * FROM {table} ORDER BY {order}")
+    finally:
+        engine.close()
+    keep = [i for i, c in enumerate(result.columns) if c not in ("_run_id", "run_id", "quarantined_at")]
+    return [tuple(r[i] for i in keep) for r in result.rows]
+
+
+def test_late_events_land_once_and_incremental_equals_full(deployed, clickstream, tmp_path):
+    settings = deployed
+    silver = f"{settings.database('silver')}.clickstream"
+    day1 = [event(f"e{i:02d}", f"2025-02-01T10:{i:02d}:00Z") for i in range(20)]
+    land(tmp_path / "b1", "b1-10.json", day1)
+    ingest(settings, clickstream, [tmp_path / "b1"])
+    first = run_dataset(settings, clickstream, REPO / "glue" / "jobs")
+    assert [r.rows_written for r in first] == [20, 20]
+
+    late = [event(f"late{i}", f"2025-02-01T03:0{i}:00Z") for i in range(5)]  # hours late, same day
+    late += [event(f"next{i}", f"2025-02-02T00:0{i}:00Z") for i in range(2)]
+    late += [day1[0]]  # the tracker re-sent an event: same content
+    late += [
+        event("e02", "2025-02-01T09:00:00Z")
+    ]  # an earlier copy of a known key: it wins, as in a full run
+    land(tmp_path / "b2", "late.json", late)
+    assert ingest(settings, clickstream, [tmp_path / "b2"]).files_uploaded == 1
+    r2s, s2g = run_dataset(settings, clickstream, REPO / "glue" / "jobs")
+    # late.json lands in hour=03 (most of its events), so its path sorts before hour=10/b1-10.json: by the
+    # order a full run uses too (event time, source file, line), its copies of e00 and e02 win and replace
+    # the earlier rows; the number of keys does not change.
+    counts = (r2s.inputs, r2s.rows_read, r2s.rows_written, r2s.duplicates_removed, r2s.rows_replaced)
+    assert counts == (1, 9, 9, 0, 2)
+    assert r2s.reconciled and s2g.reconciled
+    assert s2g.inputs == 2  # only the two touched silver partitions were rebuilt in gold
+    assert rows(settings, "(SELECT event_date, count(*) FROM fact_clicks GROUP BY 1)") == [
+        (__import__("datetime").date(2025, 2, 1), 25),
+        (__import__("datetime").date(2025, 2, 2), 2),
+    ]
+    assert rows(settings, "(SELECT event_timestamp FROM fact_clicks WHERE event_id = 'e02')") == [
+        (__import__("datetime").datetime(2025, 2, 1, 9, 0),)
+    ]
+
+    incremental = {
+        t: rows(settings, t) for t in (silver, "fact_clicks", "dim_users", "dim_pages", "dim_date")
+    }
+    full = run_dataset(settings, clickstream, REPO / "glue" / "jobs", full=True)
+    assert [r.mode for r in full] == ["full", "full"]
+    assert (full[0].rows_read, full[0].rows_written, full[0].duplicates_removed) == (29, 27, 2)
+    assert {t: rows(settings, t) for t in incremental} == incremental
+
+    audit = rows(settings, f"{settings.database('silver')}.pipeline_runs", "run_id, stage")
+    engine = LocalEngine(settings)
+    runs = engine.query(
+        f"SELECT stage, mode, rows_read, rows_written, duplicates_removed, rows_quarantined, "
+        f"reconciled, status FROM {settings.database('silver')}.pipeline_runs"
+    ).rows
+    engine.close()
+    assert len(audit) == len(runs) == 6
+    assert all(r[2] == r[3] + r[4] + r[5] and r[6] and r[7] == "succeeded" for r in runs)
+
+
+def test_rerunning_with_nothing_new_changes_nothing(deployed, clickstream, tmp_path):
+    land(tmp_path, "a.json", [event("a1", "2025-02-01T10:00:00Z"), "{broken"])
+    ingest(deployed, clickstream, [tmp_path])
+    run_dataset(deployed, clickstream, REPO / "glue" / "jobs")
+    tables = [
+        f"{deployed.database('silver')}.clickstream",
+        f"{deployed.database('silver')}.clickstream_quarantine",
+        "fact_clicks",
+        "dim_users",
+    ]
+    before = {t: rows(deployed, t) for t in tables}
+    again = run_dataset(deployed, clickstream, REPO / "glue" / "jobs")
+    assert [(r.inputs, r.rows_read) for r in again] == [(0, 0), (0, 0)]
+    assert {t: rows(deployed, t) for t in tables} == before
+
+
+def test_a_second_concurrent_run_stops_with_a_clear_message(
+    deployed, clickstream, tmp_path, capsys, monkeypatch
+):
+    land(tmp_path, "a.json", [event("a1", "2025-02-01T10:00:00Z")])
+    ingest(deployed, clickstream, [tmp_path])
+    with RunLock(deployed, "clickstream", "raw_to_silver", "the-other-run"):
+        with pytest.raises(
+            RunInProgress,
+            match=r"another raw_to_silver run of clickstream is in progress "
+            r"\(run the-other-run on .* since ",
+        ):
+            run_dataset(deployed, clickstream, REPO / "glue" / "jobs")
+        from lakehouse.cli import main
+
+        monkeypatch.chdir(REPO)
+        monkeypatch.setenv("LAKEHOUSE_PROJECT", deployed.project)
+        assert main(["run", "clickstream"]) == 1
+        err = capsys.readouterr().err
+        assert "another raw_to_silver run of clickstream is in progress" in err and err.count("\n") == 1
+    # the failed attempt is audited and published nothing
+    assert Catalog(deployed).get_partitions(deployed.database("silver"), "clickstream") == []
+    assert [r.rows_written for r in run_dataset(deployed, clickstream, REPO / "glue" / "jobs")] == [1, 1]
+
+
+def test_new_source_field_is_kept_reported_and_typed_after_the_contract_adds_it(settings, tmp_path):
+    datasets = tmp_path / "datasets"
+    shutil.copytree(REPO / "datasets", datasets)
+    settings = type(settings)(**{**settings.__dict__, "datasets_dir": datasets})
+    deploy(settings)
+    v1 = load_contract(datasets / "clickstream.yaml")
+    land(
+        tmp_path / "l1",
+        "old.json",
+        [event("o1", "2025-02-01T10:00:00Z"), event("o2", "2025-02-01T11:00:00Z", campaign="spring")],
+    )
+    ingest(settings, v1, [tmp_path / "l1"])
+    r2s, _ = run_dataset(settings, v1, REPO / "glue" / "jobs")
+    assert r2s.new_fields == {"campaign": 1} and r2s.rows_written == 2
+    silver = f"{settings.database('silver')}.clickstream"
+    engine = LocalEngine(settings)
+    assert engine.query(f"SELECT _extra_fields['campaign'] FROM {silver} WHERE event_id = 'o2'").rows == [
+        ("spring",)
+    ]
+    engine.close()
+
+    # the owner declares the field: the catalog evolves by appending it; old partitions stay readable
+    doc = yaml.safe_load((datasets / "clickstream.yaml").read_text())
+    doc["columns"].append({"name": "campaign", "type": "string"})
+    (datasets / "clickstream.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    v2 = load_contract(datasets / "clickstream.yaml")
+    changes = {c.name: c.status for c in deploy(settings)}
+    assert changes[silver] == changes[f"{settings.database('raw')}.clickstream"] == "updated"
+    part_columns = Catalog(settings).glue.get_partitions(
+        DatabaseName=settings.database("silver"), TableName="clickstream"
+    )["Partitions"][0]
+    assert [c["Name"] for c in part_columns["StorageDescriptor"]["Columns"]][-5] == "campaign"
+    assert rows(settings, f"(SELECT event_id, campaign FROM {silver})") == [("o1", None), ("o2", None)]
+
+    land(tmp_path / "l2", "new.json", [event("n1", "2025-02-01T12:00:00Z", campaign="summer")])
+    ingest(settings, v2, [tmp_path / "l2"])
+    r2s, _ = run_dataset(settings, v2, REPO / "glue" / "jobs")
+    assert r2s.new_fields == {}
+    assert rows(settings, f"(SELECT event_id, campaign FROM {silver})") == [
+        ("n1", "summer"),
+        ("o1", None),
+        ("o2", None),
+    ]
+    run_dataset(settings, v2, REPO / "glue" / "jobs", full=True)  # --full types the field for old rows too
+    assert rows(settings, f"(SELECT event_id, campaign FROM {silver})") == [
+        ("n1", "summer"),
+        ("o1", None),
+        ("o2", "spring"),
+    ]
+
+    doc["columns"][-1]["type"] = "bigint"
+    (datasets / "clickstream.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    with pytest.raises(
+        SchemaChangeError, match=r"column 'campaign' changed type string -> bigint; add a new column"
+    ):
+        deploy(settings)
+    assert os.environ.get("LAKEHOUSE_FAILPOINT") is None

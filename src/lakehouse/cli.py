@@ -114,8 +114,6 @@ def _settings(args) -> Settings:
         settings = Settings.from_env(args.env, project=args.project, datasets_dir=args.datasets)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if settings.endpoint_url:
-        os.environ["AWS_ENDPOINT_URL"] = settings.endpoint_url  # the job scripts read it, as on Glue
     return settings
 
 

@@ -37,6 +37,11 @@ _PRIMITIVES = {
 _DECIMAL = re.compile(r"^decimal\((\d{1,2}),\s*(\d{1,2})\)$")
 
 
+def normalize(name: str) -> str:
+    """A source's spelling of a column name in contract spelling: 'Order Date ' -> 'order_date'."""
+    return re.sub(r"[^a-z0-9]+", "_", name.strip().lstrip("\ufeff").lower()).strip("_")
+
+
 class ContractError(ValueError):
     """An invalid contract: the message names the file, the field and the problem, on one line."""
 
@@ -384,6 +389,12 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
             )
         )
     names = [c.name for c in columns]
+    if fmt == "csv":
+        nested = next(
+            (i for i, c in enumerate(columns) if c.type.startswith(("map<", "array<", "struct<"))), None
+        )
+        if nested is not None:
+            raise r.error(f"columns[{nested}].type", "CSV columns hold text: use a scalar type")
     dup = next((n for n in names if names.count(n) > 1), None)
     if dup:
         raise r.error("columns", f"column {dup!r} is declared twice")

@@ -14,14 +14,16 @@ import fnmatch
 import gzip
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from lakehouse.catalog import Catalog
-from lakehouse.contracts import Contract
+from lakehouse.contracts import Contract, normalize
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage, sha256_file
 from lakehouse.tables import raw_table
@@ -61,18 +63,53 @@ def landing_files(paths: Iterable[Path | str], contract: Contract) -> list[Path]
     return files
 
 
-def _open_text(path: Path) -> io.TextIOBase:
+def _open_text(path: Path, encoding: str) -> io.TextIOBase:
     raw = path.open("rb")
     stream = gzip.open(raw) if path.suffix == ".gz" else raw  # noqa: SIM115 - closed by the caller's `with`
-    return io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
+    return io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
 
 
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
+_JAVA_TOKENS = re.compile(r"yyyy|yy|SSS|MM|M|dd|d|HH|H|mm|m|ss|s|'[^']*'")
+_STRPTIME = {
+    "yyyy": "%Y",
+    "yy": "%y",
+    "SSS": "%f",
+    "MM": "%m",
+    "M": "%m",
+    "dd": "%d",
+    "d": "%d",
+    "HH": "%H",
+    "H": "%H",
+    "mm": "%M",
+    "m": "%M",
+    "ss": "%S",
+    "s": "%S",
+}
+
+
+def _strptime_format(java_pattern: str) -> str:
+    """A Spark datetime pattern ('MM/dd/yyyy HH:mm') as a strptime format ('%m/%d/%Y %H:%M')."""
+    return _JAVA_TOKENS.sub(
+        lambda m: m.group(0).strip("'") if m.group(0).startswith("'") else _STRPTIME[m.group(0)], java_pattern
+    )
+
+
+def _parse_time(value: object, formats: tuple[str, ...] = ()) -> datetime | None:
+    """An event time as the job will read it: ISO 8601, or one of the contract's (Spark) patterns."""
+    if not isinstance(value, str) or not value.strip():
         return None
+    text = value.strip()
     try:
-        ts = datetime.fromisoformat(value.strip())
+        ts = datetime.fromisoformat(text)
     except ValueError:
+        ts = None
+        for pattern in formats:
+            try:
+                ts = datetime.strptime(text, _strptime_format(pattern))
+                break
+            except ValueError:
+                continue
+    if ts is None:
         return None
     return ts.astimezone(UTC) if ts.tzinfo else ts.replace(tzinfo=UTC)
 
@@ -80,15 +117,17 @@ def _parse_time(value: object) -> datetime | None:
 def event_hours(path: Path, contract: Contract) -> Counter:
     """How many records of a file fall in each event hour."""
     hours: Counter = Counter()
-    column = contract.event_time
+    column, formats = contract.event_time, contract.column(contract.event_time).formats
     try:
-        with _open_text(path) as f:
+        with _open_text(path, contract.source.encoding) as f:
             if contract.source.format == "json":
                 records = (_json_or_none(line) for line in f)
             else:
-                records = csv.DictReader(f, delimiter=contract.source.delimiter)
+                reader = csv.reader(f, delimiter=contract.source.delimiter)
+                names = [normalize(h) for h in next(reader, [])]
+                records = (dict(zip(names, row, strict=False)) for row in reader)
             for record in records:
-                ts = _parse_time(record.get(column)) if isinstance(record, dict) else None
+                ts = _parse_time(record.get(column), formats) if isinstance(record, dict) else None
                 if ts:
                     hours[ts.replace(minute=0, second=0, microsecond=0)] += 1
     except (OSError, EOFError, gzip.BadGzipFile, csv.Error):
@@ -159,7 +198,7 @@ def ingest(
                 uri,
                 {
                     "sha256": digest,
-                    "source-name": path.name,
+                    "source-name": quote(path.name),  # S3 metadata is ASCII-only: percent-encoded
                     "placed-by": "event-time" if by_event_time else "mtime",
                 },
             )

@@ -8,6 +8,7 @@ never depends on which one it got.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -38,6 +39,8 @@ def local_session(app_name: str = "lakehouse") -> SparkSession:
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
+    # Python workers must import lakehouse from the driver's environment (PySpark reads this at start)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.master(os.environ.get("LAKEHOUSE_SPARK_MASTER", "local[2]")).appName(
         app_name
     )

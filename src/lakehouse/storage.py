@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -20,6 +21,7 @@ class S3Object:
     key: str
     size: int
     etag: str
+    modified: datetime | None = None
 
     @property
     def uri(self) -> str:
@@ -53,7 +55,7 @@ class Storage:
         bucket, prefix = split_uri(uri)
         for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             for o in page.get("Contents", []):
-                yield S3Object(bucket, o["Key"], o["Size"], o["ETag"].strip('"'))
+                yield S3Object(bucket, o["Key"], o["Size"], o["ETag"].strip('"'), o.get("LastModified"))
 
     def head(self, uri: str) -> dict | None:
         bucket, key = split_uri(uri)

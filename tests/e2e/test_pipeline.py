@@ -6,6 +6,7 @@ Expected numbers come from parsing the generated files here, independently of th
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
 from datetime import datetime
@@ -248,6 +249,9 @@ def test_reingest_and_rerun_change_nothing(pipeline, capsys, monkeypatch):
 def test_demo_command_prints_reconciliation_and_three_queries(spark, capsys, monkeypatch, tmp_path):
     monkeypatch.chdir(REPO)
     monkeypatch.setenv("LAKEHOUSE_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv(
+        "AWS_ENDPOINT_URL", os.environ.get("AWS_ENDPOINT_URL", "")
+    )  # the demo points it at its own
     code = main(["demo", "--port", str(free_port()), "--days", "1", "--events-per-hour", "8"])
     out = capsys.readouterr().out
     assert code == 0, out

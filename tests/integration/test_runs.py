@@ -56,7 +56,7 @@ def rows(settings, table: str, order: str = "1") -> list[tuple]:
     return [tuple(r[i] for i in keep) for r in result.rows]
 
 
-def test_late_events_land_once_and_incremental_equals_full(deployed, clickstream, tmp_path):
+def test_late_events_land_once_and_incremental_equals_full(deployed, clickstream, tmp_path, capsys):
     settings = deployed
     silver = f"{settings.database('silver')}.clickstream"
     day1 = [event(f"e{i:02d}", f"2025-02-01T10:{i:02d}:00Z") for i in range(20)]
@@ -97,15 +97,24 @@ def test_late_events_land_once_and_incremental_equals_full(deployed, clickstream
     assert (full[0].rows_read, full[0].rows_written, full[0].duplicates_removed) == (29, 27, 2)
     assert {t: rows(settings, t) for t in incremental} == incremental
 
-    audit = rows(settings, f"{settings.database('silver')}.pipeline_runs", "run_id, stage")
-    engine = LocalEngine(settings)
-    runs = engine.query(
-        f"SELECT stage, mode, rows_read, rows_written, duplicates_removed, rows_quarantined, "
-        f"reconciled, status FROM {settings.database('silver')}.pipeline_runs"
-    ).rows
-    engine.close()
-    assert len(audit) == len(runs) == 6
-    assert all(r[2] == r[3] + r[4] + r[5] and r[6] and r[7] == "succeeded" for r in runs)
+    # the audit table lists every run, through the same command a user types
+    from lakehouse.cli import main
+
+    capsys.readouterr()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(REPO)
+        mp.setenv("LAKEHOUSE_PROJECT", settings.project)
+        assert (
+            main(["query", f"SELECT * FROM {settings.database('silver')}.pipeline_runs", "--format", "json"])
+            == 0
+        )
+    runs = json.loads(capsys.readouterr().out)
+    ours = [*first, r2s, s2g, *full]
+    assert sorted((r["run_id"], r["stage"]) for r in runs) == sorted((r.run_id, r.stage) for r in ours)
+    assert len(runs) == 6
+    for r in runs:
+        assert r["rows_read"] == r["rows_written"] + r["duplicates_removed"] + r["rows_quarantined"]
+        assert r["reconciled"] and r["status"] == "succeeded" and r["mode"] in ("incremental", "full")
 
 
 def test_rerunning_with_nothing_new_changes_nothing(deployed, clickstream, tmp_path):
@@ -205,3 +214,41 @@ def test_new_source_field_is_kept_reported_and_typed_after_the_contract_adds_it(
     ):
         deploy(settings)
     assert os.environ.get("LAKEHOUSE_FAILPOINT") is None
+
+
+def test_superseded_run_files_are_removed_after_retention_never_while_in_use(deployed, clickstream, tmp_path):
+    from datetime import timedelta
+
+    from lakehouse.jobs import retention
+    from lakehouse.jobs.ledger import Ledger
+    from lakehouse.storage import Storage
+    from lakehouse.tables import gold_tables, quarantine_table, silver_table
+
+    land(
+        tmp_path, "a.json", [event("r1", "2025-02-01T10:00:00Z"), event("r2", "2025-02-02T10:00:00Z"), "{bad"]
+    )
+    ingest(deployed, clickstream, [tmp_path])
+    first = run_dataset(deployed, clickstream, REPO / "glue" / "jobs")
+    assert [r.removed for r in first] == [[], []]
+    second = run_dataset(deployed, clickstream, REPO / "glue" / "jobs", full=True)  # supersedes the first
+    assert [r.removed for r in second] == [[], []]  # within the retention period: kept for running queries
+    specs = [
+        silver_table(clickstream, deployed),
+        quarantine_table(clickstream, deployed),
+        *gold_tables(clickstream, deployed),
+    ]
+    before = {
+        t: rows(deployed, t)
+        for t in ("fact_clicks", "dim_users", f"{deployed.database('silver')}.clickstream")
+    }
+    storage = Storage(deployed)
+
+    def run_dirs(run_id: str) -> int:
+        return sum(run_id in o.key for spec in specs for o in storage.list(spec.location))
+
+    assert run_dirs(first[0].run_id) > 0
+    ledgers = [Ledger(deployed, "clickstream", s) for s in ("raw_to_silver", "silver_to_gold")]
+    removed = retention.collect(deployed, specs, ledgers, retention=timedelta(0))
+    assert removed and all(first[0].run_id in prefix for prefix in removed)
+    assert run_dirs(first[0].run_id) == 0 and run_dirs(second[0].run_id) > 0
+    assert {t: rows(deployed, t) for t in before} == before

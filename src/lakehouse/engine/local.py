@@ -58,6 +58,7 @@ class LocalEngine:
         self.con.execute("SET TimeZone = 'UTC'")  # Athena's timestamps are UTC wall-clock values
         self._s3_secret()
         self.tables: dict[str, list[str]] = {}
+        self.unavailable: dict[str, str] = {}  # table -> why its files cannot be read locally
         self._register_catalog()
 
     def _s3_secret(self) -> None:
@@ -85,11 +86,15 @@ class LocalEngine:
                 sql = view_sql(table)
                 if sql is not None:
                     views.append((db, table["Name"], sql))
-                else:
+                    self.tables[db].append(table["Name"])
+                    continue
+                try:
                     self.con.execute(
                         f"CREATE VIEW {_quote(db)}.{_quote(table['Name'])} AS {self._scan(db, table)}"
                     )
-                self.tables[db].append(table["Name"])
+                    self.tables[db].append(table["Name"])
+                except duckdb.Error as exc:  # one unreadable table must not hide the others
+                    self.unavailable[f"{db}.{table['Name']}"] = _first_line(exc)
         self.con.execute(f"SET schema = {_lit(self.settings.database('gold'))}")
         self._create_views(views)
 
@@ -161,7 +166,11 @@ class LocalEngine:
                 f"SELECT {select} FROM read_json({files}, format = 'newline_delimited', columns = {{{schema}}}, "
                 f"ignore_errors = true{hive})"
             )
-        return f"SELECT {select} FROM read_csv({files}, header = true, columns = {{{schema}}}{hive})"
+        # raw exports are messy: read them as leniently as Athena's OpenCSVSerde (the jobs do the checking)
+        return (
+            f"SELECT {select} FROM read_csv({files}, header = true, columns = {{{schema}}}, all_varchar = true, "
+            f"ignore_errors = true, null_padding = true, strict_mode = false{hive})"
+        )
 
     # queries --------------------------------------------------------------------------------------
     def query(self, sql: str) -> Result:
@@ -171,7 +180,12 @@ class LocalEngine:
             rel = self.con.execute(duck_sql)
             rows = rel.fetchall()
         except duckdb.CatalogException as exc:
-            raise QueryError(_first_line(exc)) from None
+            notes = [
+                f"{t} cannot be read locally: {why}"
+                for t, why in self.unavailable.items()
+                if t.split(".")[-1] in str(exc)
+            ]
+            raise QueryError("; ".join([_first_line(exc), *notes])) from None
         except duckdb.ParserException as exc:
             raise QueryError("syntax error: " + _first_line(exc).removeprefix("Parser Error: ")) from None
         except duckdb.Error as exc:

@@ -23,9 +23,11 @@ from datetime import UTC, datetime
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from lakehouse.catalog import Catalog
 from lakehouse.contracts import Contract
+from lakehouse.jobs import retention
 from lakehouse.jobs.io import DirectIO
 from lakehouse.jobs.ledger import Ledger, LedgerEntry, RunLock, failpoint
 from lakehouse.settings import Settings
@@ -39,8 +41,8 @@ from lakehouse.tables import (
     raw_table,
     silver_table,
 )
+from lakehouse.transforms import csv_records, star
 from lakehouse.transforms import raw_to_silver as r2s
-from lakehouse.transforms import star
 
 RAW_TO_SILVER, SILVER_TO_GOLD = "raw_to_silver", "silver_to_gold"
 MAX_RECORDS_PER_FILE = 5_000_000  # keeps files large for Athena, bounded for memory
@@ -72,6 +74,7 @@ class StageResult:
     tables: dict[str, int] = field(default_factory=dict)  # rows in the files written per table
     partitions: dict[str, int] = field(default_factory=dict)  # partitions published per table
     recovered: list[str] = field(default_factory=list)  # runs whose publish this run completed
+    removed: list[str] = field(default_factory=list)  # superseded run directories deleted by retention
     status: str = "running"
     error: str = ""
     finished_at: str = ""
@@ -232,6 +235,37 @@ def read_silver(spark: SparkSession, contract: Contract, locations: list[str], i
     return df
 
 
+def _read_records(
+    spark: SparkSession, contract: Contract, settings: Settings, uris: list[str], io
+) -> DataFrame:
+    """Raw objects -> one row per record (string columns, `_parse_error`, lineage), by source format.
+
+    A file Spark cannot read at all (a truncated gzip) becomes one record with its reason instead of
+    failing the run or vanishing.
+    """
+    paths = io.readable(uris)
+    if contract.source.format == "csv":
+        files = spark.read.format("binaryFile").load(paths)
+        return csv_records.parse_csv_files(spark, files, contract, io.source_uri(F.expr("url_decode(path)")))
+    text = spark.read.option("ignoreCorruptFiles", "true").text(paths, wholetext=True)
+    source = io.source_uri(F.expr("url_decode(input_file_name())"))
+    records = r2s.parse_json_records(r2s.read_lines(text, source), contract)
+    readable = {r[0] for r in text.select(source).collect()}
+    storage = Storage(settings)
+    lost = sorted(
+        u for u in set(uris) - readable if storage.head(u)["ContentLength"] > 0
+    )  # 0 bytes: no records
+    if lost:
+        empty = {c: None for c in records.columns}
+        rows = [
+            empty | {"_source_file": u, "_source_line": 0, "_record": "", "_parse_error": r2s.UNREADABLE}
+            for u in lost
+        ]
+        nullable = T.StructType([T.StructField(f.name, f.dataType, True) for f in records.schema.fields])
+        records = records.unionByName(spark.createDataFrame(rows, nullable))
+    return records
+
+
 def _tally(df: DataFrame, column: str) -> dict[str, int]:
     return {r[0]: r[1] for r in df.select(F.explode(column).alias("k")).groupBy("k").count().collect()}
 
@@ -239,38 +273,87 @@ def _tally(df: DataFrame, column: str) -> dict[str, int]:
 # ---------------------------------------------------------------------------------------------------
 
 
-def raw_to_silver(
-    spark: SparkSession, contract: Contract, settings: Settings, run_id: str, io=None, full: bool = False
+@dataclass
+class _Run:
+    """What one stage run works with."""
+
+    spark: SparkSession
+    contract: Contract
+    settings: Settings
+    run_id: str
+    io: object
+    full: bool
+    result: StageResult
+    catalog: Catalog
+    ledger: Ledger
+    specs: dict[str, TableSpec]
+
+
+def _run_stage(
+    stage: str,
+    body,
+    spark: SparkSession,
+    contract: Contract,
+    settings: Settings,
+    run_id: str,
+    io,
+    full: bool,
+    specs: dict[str, TableSpec],
 ) -> StageResult:
-    """Parse, type, validate and deduplicate new raw records into silver; quarantine the rest."""
-    io, t0 = io or DirectIO(), time.monotonic()
-    result = StageResult(RAW_TO_SILVER, contract.name, run_id, _now(), "full" if full else "incremental")
-    catalog, ledger = Catalog(settings), Ledger(settings, contract.name, RAW_TO_SILVER)
-    silver, quarantine = silver_table(contract, settings), quarantine_table(contract, settings)
-    specs = {silver.qualified: silver, quarantine.qualified: quarantine}
-    with RunLock(settings, contract.name, RAW_TO_SILVER, run_id):
+    """Lock, roll forward a dead run's publish, run the stage body, and audit the run whatever happens."""
+    t0 = time.monotonic()
+    result = StageResult(stage, contract.name, run_id, _now(), "full" if full else "incremental")
+    run = _Run(
+        spark,
+        contract,
+        settings,
+        run_id,
+        io or DirectIO(),
+        full,
+        result,
+        Catalog(settings),
+        Ledger(settings, contract.name, stage),
+        specs,
+    )
+    with RunLock(settings, contract.name, stage, run_id):
         try:
-            result.recovered = _recover(ledger, catalog, specs)
-            done = set() if full else ledger.processed_inputs()
-            inputs = [i for i in raw_inputs(contract, settings) if i not in done]
-            result.inputs, result.input_files = len(inputs), [u for u, _ in inputs]
-            if inputs:
-                _raw_to_silver(
-                    spark, contract, run_id, io, full, inputs, result, catalog, ledger, silver, quarantine
-                )
+            result.recovered = _recover(run.ledger, run.catalog, specs)
+            body(run)
+            result.removed = retention.collect(settings, list(specs.values()), [run.ledger])
         except Exception as exc:
             _finish(result, settings, t0, "failed", f"{type(exc).__name__}: {exc}"[:2000])
             raise
     return _finish(result, settings, t0, "succeeded")
 
 
-def _raw_to_silver(
-    spark, contract, run_id, io, full, inputs, result, catalog, ledger, silver, quarantine
-) -> None:
+def raw_to_silver(
+    spark: SparkSession, contract: Contract, settings: Settings, run_id: str, io=None, full: bool = False
+) -> StageResult:
+    """Parse, type, validate and deduplicate new raw records into silver; quarantine the rest."""
+    silver, quarantine = silver_table(contract, settings), quarantine_table(contract, settings)
     specs = {silver.qualified: silver, quarantine.qualified: quarantine}
-    text = spark.read.text(io.readable([u for u, _ in inputs]), wholetext=True)
-    lines = r2s.read_lines(text, io.source_uri(F.expr("url_decode(input_file_name())")))
-    checked = r2s.validate(r2s.parse_json_records(lines, contract), contract).cache()
+    return _run_stage(RAW_TO_SILVER, _raw_to_silver, spark, contract, settings, run_id, io, full, specs)
+
+
+def _raw_to_silver(run: _Run) -> None:
+    spark, contract, settings, run_id, io, full = (
+        run.spark,
+        run.contract,
+        run.settings,
+        run.run_id,
+        run.io,
+        run.full,
+    )
+    result, catalog, ledger, specs = run.result, run.catalog, run.ledger, run.specs
+    silver, quarantine = silver_table(contract, settings), quarantine_table(contract, settings)
+    done = set() if full else ledger.processed_inputs()
+    inputs = [i for i in raw_inputs(contract, settings) if i not in done]
+    result.inputs, result.input_files = len(inputs), [u for u, _ in inputs]
+    if not inputs:
+        return
+    checked = r2s.validate(
+        _read_records(spark, contract, settings, [u for u, _ in inputs], io), contract
+    ).cache()
     counts = checked.agg(
         F.count(F.lit(1)).alias("read"), F.count(F.when(F.size("_reasons") > 0, 1)).alias("rejected")
     ).first()
@@ -344,18 +427,8 @@ def silver_to_gold(
     spark: SparkSession, contract: Contract, settings: Settings, run_id: str, io=None, full: bool = False
 ) -> StageResult:
     """Rebuild the dimensions, and the fact partitions whose silver changed, from silver."""
-    io, t0 = io or DirectIO(), time.monotonic()
-    result = StageResult(SILVER_TO_GOLD, contract.name, run_id, _now(), "full" if full else "incremental")
-    catalog, ledger = Catalog(settings), Ledger(settings, contract.name, SILVER_TO_GOLD)
     specs = {s.qualified: s for s in gold_tables(contract, settings)}
-    with RunLock(settings, contract.name, SILVER_TO_GOLD, run_id):
-        try:
-            result.recovered = _recover(ledger, catalog, specs)
-            _silver_to_gold(spark, contract, settings, run_id, io, full, result, catalog, ledger, specs)
-        except Exception as exc:
-            _finish(result, settings, t0, "failed", f"{type(exc).__name__}: {exc}"[:2000])
-            raise
-    return _finish(result, settings, t0, "succeeded")
+    return _run_stage(SILVER_TO_GOLD, _silver_to_gold, spark, contract, settings, run_id, io, full, specs)
 
 
 def _aligned(contract: Contract) -> bool:
@@ -364,7 +437,16 @@ def _aligned(contract: Contract) -> bool:
     return bool(silver) and all([(p.name, p.expr) for p in f.partitions] == silver for f in contract.facts)
 
 
-def _silver_to_gold(spark, contract, settings, run_id, io, full, result, catalog, ledger, specs) -> None:
+def _silver_to_gold(run: _Run) -> None:
+    spark, contract, settings, run_id, io, full = (
+        run.spark,
+        run.contract,
+        run.settings,
+        run.run_id,
+        run.io,
+        run.full,
+    )
+    result, catalog, ledger, specs = run.result, run.catalog, run.ledger, run.specs
     silver = silver_table(contract, settings)
     current = {_key(v): loc for v, loc in catalog.get_partitions(silver.database, silver.name)}
     consumed = {} if full else ledger.last_consumed()

@@ -8,6 +8,7 @@ object through their `main(argv, io=...)`; their code is the code Glue runs.
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -76,6 +77,10 @@ def run_dataset(
     """Run the dataset's stages in order with the Glue scripts, as Glue would, on local Spark."""
     results = []
     run_id = new_run_id()
+    # the scripts find the endpoint as on Glue, in the environment: this run's, whatever the caller's is
+    saved = os.environ.get("AWS_ENDPOINT_URL")
+    if settings.endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = settings.endpoint_url
     root = Path(tempfile.mkdtemp(prefix=f"lakehouse-{contract.name}-"))
     try:
         for stage in stages:
@@ -99,4 +104,8 @@ def run_dataset(
             results.append(job_script(stage, glue_dir).main(argv, io=StagingIO(settings, root / stage)))
     finally:
         shutil.rmtree(root, ignore_errors=True)
+        if saved is None:
+            os.environ.pop("AWS_ENDPOINT_URL", None)
+        else:
+            os.environ["AWS_ENDPOINT_URL"] = saved
     return results

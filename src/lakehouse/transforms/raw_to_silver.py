@@ -6,6 +6,8 @@ schemas come from the contract (no inference). The stage in `lakehouse.jobs.stag
 
 from __future__ import annotations
 
+import re
+
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
@@ -14,7 +16,10 @@ from lakehouse.contracts import Contract, QualityRule
 from lakehouse.tables import EXTRA_FIELDS, LINEAGE_COLUMNS, RAW_COMPLEX
 
 MALFORMED = "malformed JSON: not a JSON object"
+NOT_UTF8 = "not valid UTF-8: undecodable bytes"
+UNREADABLE = "unreadable file: corrupt or truncated data (e.g. a cut-off gzip)"
 _CORRUPT = "_corrupt_record"
+_REPLACEMENT = "\ufffd"  # what undecodable bytes become when text is read as UTF-8
 
 
 def _q(name: str) -> str:
@@ -48,29 +53,46 @@ def read_lines(df_text: DataFrame, source_file: Column) -> DataFrame:
     cleaned = F.regexp_replace(F.regexp_replace(F.col("_record"), "\r$", ""), "^\ufeff", "")
     return exploded.select(
         "_source_file", (F.col("_pos") + 1).cast("bigint").alias("_source_line"), cleaned.alias("_record")
-    ).where(F.trim(F.col("_record")) != "")
+    ).where(F.col("_record").rlike(r"\S"))  # blank and whitespace-only lines are not records
 
 
 def parse_json_records(lines: DataFrame, contract: Contract) -> DataFrame:
-    """JSON lines -> one string-typed column per contract column, plus _malformed, keeping lineage."""
+    """JSON lines -> one string-typed column per contract column, plus `_parse_error`, keeping lineage.
+
+    `_parse_error` says why a line is not a record at all (not JSON, not an object, undecodable
+    bytes); a record whose complex field has the wrong JSON type keeps its other fields and gets a
+    reason naming the field in `validate`.
+    """
     parsed = F.from_json(
         F.col("_record"), raw_ddl(contract), {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": _CORRUPT}
     )
     df = lines.withColumn("_parsed", parsed)
-    # from_json yields a corrupt-record text for broken JSON and for non-objects (arrays, scalars)
-    malformed = F.col(f"_parsed.{_CORRUPT}").isNotNull() | F.col("_parsed").isNull()
+    # invalid JSON, an array / scalar / null, or a line the parser rejected without recovering any field
+    recovered = F.coalesce(*[F.col(f"_parsed.{_q(c.name)}").cast("string") for c in contract.columns])
+    not_object = F.expr("json_object_keys(_record)").isNull() | (
+        F.col(f"_parsed.{_CORRUPT}").isNotNull() & recovered.isNull()
+    )
+    error = F.when(F.instr(F.col("_record"), _REPLACEMENT) > 0, F.lit(NOT_UTF8)).when(
+        not_object, F.lit(MALFORMED)
+    )
     # fields the contract does not declare yet: kept as text so schema drift loses nothing
     declared = ", ".join(f"'{c.name}'" for c in contract.columns)
     extra = F.expr(
         f"map_filter(from_json(_record, 'map<string,string>'), (k, v) -> NOT array_contains(array({declared}), k))"
     )
+    present = [
+        F.expr(f"get_json_object(_record, '$.{c.name}')").isNotNull().alias(f"_has_{c.name}")
+        for c in contract.columns
+        if c.type.startswith(RAW_COMPLEX)
+    ]
     return df.select(
         "_source_file",
         "_source_line",
         "_record",
-        malformed.alias("_malformed"),
+        error.alias("_parse_error"),
         *[F.col(f"_parsed.{_q(c.name)}").alias(c.name) for c in contract.columns],
-        F.when(malformed, F.lit(None)).otherwise(extra).alias(EXTRA_FIELDS),
+        F.when(not_object, F.lit(None)).otherwise(extra).alias(EXTRA_FIELDS),
+        *present,
     )
 
 
@@ -92,12 +114,19 @@ def _typed(c: ContractColumn) -> Column:
     return F.expr(f"try_cast(trim({_q(c.name)}) AS {c.type})")
 
 
+_RELATIVE = re.compile(r"^now(?:\s*([+-])\s*(\d+)\s*(second|minute|hour|day)s?)?$")
+
+
 def _literal(value, glue_type: str) -> Column:
-    return (
-        F.expr(f"try_cast('{value}' AS {glue_type})")
-        if glue_type != "timestamp"
-        else F.expr(f"try_to_timestamp('{value}')")
-    )
+    """A rule bound as a Spark value; for time columns `now`, `now+1 day`, `now-2 hours` are relative."""
+    relative = _RELATIVE.match(str(value).strip().lower()) if glue_type in ("timestamp", "date") else None
+    if relative:
+        sign, amount, unit = relative.groups()
+        shift = f" {sign} INTERVAL {amount} {unit.upper()}S" if sign else ""
+        return F.expr(f"current_timestamp(){shift}").cast(glue_type)
+    if glue_type == "timestamp":
+        return F.expr(f"try_to_timestamp('{value}')")
+    return F.expr(f"try_cast('{value}' AS {glue_type})")
 
 
 def _rule_fails(rule: QualityRule, col: Column, glue_type: str) -> Column:
@@ -132,6 +161,15 @@ def validate(records: DataFrame, contract: Contract) -> DataFrame:
     for c in contract.columns:
         raw = F.col(_q(c.name))
         missing = raw.isNull() | (F.trim(raw.cast("string")) == "") if c.type == "string" else raw.isNull()
+        if c.type.startswith(RAW_COMPLEX) and f"_has_{c.name}" in records.columns:
+            # present in the JSON but not of the declared shape (e.g. a string where a map belongs)
+            missing = ~F.col(f"_has_{c.name}")
+            reasons.append(
+                F.when(
+                    F.col(f"_has_{c.name}") & raw.isNull(),
+                    F.lit(f"wrong JSON type in {c.name}: expected {c.type}"),
+                )
+            )
         if c.required:
             reasons.append(F.when(missing, F.lit(f"missing required field {c.name}")))
         if not (c.type.startswith(RAW_COMPLEX) or c.type == "string"):
@@ -149,7 +187,7 @@ def validate(records: DataFrame, contract: Contract) -> DataFrame:
             reasons.append(F.when(fails, F.lit(_rule_message(rule))))
         else:
             warnings.append(F.when(fails, F.lit(rule.name)))
-    reason_list = F.when(F.col("_malformed"), F.array(F.lit(MALFORMED))).otherwise(
+    reason_list = F.when(F.col("_parse_error").isNotNull(), F.array(F.col("_parse_error"))).otherwise(
         F.array_compact(F.array(*reasons)) if reasons else F.array().cast("array<string>")
     )
     warning_list = F.array_compact(F.array(*warnings)) if warnings else F.array().cast("array<string>")
@@ -160,7 +198,7 @@ def validate(records: DataFrame, contract: Contract) -> DataFrame:
         *[typed[c.name].alias(c.name) for c in contract.columns],
         F.col(EXTRA_FIELDS),
         reason_list.alias("_reasons"),
-        F.when(F.col("_malformed"), F.array().cast("array<string>"))
+        F.when(F.col("_parse_error").isNotNull(), F.array().cast("array<string>"))
         .otherwise(warning_list)
         .alias("_warnings"),
     )

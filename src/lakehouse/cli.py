@@ -5,6 +5,7 @@
     lakehouse generate clickstream --out DIR  synthetic landing files
     lakehouse ingest DATASET PATH...          landing files -> raw zone, partitions registered
     lakehouse run DATASET                     the dataset's Glue jobs, locally, with reconciliation
+    lakehouse dispatch                        pending endpoint events -> Lambda handlers -> the jobs they start
     lakehouse views                           athena/views/*.sql into the catalog (or Athena: --target aws)
     lakehouse query "SQL" | --file F          Athena SQL on the local engine (or Athena: --target aws)
     lakehouse demo                            all of the above on a small sample, then three queries
@@ -84,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset")
     p.add_argument("--full", action="store_true", help="reprocess every raw input, not only new ones")
     p.add_argument("--json", action="store_true", help="print the reconciliation as JSON")
+
+    p = sub.add_parser(
+        "dispatch",
+        parents=[common],
+        help="feed the endpoint's pending events to the Lambda handlers and run the jobs they start",
+    )
+    p.add_argument("--json", action="store_true", help="print what was handled as JSON")
 
     p = sub.add_parser("views", parents=[common], help="create the athena/views in the gold database")
     p.add_argument("--target", choices=["local", "aws"], default="local")
@@ -328,6 +336,53 @@ def _print_reconciliation(dataset: str, results) -> None:
             )
 
 
+def _summarize(actions: list[str]) -> str:
+    """Many per-object actions in one line: 'partition registered x10; raw_to_silver already requested x9'."""
+    import re
+    from collections import Counter
+
+    phrases = Counter()
+    for action in actions:
+        for phrase in action.split("; "):
+            phrase = re.sub(r"^\w+: partition \S+", "partition", phrase)
+            phrase = re.sub(r"(jr_\w{10})\w+", r"\1…", phrase)
+            phrase = re.sub(r"^s3://\S+: (\d+) purchases$", r"\1 purchases in an object", phrase)
+            phrases[phrase] += 1
+    return "; ".join(f"{p} x{n}" if n > 1 else p for p, n in phrases.items())
+
+
+def _print_handled(console, handled) -> None:
+    console.print(f"    [bold]{handled.handler}[/] <- {handled.event}: {_summarize(handled.actions)}")
+
+
+def _dispatch(settings: Settings, console):
+    from lakehouse.local.dispatcher import Dispatcher
+
+    return Dispatcher(settings, on_event=lambda h: _print_handled(console, h)).run_until_idle()
+
+
+def cmd_dispatch(args) -> int:
+    settings = _settings(args)
+    _require_endpoint(settings)
+    console = _console(stderr=args.json)
+    report = _dispatch(settings, console)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "handled": [h.__dict__ for h in report.handled],
+                    "runs": [r.as_dict() for r in report.runs],
+                    "failures": report.failures,
+                },
+                indent=2,
+                default=str,
+            )
+        )
+    elif report.runs:
+        _print_reconciliation(", ".join(sorted({r.dataset for r in report.runs})), report.runs)
+    return 0 if not report.failures else EXIT_FAILED
+
+
 def cmd_views(args) -> int:
     from lakehouse.views import create_views
 
@@ -373,7 +428,6 @@ def cmd_demo(args) -> int:
     from lakehouse.ingest import ingest
     from lakehouse.local import endpoint
     from lakehouse.local.deploy import deploy
-    from lakehouse.local.runner import run_dataset
     from lakehouse.views import create_views, load_queries
 
     console = _console()
@@ -415,8 +469,13 @@ def cmd_demo(args) -> int:
             f"    {summary.files_uploaded} uploaded, {summary.files_skipped} skipped, "
             f"{summary.partitions_registered} raw partitions registered"
         )
-        step("run: Glue jobs raw_to_silver and silver_to_gold on local Spark")
-        results = run_dataset(settings, contract)
+        step(
+            "automation: the endpoint's S3 and EventBridge events -> Lambda handlers -> Glue jobs on local Spark"
+        )
+        report = _dispatch(settings, console)
+        results = report.runs
+        if report.failures:
+            raise RuntimeError("a job run failed: " + report.failures[0])
         _print_reconciliation(contract.name, results)
         step("views: athena/views -> gold database")
         for name, status in create_views(settings, Path("athena/views")):
@@ -444,6 +503,7 @@ COMMANDS = {
     "generate": cmd_generate,
     "ingest": cmd_ingest,
     "run": cmd_run,
+    "dispatch": cmd_dispatch,
     "views": cmd_views,
     "query": cmd_query,
     "demo": cmd_demo,

@@ -134,6 +134,7 @@ class Contract:
     dedupe_key: tuple[str, ...]
     raw_partitions: tuple[str, ...]
     silver_partitions: tuple[Partition, ...]
+    crawl: bool = False  # schema discovery: a Glue crawler runs on new raw data before the job
     quality: tuple[QualityRule, ...] = ()
     dimensions: tuple[Dimension, ...] = ()
     facts: tuple[Fact, ...] = ()
@@ -421,7 +422,8 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
     z = r.child("zones")
     z.only("raw", "silver")
     raw = z.child("raw")
-    raw.only("partitions")
+    raw.only("partitions", "crawl")
+    crawl = raw.bool("crawl", False)
     raw_partitions = raw.names("partitions")
     if tuple(raw_partitions) != RAW_TIME_PARTITIONS[: len(raw_partitions)] or not raw_partitions:
         raise raw.error("partitions", f"must be a prefix of {list(RAW_TIME_PARTITIONS)} (event-time layout)")
@@ -521,6 +523,7 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
         dedupe_key,
         raw_partitions,
         silver_partitions,
+        crawl,
         tuple(quality),
         tuple(dimensions),
         tuple(facts),

@@ -60,6 +60,17 @@ class Settings:
     def athena_workgroup(self) -> str:
         return f"{self.project}-{self.env}"
 
+    def job_name(self, dataset: str, stage: str) -> str:
+        """Glue job of a dataset's stage: `<project>-<env>-<dataset>-<stage>` (Terraform names it the same)."""
+        return f"{self.project}-{self.env}-{dataset}-{stage}"
+
+    def crawler_name(self, dataset: str) -> str:
+        return f"{self.project}-{self.env}-{dataset}-raw"
+
+    def resource(self, suffix: str) -> str:
+        """Name of an environment-wide resource: `<project>-<env>-<suffix>` (queues, topics, rules)."""
+        return f"{self.project}-{self.env}-{suffix}"
+
     @classmethod
     def from_env(cls, env: str | None = None, **overrides) -> Settings:
         """Settings from LAKEHOUSE_* and AWS_* variables; the local env defaults to the local endpoint."""

@@ -259,3 +259,10 @@ def test_demo_command_prints_reconciliation_and_three_queries(spark, capsys, mon
     for title in ("Daily conversion funnel", "Top 5 pages by page views", "Session length and conversion"):
         assert title in out
     assert "down: stopping the local endpoint" in out
+    # the demo runs through the Lambda handlers and names each event it handled
+    assert "on_raw_object <- s3:ObjectCreated" in out and "purchase_alert <- s3:ObjectCreated" in out
+    assert "on_job_state <- Glue Job State Change: e2e" not in out  # its own project, not the fixture's
+    assert "on_job_state <- Glue Job State Change: lakehouse-local-clickstream-raw_to_silver SUCCEEDED" in out
+    assert (
+        "on_job_state <- Glue Job State Change: lakehouse-local-clickstream-silver_to_gold SUCCEEDED" in out
+    )

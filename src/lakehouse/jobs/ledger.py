@@ -20,8 +20,10 @@ from datetime import UTC, datetime, timedelta
 
 from botocore.exceptions import ClientError
 
+from lakehouse.catalog import Catalog
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage, split_uri
+from lakehouse.tables import TableSpec
 
 # A lock older than this was left by a dead run (set it to the Glue job timeout; Terraform does).
 LOCK_TTL = timedelta(minutes=int(os.environ.get("LAKEHOUSE_LOCK_TTL_MINUTES", "360")))
@@ -150,6 +152,74 @@ class RunLock:
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+def publish(catalog: Catalog, specs: dict[str, TableSpec], entry: LedgerEntry) -> None:
+    """Switch readers to a run's files; idempotent, so a dead run's publish can be completed by the next.
+
+    Each partition and each table location switches in one catalog call, so no reader ever sees a
+    partition half-written; a run that dies between calls has its intent completed by the next run.
+    """
+    actions = [
+        (
+            lambda t=table, p=parts: catalog.register_partitions(
+                specs[t],
+                {tuple(json.loads(k)): loc for k, loc in p.items()},
+                replace_all=t in entry.replace_all,
+            )
+        )
+        for table, parts in sorted(entry.partitions.items())
+    ] + [
+        (lambda t=table, loc=location: catalog.set_table_location(specs[t], loc))
+        for table, location in sorted(entry.table_locations.items())
+    ]
+    for i, action in enumerate(actions):
+        if i == 1:
+            failpoint(f"{entry.stage}:mid_publish")
+        action()
+
+
+def recover(ledger: Ledger, catalog: Catalog, specs: dict[str, TableSpec]) -> list[str]:
+    """Roll forward the publish of runs that recorded their intent but did not commit."""
+    done = []
+    for entry in ledger.pending():
+        publish(catalog, specs, entry)
+        entry.status = "committed"
+        ledger.write(entry)
+        done.append(entry.run_id)
+    return done
+
+
+class RunRequest:
+    """A pending request to run a dataset's stage: debounces job starts from many object events.
+
+    Whoever creates the marker (a conditional put: only one can) starts the job; while it exists,
+    further events add nothing. The run clears it when it starts, before it lists its inputs, so an
+    object landing during the run makes a new request; if that start hits the concurrent-run limit,
+    the marker stays and the handler of the running job's end starts the job again. Nothing is lost.
+    """
+
+    def __init__(self, settings: Settings, dataset: str, stage: str):
+        self.storage = Storage(settings)
+        self.uri = f"{_base(settings, dataset)}/_requested/{stage}.json"
+
+    def make(self, reason: str) -> bool:
+        """True if this call created the request (its caller should start the job)."""
+        bucket, key = split_uri(self.uri)
+        body = json.dumps({"reason": reason, "at": datetime.now(UTC).isoformat(timespec="seconds")}).encode()
+        try:
+            self.storage.s3.put_object(Bucket=bucket, Key=key, Body=body, IfNoneMatch="*")
+            return True
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("PreconditionFailed", "ConditionalRequestConflict", "412"):
+                return False
+            raise
+
+    def pending(self) -> bool:
+        return self.storage.head(self.uri) is not None
+
+    def clear(self) -> None:
+        self.storage.delete_prefix(self.uri)
 
 
 def _pid_alive(pid: int) -> bool:

@@ -29,7 +29,7 @@ from lakehouse.catalog import Catalog
 from lakehouse.contracts import Contract
 from lakehouse.jobs import retention
 from lakehouse.jobs.io import DirectIO
-from lakehouse.jobs.ledger import Ledger, LedgerEntry, RunLock, failpoint
+from lakehouse.jobs.ledger import Ledger, LedgerEntry, RunLock, RunRequest, failpoint, publish, recover
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage
 from lakehouse.tables import (
@@ -167,42 +167,6 @@ def _finish(result: StageResult, settings: Settings, t0: float, status: str, err
     return result
 
 
-def publish(catalog: Catalog, specs: dict[str, TableSpec], entry: LedgerEntry) -> None:
-    """Switch readers to a run's files; idempotent, so a dead run's publish can be completed by the next.
-
-    Each partition and each table location switches in one catalog call, so no reader ever sees a
-    partition half-written; a run that dies between calls has its intent completed by the next run.
-    """
-    actions = [
-        (
-            lambda t=table, p=parts: catalog.register_partitions(
-                specs[t],
-                {tuple(json.loads(k)): loc for k, loc in p.items()},
-                replace_all=t in entry.replace_all,
-            )
-        )
-        for table, parts in sorted(entry.partitions.items())
-    ] + [
-        (lambda t=table, loc=location: catalog.set_table_location(specs[t], loc))
-        for table, location in sorted(entry.table_locations.items())
-    ]
-    for i, action in enumerate(actions):
-        if i == 1:
-            failpoint(f"{entry.stage}:mid_publish")
-        action()
-
-
-def _recover(ledger: Ledger, catalog: Catalog, specs: dict[str, TableSpec]) -> list[str]:
-    """Roll forward the publish of runs that recorded their intent but did not commit."""
-    done = []
-    for entry in ledger.pending():
-        publish(catalog, specs, entry)
-        entry.status = "committed"
-        ledger.write(entry)
-        done.append(entry.run_id)
-    return done
-
-
 def _commit(ledger: Ledger, catalog: Catalog, specs: dict[str, TableSpec], entry: LedgerEntry) -> None:
     failpoint(f"{entry.stage}:after_write")
     ledger.write(entry)  # the intent: from here on, the next run completes this publish if we die
@@ -317,7 +281,8 @@ def _run_stage(
     )
     with RunLock(settings, contract.name, stage, run_id):
         try:
-            result.recovered = _recover(run.ledger, run.catalog, specs)
+            RunRequest(settings, contract.name, stage).clear()  # this run takes every input landed so far
+            result.recovered = recover(run.ledger, run.catalog, specs)
             body(run)
             result.removed = retention.collect(settings, list(specs.values()), [run.ledger])
         except Exception as exc:

@@ -7,12 +7,14 @@ databases per zone, and every table of every contract. Idempotent: a second run 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from botocore.exceptions import ClientError
 
 from lakehouse import aws
 from lakehouse.catalog import Catalog
 from lakehouse.contracts import load_contracts
+from lakehouse.local import wiring
 from lakehouse.settings import DATA_ZONES, ZONES, Settings
 from lakehouse.tables import audit_table, tables_for
 
@@ -80,7 +82,7 @@ def ensure_bucket(settings: Settings, name: str, key_arn: str) -> str:
     return status
 
 
-def deploy(settings: Settings) -> list[Change]:
+def deploy(settings: Settings, glue_dir: Path = Path("glue/jobs")) -> list[Change]:
     """Create or converge every resource of the environment; returns what happened to each."""
     contracts = load_contracts(settings.datasets_dir)
     changes: list[Change] = []
@@ -98,4 +100,10 @@ def deploy(settings: Settings) -> list[Change]:
         specs.extend(tables_for(contract, settings))
     for spec in specs:
         changes.append(Change(f"{spec.zone} table", spec.qualified, catalog.ensure_table(spec)))
+    changes += [
+        Change("artifact", name, status)
+        for name, status in wiring.upload_artifacts(settings, contracts, glue_dir)
+    ]
+    changes += [Change("glue", name, status) for name, status in wiring.ensure_jobs(settings, contracts)]
+    changes += [Change("events", name, status) for name, status in wiring.ensure_events(settings)]
     return changes

@@ -73,10 +73,11 @@ def run_dataset(
     glue_dir: Path = Path("glue/jobs"),
     stages: tuple[str, ...] = JOB_SCRIPTS,
     full: bool = False,
+    run_id: str | None = None,
 ) -> list[StageResult]:
     """Run the dataset's stages in order with the Glue scripts, as Glue would, on local Spark."""
     results = []
-    run_id = new_run_id()
+    run_id = run_id or new_run_id()
     # the scripts find the endpoint as on Glue, in the environment: this run's, whatever the caller's is
     saved = os.environ.get("AWS_ENDPOINT_URL")
     if settings.endpoint_url:
@@ -87,7 +88,7 @@ def run_dataset(
             argv = [
                 "local",
                 "--JOB_NAME",
-                f"{settings.project}-{settings.env}-{contract.name}-{stage}",
+                settings.job_name(contract.name, stage),
                 "--JOB_RUN_ID",
                 run_id,
                 "--dataset",

@@ -1,0 +1,119 @@
+"""The event shapes the handlers receive, unpacked into small records.
+
+Object events arrive as S3 notifications (directly, or in the body of an SQS message) or as
+EventBridge "Object Created" events (directly or via SQS). S3 notifications URL-encode the key
+(`+` for a space); EventBridge sends it as is. Glue state changes arrive as EventBridge events.
+Anything else is malformed: it raises MalformedEvent, which the handler sends to the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import unquote_plus
+
+
+class MalformedEvent(ValueError):
+    """An event the handler cannot read; it goes to the dead-letter queue with this reason."""
+
+
+@dataclass(frozen=True)
+class ObjectCreated:
+    bucket: str
+    key: str
+    etag: str
+    delivery_id: str  # the same for a re-delivery of the same notification
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+
+@dataclass(frozen=True)
+class GlueStateChange:
+    kind: str  # job | crawler
+    name: str
+    state: str
+    run_id: str
+    message: str
+    event_id: str
+    region: str
+
+
+def records(event: dict) -> Iterator[dict]:
+    """The individual records of an invocation: S3 notification records, SQS bodies, or the event itself."""
+    if not isinstance(event, dict):
+        yield {"_unreadable": repr(event)[:1000]}
+        return
+    if "Records" not in event:
+        yield event
+        return
+    for record in event.get("Records") or []:
+        if isinstance(record, dict) and record.get("eventSource") == "aws:sqs":
+            try:
+                body = json.loads(record.get("body", ""))
+            except ValueError:
+                yield {"_unreadable": record.get("body", "")[:1000]}
+                continue
+            if isinstance(body, dict) and body.get("Event") == "s3:TestEvent":
+                continue  # S3 sends one when a notification is configured
+            yield from records(body) if isinstance(body, dict) and "Records" in body else [body]
+        else:
+            yield record
+
+
+def object_created(record: dict) -> ObjectCreated:
+    """An S3 ObjectCreated notification record or an EventBridge Object Created event."""
+    try:
+        if "s3" in record:
+            if not str(record.get("eventName", "")).startswith("ObjectCreated"):
+                raise MalformedEvent(f"not an ObjectCreated event: {record.get('eventName')!r}")
+            s3 = record["s3"]
+            key = unquote_plus(s3["object"]["key"])
+            etag = s3["object"].get("eTag", "")
+            return ObjectCreated(
+                s3["bucket"]["name"],
+                key,
+                etag,
+                f"{s3['bucket']['name']}/{key}/{s3['object'].get('sequencer', etag)}",
+            )
+        if record.get("detail-type") == "Object Created":
+            detail = record["detail"]
+            return ObjectCreated(
+                detail["bucket"]["name"],
+                detail["object"]["key"],
+                detail["object"].get("etag", ""),
+                record["id"],
+            )
+    except (KeyError, TypeError) as exc:
+        raise MalformedEvent(f"object event without {exc}") from None
+    raise MalformedEvent("neither an S3 notification nor an EventBridge Object Created event")
+
+
+def glue_state_change(record: dict) -> GlueStateChange:
+    """An EventBridge "Glue Job State Change" or "Glue Crawler State Change" event."""
+    try:
+        kind = {"Glue Job State Change": "job", "Glue Crawler State Change": "crawler"}[record["detail-type"]]
+        detail = record["detail"]
+        if kind == "job":
+            return GlueStateChange(
+                kind,
+                detail["jobName"],
+                detail["state"],
+                detail["jobRunId"],
+                detail.get("message", ""),
+                record["id"],
+                record.get("region", ""),
+            )
+        return GlueStateChange(
+            kind,
+            detail["crawlerName"],
+            detail["state"],
+            "",
+            detail.get("errorMessage", "") or detail.get("message", ""),
+            record["id"],
+            record.get("region", ""),
+        )
+    except (KeyError, TypeError) as exc:
+        raise MalformedEvent(f"Glue state change without {exc}") from None

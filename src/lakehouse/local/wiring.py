@@ -1,0 +1,180 @@
+"""The event plumbing of an environment on the local endpoint, as Terraform's etl and events modules make it.
+
+- Glue jobs `<project>-<env>-<dataset>-<stage>` (one concurrent run each) whose scripts and contracts are
+  uploaded to the artifacts bucket; a crawler for datasets whose contract asks for one.
+- S3 ObjectCreated notifications of the raw bucket -> SQS `<p>-<e>-raw-events`.
+- EventBridge rule on Glue job / crawler state changes -> SQS `<p>-<e>-glue-events`.
+- SNS topic `<p>-<e>-alerts` with an SQS subscriber `<p>-<e>-alerts-inbox`, and a dead-letter queue
+  `<p>-<e>-automation-dlq` for malformed events.
+
+On AWS the queues' consumers are the Lambda functions; locally lakehouse.local.dispatcher reads them and
+calls the same handlers in-process (the local endpoint does not run Lambda code).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from lakehouse import aws
+from lakehouse.contracts import Contract
+from lakehouse.settings import Settings
+
+STAGES = ("raw_to_silver", "silver_to_gold")
+GLUE_EVENT_PATTERN = {
+    "source": ["aws.glue"],
+    "detail-type": ["Glue Job State Change", "Glue Crawler State Change"],
+}
+
+
+def _queue(settings: Settings, suffix: str) -> tuple[str, str]:
+    """(url, created|unchanged) of an environment queue."""
+    sqs = aws.client("sqs", settings)
+    try:
+        return sqs.get_queue_url(QueueName=settings.resource(suffix))["QueueUrl"], "unchanged"
+    except sqs.exceptions.QueueDoesNotExist:
+        return sqs.create_queue(QueueName=settings.resource(suffix))["QueueUrl"], "created"
+
+
+def queue_url(settings: Settings, suffix: str) -> str:
+    return _queue(settings, suffix)[0]
+
+
+def queue_arn(settings: Settings, url: str) -> str:
+    attrs = aws.client("sqs", settings).get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    return attrs["Attributes"]["QueueArn"]
+
+
+def alerts_topic_arn(settings: Settings) -> str:
+    return aws.client("sns", settings).create_topic(Name=settings.resource("alerts"))[
+        "TopicArn"
+    ]  # idempotent
+
+
+def upload_artifacts(
+    settings: Settings, contracts: dict[str, Contract], glue_dir: Path
+) -> list[tuple[str, str]]:
+    """Contracts and job scripts into the artifacts bucket (what the Glue jobs and Lambdas read)."""
+    s3 = aws.client("s3", settings)
+    bucket = settings.bucket("artifacts")
+    files = {f"datasets/{c.name}.yaml": c.path for c in contracts.values()}
+    files |= {f"glue/jobs/{stage}.py": glue_dir / f"{stage}.py" for stage in STAGES}
+    out = []
+    for key, path in sorted(files.items()):
+        body = path.read_bytes()
+        try:
+            same = s3.head_object(Bucket=bucket, Key=key)["ETag"].strip('"') == hashlib.md5(body).hexdigest()
+        except s3.exceptions.ClientError:
+            same = None
+        if not same:
+            s3.put_object(Bucket=bucket, Key=key, Body=body)
+        out.append(
+            (f"s3://{bucket}/{key}", "unchanged" if same else "created" if same is None else "updated")
+        )
+    return out
+
+
+def ensure_jobs(settings: Settings, contracts: dict[str, Contract]) -> list[tuple[str, str]]:
+    glue = aws.client("glue", settings)
+    artifacts = settings.bucket("artifacts")
+    out = []
+    for contract in contracts.values():
+        for stage in STAGES:
+            name = settings.job_name(contract.name, stage)
+            spec = {
+                "Role": f"arn:aws:iam::123456789012:role/{settings.resource('glue-jobs')}",
+                "Command": {
+                    "Name": "glueetl",
+                    "ScriptLocation": f"s3://{artifacts}/glue/jobs/{stage}.py",
+                    "PythonVersion": "3",
+                },
+                "DefaultArguments": {
+                    "--dataset": contract.name,
+                    "--project": settings.project,
+                    "--env": settings.env,
+                    "--contract_uri": f"s3://{artifacts}/datasets/{contract.name}.yaml",
+                },
+                "ExecutionProperty": {"MaxConcurrentRuns": 1},
+                "GlueVersion": "5.0",
+            }
+            try:
+                glue.get_job(JobName=name)
+                out.append((name, "unchanged"))
+            except glue.exceptions.EntityNotFoundException:
+                glue.create_job(Name=name, **spec)
+                out.append((name, "created"))
+        if contract.crawl:
+            crawler = settings.crawler_name(contract.name)
+            try:
+                glue.get_crawler(Name=crawler)
+                out.append((crawler, "unchanged"))
+            except glue.exceptions.EntityNotFoundException:
+                glue.create_crawler(
+                    Name=crawler,
+                    Role=f"arn:aws:iam::123456789012:role/{settings.resource('crawler')}",
+                    DatabaseName=settings.database("raw"),
+                    Targets={"S3Targets": [{"Path": f"s3://{settings.bucket('raw')}/{contract.name}/"}]},
+                    SchemaChangePolicy={"UpdateBehavior": "LOG", "DeleteBehavior": "LOG"},
+                    RecrawlPolicy={"RecrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"},
+                    Configuration=json.dumps(
+                        {
+                            "Version": 1.0,
+                            "CrawlerOutput": {"Partitions": {"AddOrUpdateBehavior": "InheritFromTable"}},
+                            "Grouping": {"TableGroupingPolicy": "CombineCompatibleSchemas"},
+                        }
+                    ),
+                )
+                out.append((crawler, "created"))
+    return out
+
+
+def ensure_events(settings: Settings) -> list[tuple[str, str]]:
+    """Queues, the raw bucket's notifications, the Glue state rule, the alerts topic and its inbox."""
+    s3, events, sns = aws.client("s3", settings), aws.client("events", settings), aws.client("sns", settings)
+    out, urls = [], {}
+    for suffix in ("raw-events", "glue-events", "alerts-inbox", "automation-dlq"):
+        urls[suffix], status = _queue(settings, suffix)
+        out.append((settings.resource(suffix), status))
+
+    wanted = [
+        {
+            "Id": "raw-objects",
+            "QueueArn": queue_arn(settings, urls["raw-events"]),
+            "Events": ["s3:ObjectCreated:*"],
+        }
+    ]
+    current = s3.get_bucket_notification_configuration(Bucket=settings.bucket("raw")).get(
+        "QueueConfigurations", []
+    )
+    same = [(c.get("QueueArn"), c.get("Events")) for c in current] == [
+        (w["QueueArn"], w["Events"]) for w in wanted
+    ]
+    if not same:
+        s3.put_bucket_notification_configuration(
+            Bucket=settings.bucket("raw"), NotificationConfiguration={"QueueConfigurations": wanted}
+        )
+    out.append((f"{settings.bucket('raw')} notifications", "unchanged" if same else "created"))
+
+    rule, pattern = settings.resource("glue-state"), json.dumps(GLUE_EVENT_PATTERN)
+    try:
+        same = json.loads(events.describe_rule(Name=rule)["EventPattern"]) == GLUE_EVENT_PATTERN
+    except events.exceptions.ResourceNotFoundException:
+        same = False
+    if not same:
+        events.put_rule(Name=rule, EventPattern=pattern, State="ENABLED")
+        events.put_targets(
+            Rule=rule, Targets=[{"Id": "glue-events", "Arn": queue_arn(settings, urls["glue-events"])}]
+        )
+    out.append((rule, "unchanged" if same else "created"))
+
+    existing = {t["TopicArn"].rsplit(":", 1)[-1] for t in sns.list_topics().get("Topics", [])}
+    topic = alerts_topic_arn(settings)
+    inbox_arn = queue_arn(settings, urls["alerts-inbox"])
+    subs = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    if not any(sub["Endpoint"] == inbox_arn for sub in subs):
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
+    out.append(
+        (settings.resource("alerts"), "unchanged" if settings.resource("alerts") in existing else "created")
+    )
+    return out

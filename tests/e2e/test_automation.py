@@ -1,0 +1,92 @@
+"""A file lands in the raw bucket; only the endpoint's own events, fed to the handlers, take it to gold."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lakehouse import aws
+from lakehouse.catalog import Catalog
+from lakehouse.engine.local import LocalEngine
+from lakehouse.local import wiring
+from lakehouse.local.dispatcher import Dispatcher
+from tests.conftest import REPO
+
+pytestmark = [pytest.mark.spark, pytest.mark.endpoint]
+
+
+def test_landed_file_reaches_gold_through_the_handlers(deployed, spark):
+    settings = deployed
+    events = [
+        {
+            "event_id": f"a{i}",
+            "user_id": "u1",
+            "session_id": "s1",
+            "event_type": "page_view",
+            "event_timestamp": f"2025-04-0{1 + i % 2}T10:00:00Z",
+            "device_type": "mobile",
+            "page_url": "https://shop.example.com/",
+            "metadata": {},
+        }
+        for i in range(6)
+    ]
+    body = "\n".join(json.dumps(e) for e in events) + "\n{broken\n"
+    aws.client("s3", settings).put_object(
+        Bucket=settings.bucket("raw"),
+        Body=body.encode(),
+        Key="clickstream/year=2025/month=04/day=01/hour=10/landed.json",
+    )
+    seen = []
+    report = Dispatcher(settings, REPO / "glue" / "jobs", on_event=seen.append).run_until_idle()
+
+    assert [(h.handler, h.event.split(":")[0]) for h in seen if h.handler != "purchase_alert"] == [
+        ("on_raw_object", "s3"),
+        ("on_job_state", "Glue Job State Change"),
+        ("on_job_state", "Glue Job State Change"),
+    ]
+    assert [(r.stage, r.rows_read, r.rows_written, r.rows_quarantined) for r in report.runs] == [
+        ("raw_to_silver", 7, 6, 1),
+        ("silver_to_gold", 6, 6, 0),
+    ]
+    assert report.failures == []
+    gold = Catalog(settings).get_partitions(settings.database("gold"), "fact_clicks")
+    assert [values for values, _ in gold] == [("2025-04-01",), ("2025-04-02",)]
+    engine = LocalEngine(settings)
+    assert engine.query("SELECT event_date, count(*) FROM fact_clicks GROUP BY 1 ORDER BY 1").rows == [
+        (__import__("datetime").date(2025, 4, 1), 3),
+        (__import__("datetime").date(2025, 4, 2), 3),
+    ]
+    engine.close()
+    assert Dispatcher(settings, REPO / "glue" / "jobs").run_until_idle().handled == []  # nothing left
+    assert (
+        aws.client("sqs", settings)
+        .receive_message(QueueUrl=wiring.queue_url(settings, "automation-dlq"))
+        .get("Messages")
+        is None
+    )
+
+
+def test_a_failing_job_run_is_reported_through_sns(deployed, spark, monkeypatch):
+    settings = deployed
+    monkeypatch.setenv("LAKEHOUSE_FAILPOINT", "")
+    aws.client("s3", settings).put_object(
+        Bucket=settings.bucket("raw"),
+        Body=b'{"event_id": "x"}\n',
+        Key="clickstream/year=2025/month=04/day=01/hour=10/one.json",
+    )
+    import lakehouse.jobs.stages as stages
+
+    def explode(*args, **kwargs):
+        raise stages.ReconciliationError("rows do not add up (injected)")
+
+    monkeypatch.setattr(stages, "_raw_to_silver", explode)
+    report = Dispatcher(settings, REPO / "glue" / "jobs").run_until_idle()
+    assert len(report.failures) == 1 and "ReconciliationError" in report.failures[0]
+    inbox = aws.client("sqs", settings).receive_message(
+        QueueUrl=wiring.queue_url(settings, "alerts-inbox"), MaxNumberOfMessages=10
+    )["Messages"]
+    (alert,) = [json.loads(m["Body"]) for m in inbox if "Glue job" in json.loads(m["Body"])["Subject"]]
+    body = json.loads(alert["Message"])
+    assert body["state"] == "FAILED" and body["job"] == settings.job_name("clickstream", "raw_to_silver")
+    assert body["run_id"].startswith("jr_") and "rows do not add up (injected)" in body["error"]

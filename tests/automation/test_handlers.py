@@ -390,3 +390,12 @@ def test_no_purchases_no_message_other_datasets_ignored_malformed_dead_lettered(
     assert handlers.purchase_alert(land(settings, "orders/x.csv", b"a,b"), None, config)["ignored"] == 1
     assert handlers.purchase_alert({"Records": [{"eventSource": "aws:s3"}]}, None, config)["malformed"] == 1
     assert len(receive(settings, "automation-dlq")) == 1
+
+
+def test_crawler_succeeded_while_the_job_runs_keeps_the_request(config):
+    settings = config.settings
+    aws.client("glue", settings).start_job_run(JobName=JOB_R2S)  # a run already in progress
+    result = handlers.on_crawler_state(crawler_event(settings, "Succeeded", "e-9"), None, config)
+    assert result["actions"] == [f"{JOB_R2S} is running: the request stays and its end starts the next run"]
+    assert RunRequest(settings, "clickstream", "raw_to_silver").pending()
+    assert len(job_runs(settings, JOB_R2S)) == 1

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 SOURCE_FORMATS = ("json", "csv")
-QUALITY_CHECKS = ("accepted_values", "regex", "range")
+QUALITY_CHECKS = ("accepted_values", "regex", "range", "expression")
 QUALITY_ACTIONS = ("quarantine", "warn")
 RAW_TIME_PARTITIONS = ("year", "month", "day", "hour")
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -100,6 +100,9 @@ class QualityRule:
     pattern: str | None = None
     min: Any = None
     max: Any = None
+    expr: str | None = None  # check: expression -- a Spark SQL condition on typed columns that must hold
+    critical: bool = False  # failing beyond `threshold` (share of rows read) fails the run
+    threshold: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,7 @@ class Contract:
     quality: tuple[QualityRule, ...] = ()
     dimensions: tuple[Dimension, ...] = ()
     facts: tuple[Fact, ...] = ()
+    model: str | None = None  # the multi-source gold model this dataset feeds (datasets/models/<model>.yaml)
     path: Path = field(default=Path("<memory>"), compare=False)
 
     def column(self, name: str) -> Column:
@@ -436,7 +440,19 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
 
     quality = []
     for q in r.items("quality", required=False):
-        q.only("name", "check", "column", "action", "values", "pattern", "min", "max")
+        q.only(
+            "name",
+            "check",
+            "column",
+            "action",
+            "values",
+            "pattern",
+            "min",
+            "max",
+            "expr",
+            "critical",
+            "threshold",
+        )
         check = q.str("check")
         if check not in QUALITY_CHECKS:
             raise q.error("check", f"{check!r} is not one of {', '.join(QUALITY_CHECKS)}")
@@ -445,6 +461,9 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
             raise q.error("action", f"{action!r} is not one of {', '.join(QUALITY_ACTIONS)}")
         column = q.ident("column")
         known(q, "column", [column])
+        threshold = q._get("threshold", (int, float), False, 0.0)
+        if not 0 <= threshold < 1:
+            raise q.error("threshold", f"{threshold} must be a share of rows, from 0 up to (not including) 1")
         rule = QualityRule(
             q.ident("name"),
             check,
@@ -454,6 +473,9 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
             q.str("pattern", False),
             q.doc.get("min"),
             q.doc.get("max"),
+            q.str("expr", check == "expression"),
+            q.bool("critical", False),
+            float(threshold),
         )
         if check == "accepted_values" and not rule.values:
             raise q.error("values", "accepted_values needs a non-empty list")
@@ -468,10 +490,15 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
             raise q.error("min", "range needs min, max or both")
         quality.append(rule)
 
-    dimensions, facts = [], []
+    dimensions, facts, model = [], [], None
     star = r.child("star", required=False)
     if star:
-        star.only("dimensions", "facts")
+        star.only("dimensions", "facts", "model")
+        model = star.ident("model", False)
+        if model and (star.doc.get("dimensions") or star.doc.get("facts")):
+            raise star.error(
+                "model", "a dataset feeds either its own dimensions and facts or a model, not both"
+            )
         for dr in star.items("dimensions", required=False):
             dr.only("name", "kind", "scd_type", "natural_key", "surrogate_key", "source_column", "columns")
             kind = dr.str("kind", False, "entity")
@@ -527,5 +554,6 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
         tuple(quality),
         tuple(dimensions),
         tuple(facts),
+        model,
         path,
     )

@@ -69,6 +69,23 @@ AUDIT_COLUMNS = (
 )
 
 
+QUALITY_TABLE = "quality_results"
+QUALITY_COLUMNS = (
+    ("run_id", "string"),
+    ("dataset", "string"),
+    ("stage", "string"),
+    ("rule", "string"),
+    ("check", "string"),
+    ("column", "string"),
+    ("critical", "boolean"),
+    ("threshold", "double"),
+    ("failed_rows", "bigint"),
+    ("total_rows", "bigint"),
+    ("failed_ratio", "double"),
+    ("passed", "boolean"),
+)
+
+
 @dataclass(frozen=True)
 class TableSpec:
     """One catalog table: where it lives, how it is stored, its columns and partition keys."""
@@ -145,6 +162,19 @@ def audit_table(settings: Settings) -> TableSpec:
         "json",
         f"s3://{settings.bucket('silver')}/_audit/{AUDIT_TABLE}/",
         "one record per job run: inputs, row counts, reconciliation, status",
+    )
+
+
+def quality_table(settings: Settings) -> TableSpec:
+    return TableSpec(
+        "silver",
+        settings.database("silver"),
+        QUALITY_TABLE,
+        QUALITY_COLUMNS,
+        (),
+        "json",
+        f"s3://{settings.bucket('silver')}/_audit/{QUALITY_TABLE}/",
+        "one row per quality rule per job run: rows failing it, and whether the run passed it",
     )
 
 

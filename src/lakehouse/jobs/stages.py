@@ -37,6 +37,7 @@ from lakehouse.tables import (
     TableSpec,
     audit_table,
     gold_tables,
+    quality_table,
     quarantine_table,
     raw_table,
     silver_table,
@@ -46,6 +47,10 @@ from lakehouse.transforms import raw_to_silver as r2s
 
 RAW_TO_SILVER, SILVER_TO_GOLD = "raw_to_silver", "silver_to_gold"
 MAX_RECORDS_PER_FILE = 5_000_000  # keeps files large for Athena, bounded for memory
+
+
+class QualityError(RuntimeError):
+    """A critical quality rule failed beyond its threshold: the run publishes nothing."""
 
 
 class ReconciliationError(RuntimeError):
@@ -75,6 +80,7 @@ class StageResult:
     partitions: dict[str, int] = field(default_factory=dict)  # partitions published per table
     recovered: list[str] = field(default_factory=list)  # runs whose publish this run completed
     removed: list[str] = field(default_factory=list)  # superseded run directories deleted by retention
+    rule_results: list[dict] = field(default_factory=list)  # rows of the quality_results table
     status: str = "running"
     error: str = ""
     finished_at: str = ""
@@ -158,12 +164,16 @@ def _finish(result: StageResult, settings: Settings, t0: float, status: str, err
     result.status, result.error, result.finished_at = status, error, _now()
     result.duration_s = round(time.monotonic() - t0, 3)
     record = json.dumps(result.audit_record(), sort_keys=True).encode()
-    spec = audit_table(settings)
-    Storage(settings).put_bytes(
-        f"{spec.location}{result.dataset}-{result.stage}-{result.run_id}.json",
-        record + b"\n",
-        "application/json",
-    )
+    storage = Storage(settings)
+    name = f"{result.dataset}-{result.stage}-{result.run_id}.json"
+    storage.put_bytes(f"{audit_table(settings).location}{name}", record + b"\n", "application/json")
+    if result.rule_results:
+        rows = [
+            {"run_id": result.run_id, "dataset": result.dataset, "stage": result.stage, **r}
+            for r in result.rule_results
+        ]
+        body = b"".join(json.dumps(r, sort_keys=True).encode() + b"\n" for r in rows)
+        storage.put_bytes(f"{quality_table(settings).location}{name}", body, "application/json")
     return result
 
 
@@ -228,6 +238,71 @@ def _read_records(
         nullable = T.StructType([T.StructField(f.name, f.dataType, True) for f in records.schema.fields])
         records = records.unionByName(spark.createDataFrame(rows, nullable))
     return records
+
+
+def rule_results(contract: Contract, result: StageResult) -> list[dict]:
+    """Quality results of a raw->silver run: every contract rule, completeness and type of every column."""
+    total = result.rows_read
+    quality = result.quality
+
+    def row(rule: str, check: str, column: str, failed: int, critical: bool = False, threshold: float = 0.0):
+        ratio = failed / total if total else 0.0
+        passed = failed == 0 if not critical else ratio <= threshold
+        return {
+            "rule": rule,
+            "check": check,
+            "column": column,
+            "critical": critical,
+            "threshold": threshold,
+            "failed_rows": failed,
+            "total_rows": total,
+            "failed_ratio": round(ratio, 6),
+            "passed": passed,
+        }
+
+    out = [
+        row(
+            "readable_record",
+            "parse",
+            "",
+            sum(
+                n
+                for k, n in quality.items()
+                if k in (r2s.MALFORMED, r2s.UNREADABLE)
+                or k.startswith("not valid")
+                or k.startswith("expected ")
+                or k.startswith("wrong JSON type")
+            ),
+        )
+    ]
+    for c in contract.columns:
+        if c.required:
+            out.append(
+                row(
+                    f"required_{c.name}",
+                    "completeness",
+                    c.name,
+                    quality.get(f"missing required field {c.name}", 0),
+                )
+            )
+        if c.type != "string" and not c.type.startswith(("map<", "array<", "struct<")):
+            prefix = f"unparseable {c.type} in {c.name}:"
+            out.append(
+                row(
+                    f"type_{c.name}",
+                    "type",
+                    c.name,
+                    sum(n for k, n in quality.items() if k.startswith(prefix)),
+                )
+            )
+    for rule in contract.quality:
+        failed = (
+            quality.get(r2s.rule_message(rule), 0)
+            if rule.action == "quarantine"
+            else result.warnings.get(rule.name, 0)
+        )
+        out.append(row(rule.name, rule.check, rule.column, failed, rule.critical, rule.threshold))
+    return out
 
 
 def _tally(df: DataFrame, column: str) -> dict[str, int]:
@@ -326,6 +401,14 @@ def _raw_to_silver(run: _Run) -> None:
     result.quality = _tally(checked, "_reasons")
     result.warnings = _tally(checked, "_warnings")
     result.new_fields = _tally(checked.where(F.size("_reasons") == 0), F.map_keys(EXTRA_FIELDS))
+    result.rule_results = rule_results(contract, result)
+    failing = [r for r in result.rule_results if r["critical"] and not r["passed"]]
+    if failing:
+        worst = failing[0]
+        raise QualityError(
+            f"critical quality rule {worst['rule']} failed for {worst['failed_rows']} of {worst['total_rows']} "
+            f"rows ({worst['failed_ratio']:.1%} > threshold {worst['threshold']:.1%}): nothing was published"
+        )
 
     new_rows = r2s.to_silver(checked.where(F.size("_reasons") == 0), contract, run_id).withColumn(
         "_existing", F.lit(False)
@@ -348,6 +431,21 @@ def _raw_to_silver(run: _Run) -> None:
     tally = marked.groupBy("_existing", "_duplicate").count().collect()
     by = {(r["_existing"], r["_duplicate"]): r["count"] for r in tally}
     result.duplicates_removed, result.rows_replaced = by.get((False, True), 0), by.get((True, True), 0)
+    result.rule_results.append(
+        {
+            "rule": "unique_" + "_".join(contract.dedupe_key),
+            "check": "uniqueness",
+            "column": ",".join(contract.dedupe_key),
+            "critical": False,
+            "threshold": 0.0,
+            "failed_rows": result.duplicates_removed,
+            "total_rows": result.rows_read,
+            "failed_ratio": round(result.duplicates_removed / result.rows_read, 6)
+            if result.rows_read
+            else 0.0,
+            "passed": True,
+        }
+    )
     keep = marked.where(~F.col("_duplicate")).drop("_duplicate", "_existing")
 
     entry = LedgerEntry(

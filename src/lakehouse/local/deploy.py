@@ -16,7 +16,7 @@ from lakehouse.catalog import Catalog
 from lakehouse.contracts import load_contracts
 from lakehouse.local import wiring
 from lakehouse.settings import DATA_ZONES, ZONES, Settings
-from lakehouse.tables import audit_table, tables_for
+from lakehouse.tables import audit_table, quality_table, tables_for
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def deploy(settings: Settings, glue_dir: Path = Path("glue/jobs")) -> list[Chang
     for zone in DATA_ZONES:
         db = settings.database(zone)
         changes.append(Change("database", db, catalog.ensure_database(db, f"{settings.project} {zone} zone")))
-    specs = [audit_table(settings)]
+    specs = [audit_table(settings), quality_table(settings)]
     for contract in contracts.values():
         specs.extend(tables_for(contract, settings))
     for spec in specs:

@@ -157,8 +157,11 @@ class Dispatcher:
                 except self.glue.exceptions.EntityNotFoundException:
                     continue
                 # the endpoint's run state is the record: a run we executed was moved past RUNNING
-                out += [(job, contract.name, stage, r) for r in runs
-                        if r.get("JobRunState") in ("STARTING", "RUNNING") and r["Id"] not in self.executed]
+                out += [
+                    (job, contract.name, stage, r)
+                    for r in runs
+                    if r.get("JobRunState") in ("STARTING", "RUNNING") and r["Id"] not in self.executed
+                ]
         return sorted(out, key=lambda x: x[3].get("StartedOn", 0))
 
     def _execute(self, report: DispatchReport, job: str, dataset: str, stage: str, run: dict) -> None:

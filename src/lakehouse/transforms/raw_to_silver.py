@@ -139,7 +139,9 @@ def _rule_fails(rule: QualityRule, col: Column, glue_type: str) -> Column:
     return col.isNotNull() & (below | above)
 
 
-def _rule_message(rule: QualityRule) -> str:
+def rule_message(rule: QualityRule) -> str:
+    if rule.check == "expression":
+        return f"{rule.name}: {rule.expr} does not hold"
     if rule.check == "accepted_values":
         return f"{rule.name}: {rule.column} is not one of the accepted values"
     if rule.check == "regex":
@@ -181,17 +183,19 @@ def validate(records: DataFrame, contract: Contract) -> DataFrame:
             )
     warnings: list[Column] = []
     for rule in contract.quality:
+        if rule.check == "expression":
+            continue  # evaluated below, on the typed values
         col_type = contract.column(rule.column).type
         fails = _rule_fails(rule, typed[rule.column], col_type)
         if rule.action == "quarantine":
-            reasons.append(F.when(fails, F.lit(_rule_message(rule))))
+            reasons.append(F.when(fails, F.lit(rule_message(rule))))
         else:
             warnings.append(F.when(fails, F.lit(rule.name)))
     reason_list = F.when(F.col("_parse_error").isNotNull(), F.array(F.col("_parse_error"))).otherwise(
         F.array_compact(F.array(*reasons)) if reasons else F.array().cast("array<string>")
     )
     warning_list = F.array_compact(F.array(*warnings)) if warnings else F.array().cast("array<string>")
-    return records.select(
+    checked = records.select(
         "_source_file",
         "_source_line",
         "_record",
@@ -201,7 +205,18 @@ def validate(records: DataFrame, contract: Contract) -> DataFrame:
         F.when(F.col("_parse_error").isNotNull(), F.array().cast("array<string>"))
         .otherwise(warning_list)
         .alias("_warnings"),
+        F.col("_parse_error").isNotNull().alias("_unparsed"),
     )
+    # expression rules relate typed columns (e.g. a date and the export's own month); a record that
+    # is already rejected for being unreadable is not judged by them
+    for rule in (r for r in contract.quality if r.check == "expression"):
+        fails = ~F.col("_unparsed") & ~F.coalesce(F.expr(rule.expr), F.lit(True))
+        target = "_reasons" if rule.action == "quarantine" else "_warnings"
+        label = rule_message(rule) if rule.action == "quarantine" else rule.name
+        checked = checked.withColumn(
+            target, F.when(fails, F.concat(F.col(target), F.array(F.lit(label)))).otherwise(F.col(target))
+        )
+    return checked.drop("_unparsed")
 
 
 def mark_duplicates(valid: DataFrame, contract: Contract, *tiebreak: Column) -> DataFrame:

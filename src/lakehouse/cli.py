@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser("generate", parents=[common], help="write synthetic landing files")
-    p.add_argument("dataset", choices=["clickstream"])
+    p.add_argument("dataset", choices=["clickstream", "sales"])
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--days", type=int, default=2)
     p.add_argument("--events-per-hour", type=int, default=60)
@@ -172,7 +172,7 @@ def _print_result(result, fmt: str, title: str = "") -> None:
 def _reconciliation_rows(results) -> list[tuple]:
     return [
         (
-            r.stage,
+            f"{r.dataset}: {r.stage}",
             r.mode,
             r.inputs,
             r.rows_read,
@@ -245,6 +245,15 @@ def cmd_deploy(args) -> int:
 def cmd_generate(args) -> int:
     from lakehouse.generate.clickstream import DEFAULT_START, generate_clickstream
 
+    if args.dataset == "sales":
+        from lakehouse.generate.sales import generate_sales
+
+        truth = generate_sales(args.out, args.seed)
+        print(
+            f"wrote customers (2 exports), transactions, fiscal_calendar and sales_orders to {args.out}: "
+            f"{truth['sales_orders']['lines']} order lines, {truth['transactions']['lines']} transactions"
+        )
+        return 0
     if args.days < 1 or args.events_per_hour < 1:
         raise UsageError("lakehouse generate: --days and --events-per-hour must be at least 1")
     stats = generate_clickstream(
@@ -292,16 +301,29 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from lakehouse.local.runner import run_dataset
+    from lakehouse.contracts import load_contracts
+    from lakehouse.local.runner import run_dataset, run_model
+    from lakehouse.models import load_models
 
     settings = _settings(args)
-    contract = find_contract(settings.datasets_dir, args.dataset)
-    _require_endpoint(settings)
-    results = run_dataset(settings, contract, full=args.full)
+    models = load_models(settings.datasets_dir)
+    if args.dataset in models:  # a model: its landed sources to silver, then the model's gold
+        model, contracts = models[args.dataset], load_contracts(settings.datasets_dir)
+        _require_endpoint(settings)
+        results = []
+        for name in model.sources:
+            if name in contracts:
+                results += run_dataset(settings, contracts[name], stages=("raw_to_silver",), full=args.full)
+        results.append(run_model(settings, model, full=args.full))
+    else:
+        contract = find_contract(settings.datasets_dir, args.dataset)
+        _require_endpoint(settings)
+        stages = ("raw_to_silver",) if contract.model else ("raw_to_silver", "silver_to_gold")
+        results = run_dataset(settings, contract, stages=stages, full=args.full)
     if args.json:
         print(json.dumps([r.as_dict() for r in results], indent=2))
     else:
-        _print_reconciliation(contract.name, results)
+        _print_reconciliation(args.dataset, results)
     return 0 if all(r.reconciled for r in results) else EXIT_FAILED
 
 

@@ -124,8 +124,11 @@ def event_hours(path: Path, contract: Contract) -> Counter:
                 records = (_json_or_none(line) for line in f)
             else:
                 reader = csv.reader(f, delimiter=contract.source.delimiter)
-                names = [normalize(h) for h in next(reader, [])]
-                records = (dict(zip(names, row, strict=False)) for row in reader)
+                header = next(reader, [])
+                # the job's reader matches 'ORDERDATE' to order_date; so does placement
+                squashed = [normalize(h).replace("_", "") for h in header]
+                at = squashed.index(column.replace("_", "")) if column.replace("_", "") in squashed else None
+                records = ({column: row[at]} if at is not None and at < len(row) else {} for row in reader)
             for record in records:
                 ts = _parse_time(record.get(column), formats) if isinstance(record, dict) else None
                 if ts:

@@ -43,6 +43,10 @@ CALENDAR_COLUMNS = (
     ("day_of_year", "int"),
     ("week_of_year", "int"),
     ("is_weekend", "boolean"),
+    ("fiscal_year", "int"),
+    ("fiscal_quarter", "int"),
+    ("fiscal_month", "int"),
+    ("fiscal_week", "int"),
 )
 
 AUDIT_TABLE = "pipeline_runs"
@@ -221,6 +225,49 @@ def gold_tables(contract: Contract, settings: Settings) -> tuple[TableSpec, ...]
         for f in contract.facts
     ]
     return tuple(specs)
+
+
+def calendar_table(settings: Settings) -> TableSpec:
+    """The conformed dim_date every domain shares (transforms.calendar)."""
+    return TableSpec(
+        "gold",
+        settings.database("gold"),
+        "dim_date",
+        (("date_key", "int"), *CALENDAR_COLUMNS),
+        (),
+        "parquet",
+        f"s3://{settings.bucket('gold')}/dim_date/",
+        "conformed calendar, 2000-2039",
+    )
+
+
+def model_tables(model, settings: Settings) -> tuple[TableSpec, ...]:
+    """The gold tables of a multi-source model (lakehouse.models), its quarantine, and dim_date."""
+    db, bucket = settings.database("gold"), settings.bucket("gold")
+    specs = [
+        TableSpec(
+            "gold",
+            db,
+            t.name,
+            t.columns,
+            t.partitions,
+            "parquet",
+            f"s3://{bucket}/{t.name}/",
+            t.description or f"{model.name} model",
+        )
+        for t in model.tables
+    ]
+    quarantine = TableSpec(
+        "silver",
+        settings.database("silver"),
+        f"{model.name}_quarantine",
+        QUARANTINE_COLUMNS,
+        (("run_id", "string"),),
+        "parquet",
+        f"s3://{settings.bucket('silver')}/_quarantine/{model.name}/",
+        f"{model.name} model lines rejected by referential integrity, with the failed rule",
+    )
+    return (*specs, quarantine, calendar_table(settings))
 
 
 def tables_for(contract: Contract, settings: Settings) -> tuple[TableSpec, ...]:

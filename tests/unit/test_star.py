@@ -90,17 +90,35 @@ def test_entity_dimension_aggregates_per_natural_key(silver, clickstream):
     ]  # null device: one unknown member
 
 
-def test_calendar_covers_every_day_between_first_and_last(silver, clickstream):
-    cal = star.build_dimension(silver, clickstream.dimension("dim_date")).orderBy("date").collect()
-    assert [c["date_key"] for c in cal] == [20250106, 20250107, 20250108, 20250109]
-    monday = cal[0]
+def test_calendar_is_conformed_fixed_range_with_fiscal_periods_when_known(spark, silver, clickstream):
+    cal = star.build_dimension(silver, clickstream.dimension("dim_date"))
+    assert cal.count() == 14_610  # 2000-01-01 .. 2039-12-31, whatever the facts' dates
+    monday = cal.where("date_key = 20250106").first()
     assert (monday["day_of_week"], monday["day_name"], monday["is_weekend"], monday["week_of_year"]) == (
         1,
         "Monday",
         False,
         2,
     )
-    assert (monday["quarter"], monday["month_name"], monday["day_of_year"]) == (1, "January", 6)
+    assert (monday["quarter"], monday["month_name"], monday["day_of_year"], monday["fiscal_year"]) == (
+        1,
+        "January",
+        6,
+        None,
+    )
+    fiscal = spark.createDataFrame(
+        [(dt.date(2025, 1, 6), 2024, 4, 12, 49)],
+        "date date, fiscal_year int, fiscal_quarter int, fiscal_month int, fiscal_week int",
+    )
+    with_fiscal = star.build_dimension(silver, clickstream.dimension("dim_date"), fiscal)
+    row = with_fiscal.where("date_key = 20250106").first()
+    assert (row["fiscal_year"], row["fiscal_quarter"], row["fiscal_month"], row["fiscal_week"]) == (
+        2024,
+        4,
+        12,
+        49,
+    )
+    assert with_fiscal.where("fiscal_year IS NOT NULL").count() == 1
 
 
 def test_every_fact_row_finds_its_dimension_rows(silver, clickstream):

@@ -43,23 +43,60 @@ def load_contract_uri(uri: str, settings: Settings) -> Contract:
     return load_contract(uri)
 
 
-def run_stage(stage: str, argv: list[str], io=None) -> stages.StageResult:
+def run_model(argv: list[str], io=None) -> stages.StageResult:
+    """The model build job: --model, --model_uri (the model file), --project, --env."""
     from awsglue.utils import getResolvedOptions
 
+    from lakehouse.models import load_model
     from lakehouse.spark import job_session
 
+    _log_to_stderr()
+    args = getResolvedOptions(argv, ["JOB_NAME", "model", "model_uri", "project", "env"])
+    settings = _settings(args)
+    if args["model_uri"].startswith("s3://"):
+        import tempfile
+
+        local = Path(tempfile.mkdtemp()) / args["model_uri"].rsplit("/", 1)[-1]
+        local.write_bytes(Storage(settings).read_bytes(args["model_uri"]))
+        model = load_model(local)
+    else:
+        model = load_model(args["model_uri"])
+    spark, job = job_session(args["JOB_NAME"], args)
+    full = optional_arg(argv, "full_refresh", "false").lower() == "true"
+    result = stages.build_model(
+        spark, model, settings, args.get("JOB_RUN_ID") or stages.new_run_id(), io, full
+    )
+    log.info("RECONCILIATION %s", json.dumps(result.as_dict(), sort_keys=True))
+    if job is not None:
+        job.commit()
+    return result
+
+
+def _log_to_stderr() -> None:
     if not log.handlers:  # Glue's driver log (and the local terminal's stderr) gets one JSON line per stage
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.INFO)
-    args = getResolvedOptions(argv, JOB_ARGS)
-    settings = Settings(
+
+
+def _settings(args: dict) -> Settings:
+    return Settings(
         project=args["project"],
         env=args["env"],
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
         endpoint_url=os.environ.get("AWS_ENDPOINT_URL"),
     )
+
+
+def run_stage(stage: str, argv: list[str], io=None) -> stages.StageResult:
+    from awsglue.utils import getResolvedOptions
+
+    from lakehouse.spark import job_session
+
+    _log_to_stderr()
+    args = getResolvedOptions(argv, JOB_ARGS)
+    settings = _settings(args)
     contract = load_contract_uri(args["contract_uri"], settings)
     if contract.name != args["dataset"]:
         raise ValueError(f"--dataset {args['dataset']!r} but the contract is for {contract.name!r}")

@@ -37,12 +37,13 @@ from lakehouse.tables import (
     TableSpec,
     audit_table,
     gold_tables,
+    model_tables,
     quality_table,
     quarantine_table,
     raw_table,
     silver_table,
 )
-from lakehouse.transforms import csv_records, star
+from lakehouse.transforms import calendar, csv_records, sales, star
 from lakehouse.transforms import raw_to_silver as r2s
 
 RAW_TO_SILVER, SILVER_TO_GOLD = "raw_to_silver", "silver_to_gold"
@@ -206,6 +207,34 @@ def read_silver(spark: SparkSession, contract: Contract, locations: list[str], i
     path = F.expr("url_decode(input_file_name())")
     for p in contract.silver_partitions:
         df = df.withColumn(p.name, F.regexp_extract(path, f"/{p.name}=([^/]+)/", 1).cast(p.type))
+    return df
+
+
+def read_published(
+    spark: SparkSession, settings: Settings, database: str, table: str, io
+) -> DataFrame | None:
+    """A published Parquet table as readers see it: the catalog's columns at the catalog's locations.
+
+    None when the table does not exist or holds no data yet.
+    """
+    catalog = Catalog(settings)
+    found = catalog.get_table(database, table)
+    if found is None:
+        return None
+    columns = [(c["Name"], c["Type"]) for c in found["StorageDescriptor"]["Columns"]]
+    keys = [(c["Name"], c["Type"]) for c in found.get("PartitionKeys", [])]
+    if keys:
+        locations = [loc for _, loc in catalog.get_partitions(database, table)]
+    else:
+        location = found["StorageDescriptor"].get("Location", "")
+        locations = [location] if "/_runs/" in location else []
+    if not locations:
+        return None
+    ddl = ", ".join(f"`{n}` {t}" for n, t in columns)
+    df = spark.read.schema(ddl).parquet(*io.readable(locations))
+    path = F.expr("url_decode(input_file_name())")
+    for name, kind in keys:
+        df = df.withColumn(name, F.regexp_extract(path, f"/{name}=([^/]+)/", 1).cast(kind))
     return df
 
 
@@ -532,7 +561,12 @@ def _silver_to_gold(run: _Run) -> None:
     for dim in contract.dimensions:
         spec = by_name[dim.name]
         uri = run_prefix(spec, run_id)
-        written, _ = _write(star.build_dimension(all_silver, dim), spec, uri, io)
+        fiscal = (
+            read_published(spark, settings, settings.database("silver"), "fiscal_calendar", io)
+            if dim.kind == "calendar"
+            else None
+        )
+        written, _ = _write(star.build_dimension(all_silver, dim, fiscal), spec, uri, io)
         result.tables[spec.qualified] = written.count()
         entry.table_locations[spec.qualified] = uri
     fact_rows = []
@@ -555,6 +589,87 @@ def _silver_to_gold(run: _Run) -> None:
     _commit(ledger, catalog, specs, entry)
     result.partitions = {t: len(p) for t, p in entry.partitions.items()}
     all_silver.unpersist()
+
+
+BUILD_MODEL = "build_model"
+
+
+def build_model(
+    spark: SparkSession, model, settings: Settings, run_id: str, io=None, full: bool = False
+) -> StageResult:
+    """Rebuild a multi-source gold model (the sales star schema) from its sources' published silver."""
+    specs = {s.qualified: s for s in model_tables(model, settings)}
+    return _run_stage(BUILD_MODEL, _build_model, spark, model, settings, run_id, io, full, specs)
+
+
+def _build_model(run: _Run) -> None:
+    spark, model, settings, run_id, io = run.spark, run.contract, run.settings, run.run_id, run.io
+    result, catalog, ledger, specs = run.result, run.catalog, run.ledger, run.specs
+    silver_db = settings.database("silver")
+    current = {
+        f"{name}:{_key(v)}": loc
+        for name in model.sources
+        for v, loc in catalog.get_partitions(silver_db, name)
+    }
+    if not run.full and current == ledger.last_consumed():
+        return  # none of the sources changed since the last committed build
+    result.mode, result.inputs, result.input_files = "full", len(current), sorted(current.values())
+    src = {name: read_published(spark, settings, silver_db, name, io) for name in model.sources}
+    lines = sales.order_lines(src.get("transactions"), src.get("sales_orders"))
+    if lines is None:
+        return  # no order lines landed yet: nothing to build
+    lines = lines.cache()
+    result.rows_read = lines.count()
+    versions = sales.customer_versions(src.get("customers"), src.get("sales_orders"))
+    by_name = {s.name: s for s in specs.values()}
+    dims = {
+        "dim_customer": sales.scd2(versions).cache(),
+        "dim_product": sales.dim_product(lines),
+        "dim_date": calendar.build_calendar(spark, src.get("fiscal_calendar")),
+    }
+    entry = LedgerEntry(run_id, BUILD_MODEL, model.name, "publishing", True, consumed=current)
+    for name, df in dims.items():
+        spec = by_name[name]
+        written, _ = _write(df.select(*spec.column_names), spec, run_prefix(spec, run_id), io)
+        result.tables[spec.qualified] = written.count()
+        entry.table_locations[spec.qualified] = run_prefix(spec, run_id)
+    fact, rejected = sales.fact_transactions(lines, dims["dim_customer"], model.parameters)
+    spec = by_name["fact_transactions"]
+    written, parts = _write(
+        fact.select(*spec.column_names, "order_month"), spec, run_prefix(spec, run_id), io
+    )
+    result.rows_written = result.tables[spec.qualified] = written.count()
+    entry.partitions[spec.qualified], entry.replace_all = parts, [spec.qualified]
+    quarantine = by_name[f"{model.name}_quarantine"]
+    entry.partitions[quarantine.qualified] = {}
+    entry.replace_all.append(quarantine.qualified)
+    tally = {r["reason"].split(":")[0]: r["count"] for r in rejected.groupBy("reason").count().collect()}
+    if tally:
+        q_uri = f"{quarantine.location}run_id={run_id}/"
+        written, _ = _write(rejected, quarantine, q_uri, io, partitioned=False)
+        result.rows_quarantined = result.tables[quarantine.qualified] = written.count()
+        entry.partitions[quarantine.qualified] = {_key([run_id]): q_uri}
+    for rule in ("fk_customer", "fk_date"):
+        failed = sum(n for r, n in tally.items() if r == rule)
+        result.quality[rule] = failed
+        result.rule_results.append(
+            {
+                "rule": rule,
+                "check": "referential_integrity",
+                "column": rule[3:] + "_key",
+                "critical": False,
+                "threshold": 0.0,
+                "failed_rows": failed,
+                "total_rows": result.rows_read,
+                "passed": failed == 0,
+                "failed_ratio": round(failed / result.rows_read, 6) if result.rows_read else 0.0,
+            }
+        )
+    if not result.reconciled:
+        raise ReconciliationError(f"{model.name} {BUILD_MODEL} does not reconcile: {result.as_dict()}")
+    _commit(ledger, catalog, specs, entry)
+    result.partitions = {t: len(p) for t, p in entry.partitions.items()}
+    lines.unpersist()
 
 
 STAGES = {RAW_TO_SILVER: raw_to_silver, SILVER_TO_GOLD: silver_to_gold}

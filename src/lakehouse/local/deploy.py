@@ -15,8 +15,9 @@ from lakehouse import aws
 from lakehouse.catalog import Catalog
 from lakehouse.contracts import load_contracts
 from lakehouse.local import wiring
+from lakehouse.models import load_models
 from lakehouse.settings import DATA_ZONES, ZONES, Settings
-from lakehouse.tables import audit_table, quality_table, tables_for
+from lakehouse.tables import audit_table, model_tables, quality_table, tables_for
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,9 @@ def deploy(settings: Settings, glue_dir: Path = Path("glue/jobs")) -> list[Chang
     specs = [audit_table(settings), quality_table(settings)]
     for contract in contracts.values():
         specs.extend(tables_for(contract, settings))
+    for model in load_models(settings.datasets_dir).values():
+        specs.extend(model_tables(model, settings))
+    specs = list({s.qualified: s for s in specs}.values())  # dim_date is shared: one definition
     for spec in specs:
         changes.append(Change(f"{spec.zone} table", spec.qualified, catalog.ensure_table(spec)))
     changes += [

@@ -67,6 +67,46 @@ def job_script(name: str, glue_dir: Path) -> object:
     return module
 
 
+def run_model(
+    settings: Settings,
+    model,
+    glue_dir: Path = Path("glue/jobs"),
+    full: bool = False,
+    run_id: str | None = None,
+) -> StageResult:
+    """Run the model build job script locally (see run_dataset)."""
+    run_id = run_id or new_run_id()
+    saved = os.environ.get("AWS_ENDPOINT_URL")
+    if settings.endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = settings.endpoint_url
+    root = Path(tempfile.mkdtemp(prefix=f"lakehouse-{model.name}-"))
+    try:
+        argv = [
+            "local",
+            "--JOB_NAME",
+            settings.job_name(model.name, "build_model"),
+            "--JOB_RUN_ID",
+            run_id,
+            "--model",
+            model.name,
+            "--model_uri",
+            str(model.path),
+            "--project",
+            settings.project,
+            "--env",
+            settings.env,
+            "--full_refresh",
+            str(full).lower(),
+        ]
+        return job_script("build_model", glue_dir).main(argv, io=StagingIO(settings, root))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        if saved is None:
+            os.environ.pop("AWS_ENDPOINT_URL", None)
+        else:
+            os.environ["AWS_ENDPOINT_URL"] = saved
+
+
 def run_dataset(
     settings: Settings,
     contract: Contract,

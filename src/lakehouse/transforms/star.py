@@ -13,6 +13,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.contracts import Contract, Dimension, Fact
 from lakehouse.tables import dimension_columns, fact_columns
+from lakehouse.transforms import calendar
 
 _NULL = "\u0000"
 _SEP = "\u001f"
@@ -24,8 +25,7 @@ def surrogate_key(*natural_key: str) -> Column:
     return F.xxhash64(F.concat_ws(_SEP, *parts))
 
 
-def date_key(col: Column) -> Column:
-    return F.date_format(col, "yyyyMMdd").cast("int")
+date_key = calendar.date_key
 
 
 def _conform(df: DataFrame, columns: tuple[tuple[str, str], ...]) -> DataFrame:
@@ -33,10 +33,10 @@ def _conform(df: DataFrame, columns: tuple[tuple[str, str], ...]) -> DataFrame:
     return df.select(*[F.col(f"`{n}`").cast(t).alias(n) for n, t in columns])
 
 
-def build_dimension(silver: DataFrame, dim: Dimension) -> DataFrame:
+def build_dimension(silver: DataFrame, dim: Dimension, fiscal: DataFrame | None = None) -> DataFrame:
     """One row per natural key. `expr` columns must depend on the key only (max() keeps it deterministic)."""
     if dim.kind == "calendar":
-        return build_calendar(silver, dim)
+        return build_calendar(silver, dim, fiscal)
     aggs = []
     for c in dim.columns:
         if c.name in dim.natural_key and not (c.expr or c.agg):
@@ -52,29 +52,11 @@ def build_dimension(silver: DataFrame, dim: Dimension) -> DataFrame:
     )
 
 
-def build_calendar(silver: DataFrame, dim: Dimension) -> DataFrame:
-    """Every date from the first to the last date of the source column, with calendar attributes."""
-    bounds = silver.select(
-        F.min(F.to_date(F.col(dim.source_column))).alias("lo"),
-        F.max(F.to_date(F.col(dim.source_column))).alias("hi"),
+def build_calendar(silver: DataFrame, dim: Dimension, fiscal: DataFrame | None = None) -> DataFrame:
+    """The conformed calendar (see transforms.calendar); `source_column` only keys the facts to it."""
+    return _conform(
+        calendar.build_calendar(silver.sparkSession, fiscal, dim.surrogate_key), dimension_columns(dim)
     )
-    dates = bounds.where("lo IS NOT NULL").select(F.explode(F.sequence("lo", "hi")).alias("date"))
-    d = F.col("date")
-    cal = dates.select(
-        date_key(d).alias(dim.surrogate_key),
-        d.alias("date"),
-        F.year(d).alias("year"),
-        F.quarter(d).alias("quarter"),
-        F.month(d).alias("month"),
-        F.date_format(d, "MMMM").alias("month_name"),
-        F.dayofmonth(d).alias("day"),
-        ((F.dayofweek(d) + 5) % 7 + 1).alias("day_of_week"),  # ISO: Monday = 1 ... Sunday = 7
-        F.date_format(d, "EEEE").alias("day_name"),
-        F.dayofyear(d).alias("day_of_year"),
-        F.weekofyear(d).alias("week_of_year"),
-        F.dayofweek(d).isin(1, 7).alias("is_weekend"),
-    )
-    return _conform(cal, dimension_columns(dim))
 
 
 def build_fact(silver: DataFrame, fact: Fact, contract: Contract) -> DataFrame:

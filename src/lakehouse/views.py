@@ -7,6 +7,7 @@ engine and Athena read the same definition.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,11 +26,28 @@ class ViewFile:
     text: str  # the whole CREATE VIEW statement
 
 
-def load_views(directory: Path) -> list[ViewFile]:
+_PLACEHOLDER = re.compile(r"\$\{(\w+)\.(\w+)\}")
+
+
+def render(text: str, path: Path, parameters: dict[str, dict]) -> str:
+    """Replace ${model.parameter} with the model file's value (e.g. a segment threshold)."""
+
+    def value(match: re.Match) -> str:
+        model, name = match.groups()
+        if name not in parameters.get(model, {}):
+            raise QueryError(
+                f"{path}: unknown parameter ${{{model}.{name}}} (see datasets/models/{model}.yaml)"
+            )
+        return str(parameters[model][name])
+
+    return _PLACEHOLDER.sub(value, text)
+
+
+def load_views(directory: Path, parameters: dict[str, dict] | None = None) -> list[ViewFile]:
     """Every athena/views/*.sql; each must be one CREATE [OR REPLACE] VIEW named like its file."""
     views = []
     for path in sorted(directory.glob("*.sql")):
-        text = path.read_text(encoding="utf-8")
+        text = render(path.read_text(encoding="utf-8"), path, parameters or {})
         try:
             tree = parse_athena(text)
         except QueryError as exc:
@@ -50,7 +68,10 @@ def load_queries(directory: Path) -> dict[str, str]:
 
 def create_views(settings: Settings, directory: Path, target: str = "local") -> list[tuple[str, str]]:
     """Create or update every view in the gold database; returns (view, created|updated|unchanged)."""
-    views = load_views(directory)
+    from lakehouse.models import load_models
+
+    parameters = {m.name: m.parameters for m in load_models(settings.datasets_dir).values()}
+    views = load_views(directory, parameters)
     if target == "aws":
         from lakehouse.engine.athena import AthenaEngine
 

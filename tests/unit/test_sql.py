@@ -31,15 +31,37 @@ def test_types_map_from_glue_to_duckdb():
 
 
 def test_view_files_are_one_named_view_each():
-    views = load_views(REPO / "athena" / "views")
+    from lakehouse.models import load_models
+
+    parameters = {m.name: m.parameters for m in load_models(REPO / "datasets").values()}
+    views = load_views(REPO / "athena" / "views", parameters)
     assert {v.name for v in views} == {
         "hourly_traffic",
         "daily_conversion_funnel",
         "top_pages",
         "session_length",
+        "customer_segments",
+        "product_performance",
+        "monthly_summary",
+        "top_customers",
+        "weekly_sales",
+        "quarterly_sales",
+        "fiscal_period_sales",
     }
+    segments = next(v for v in views if v.name == "customer_segments")
+    assert (
+        ">= 10000" in segments.select_sql
+        and ">= 5000" in segments.select_sql
+        and "${" not in segments.select_sql
+    )
     assert all(v.select_sql.upper().startswith(("SELECT", "WITH")) for v in views)
     assert len(load_queries(REPO / "athena" / "queries")) >= 3
+
+
+def test_unknown_view_parameter_is_a_clear_error(tmp_path):
+    (tmp_path / "v.sql").write_text("CREATE OR REPLACE VIEW v AS SELECT ${sales.nope} AS x")
+    with pytest.raises(QueryError, match=r"unknown parameter \$\{sales.nope\}"):
+        load_views(tmp_path, {"sales": {"segment_high_from": 1}})
 
 
 def test_view_file_named_unlike_its_view_is_rejected(tmp_path):

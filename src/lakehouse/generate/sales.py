@@ -124,7 +124,7 @@ def generate_sales(
     for i in range(transactions):
         code, name, family = rng.choice(products)
         qty = rng.randint(1, 5)
-        amount = Decimal(rng.randint(500, 400000)) / 100 * qty
+        amount = Decimal(rng.randint(500, 60000)) / 100 * qty
         if rng.random() < 0.06:
             amount, refunds = -amount, refunds + 1
         when = datetime(2024, 3, 1) + timedelta(minutes=rng.randint(0, 60 * 24 * 330))

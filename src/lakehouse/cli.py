@@ -348,7 +348,8 @@ def _print_reconciliation(dataset: str, results) -> None:
                 f"  {r.stage}: {r.rows_replaced:,} earlier rows replaced by an earlier copy of their key"
             )
         for reason, n in sorted(r.quality.items()):
-            console.print(f"  {r.stage}: quarantined {n:,}: {reason}")
+            if n:
+                console.print(f"  {r.stage}: quarantined {n:,}: {reason}")
         for rule, n in r.warnings.items():
             console.print(f"  {r.stage}: warning {rule}: {n:,} rows")
         for name, n in sorted(r.new_fields.items()):
@@ -447,6 +448,7 @@ def cmd_demo(args) -> int:
     import shutil
 
     from lakehouse.generate.clickstream import generate_clickstream
+    from lakehouse.generate.sales import generate_sales
     from lakehouse.ingest import ingest
     from lakehouse.local import endpoint
     from lakehouse.local.deploy import deploy
@@ -485,12 +487,23 @@ def cmd_demo(args) -> int:
             f"duplicates, {stats.late} late, {stats.bad} bad records"
         )
         contract = find_contract(settings.datasets_dir, "clickstream")
-        step("ingest: landing files -> raw zone by event hour")
+        sales_landing = landing.parent / "sales"
+        shutil.rmtree(sales_landing, ignore_errors=True)
+        generate_sales(sales_landing, args.seed)
+        console.print(
+            f"    sales: CRM exports, point-of-sale lines, fiscal calendar, and a messy order-line export "
+            f"(cp1252, CRLF, two date formats, no DEALSIZE) in {sales_landing}"
+        )
+        step("ingest: landing files -> raw zone by event time")
         summary = ingest(settings, contract, [landing])
         console.print(
-            f"    {summary.files_uploaded} uploaded, {summary.files_skipped} skipped, "
+            f"    clickstream: {summary.files_uploaded} uploaded, {summary.files_skipped} skipped, "
             f"{summary.partitions_registered} raw partitions registered"
         )
+        for name in ("customers", "transactions", "fiscal_calendar", "sales_orders"):
+            source = find_contract(settings.datasets_dir, name)
+            done = ingest(settings, source, [sales_landing])
+            console.print(f"    {name}: {done.files_uploaded} uploaded, {done.files_skipped} skipped")
         step(
             "automation: the endpoint's S3 and EventBridge events -> Lambda handlers -> Glue jobs on local Spark"
         )
@@ -498,14 +511,14 @@ def cmd_demo(args) -> int:
         results = report.runs
         if report.failures:
             raise RuntimeError("a job run failed: " + report.failures[0])
-        _print_reconciliation(contract.name, results)
+        _print_reconciliation("clickstream and sales", results)
         step("views: athena/views -> gold database")
         for name, status in create_views(settings, Path("athena/views")):
             console.print(f"    {name}: {status}")
-        step("queries: athena/queries on the local engine")
+        step("queries: athena/queries on the local engine (Athena SQL, transpiled to DuckDB)")
         engine = _engine(settings, "local")
         try:
-            for name, sql in list(load_queries(Path("athena/queries")).items())[:3]:
+            for name, sql in load_queries(Path("athena/queries")).items():
                 title = sql.strip().splitlines()[0].lstrip("- ").strip() or name
                 _print_result(engine.query(sql), "table", f"{title}  (athena/queries/{name}.sql)")
         finally:

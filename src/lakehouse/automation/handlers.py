@@ -32,11 +32,12 @@ from lakehouse.automation.events import MalformedEvent, glue_state_change, objec
 from lakehouse.catalog import Catalog
 from lakehouse.contracts import Contract, load_contracts, parse_contract
 from lakehouse.jobs.ledger import Ledger, RunRequest, publish
+from lakehouse.models import Model, load_model, load_models
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage
-from lakehouse.tables import gold_tables, quarantine_table, raw_table, silver_table
+from lakehouse.tables import gold_tables, model_tables, quarantine_table, raw_table, silver_table
 
-RAW_TO_SILVER, SILVER_TO_GOLD = "raw_to_silver", "silver_to_gold"
+RAW_TO_SILVER, SILVER_TO_GOLD, BUILD_MODEL = "raw_to_silver", "silver_to_gold", "build_model"
 NEXT_STAGE = {RAW_TO_SILVER: SILVER_TO_GOLD}
 FAILED_STATES = ("FAILED", "TIMEOUT", "STOPPED", "ERROR")
 
@@ -81,8 +82,9 @@ def contracts(config: Config) -> dict[str, Contract]:
 
         storage = Storage(config.settings)
         found = {}
+        prefix = config.contracts_uri.split("/", 3)[3]
         for obj in storage.list(config.contracts_uri):
-            if obj.key.endswith(".yaml"):
+            if obj.key.endswith(".yaml") and "/" not in obj.key[len(prefix) :]:  # models/ holds models
                 contract = parse_contract(yaml.safe_load(storage.read_bytes(obj.uri)), Path(obj.key).name)
                 found[contract.name] = contract
     else:
@@ -179,11 +181,30 @@ def _partition_of_key(contract: Contract, key: str) -> tuple[str, ...] | None:
     return None if None in values else values
 
 
+def models(config: Config) -> dict[str, Model]:
+    """The gold models next to the contracts (`<contracts>/models/*.yaml`)."""
+    if config.contracts_uri.startswith("s3://"):
+        import tempfile
+
+        storage, out = Storage(config.settings), {}
+        for obj in storage.list(config.contracts_uri.rstrip("/") + "/models/"):
+            if obj.key.endswith(".yaml"):
+                local = Path(tempfile.mkdtemp()) / Path(obj.key).name
+                local.write_bytes(storage.read_bytes(obj.uri))
+                model = load_model(local)
+                out[model.name] = model
+        return out
+    return load_models(config.contracts_uri)
+
+
 def _dataset_stage_of_job(config: Config, job: str) -> tuple[str, str] | None:
     for name in contracts(config):
         for stage in (RAW_TO_SILVER, SILVER_TO_GOLD):
             if config.settings.job_name(name, stage) == job:
                 return name, stage
+    for name in models(config):
+        if config.settings.job_name(name, BUILD_MODEL) == job:
+            return name, BUILD_MODEL
     return None
 
 
@@ -322,7 +343,10 @@ def on_job_state(event: dict, context=None, config: Config | None = None) -> dic
             actions.append(f"alerted: {change.name} {change.state}")
         elif change.state == "SUCCEEDED":
             actions.append(_publish_run(config, dataset, stage, change.run_id))
-            if stage in NEXT_STAGE:
+            feeds = contracts(config)[dataset].model if stage == RAW_TO_SILVER else None
+            if feeds:  # a source of a gold model: the model's build is the next stage
+                actions.append(request_run(config, feeds, BUILD_MODEL, f"{change.name} succeeded"))
+            elif stage in NEXT_STAGE:
                 actions.append(request_run(config, dataset, NEXT_STAGE[stage], f"{change.name} succeeded"))
         if change.state in (*FAILED_STATES, "SUCCEEDED") and RunRequest(settings, dataset, stage).pending():
             actions.append("requested meanwhile: " + _start_job(config, dataset, stage))
@@ -336,19 +360,23 @@ def on_job_state(event: dict, context=None, config: Config | None = None) -> dic
 
 def _publish_run(config: Config, dataset: str, stage: str, run_id: str) -> str:
     """Make sure a succeeded run's partitions are in the catalog (completing its publish if it died)."""
-    settings, contract = config.settings, contracts(config)[dataset]
+    settings = config.settings
     ledger = Ledger(settings, dataset, stage)
     entry = next((e for e in ledger.entries() if e.run_id == run_id), None)
     if entry is None:
         return f"{stage} run {run_id}: no ledger entry (nothing new to publish)"
-    specs = {
-        s.qualified: s
-        for s in (
-            gold_tables(contract, settings)
-            if stage == SILVER_TO_GOLD
-            else (silver_table(contract, settings), quarantine_table(contract, settings))
-        )
-    }
+    if stage == BUILD_MODEL:
+        specs = {s.qualified: s for s in model_tables(models(config)[dataset], settings)}
+    else:
+        contract = contracts(config)[dataset]
+        specs = {
+            s.qualified: s
+            for s in (
+                gold_tables(contract, settings)
+                if stage == SILVER_TO_GOLD
+                else (silver_table(contract, settings), quarantine_table(contract, settings))
+            )
+        }
     if entry.status != "committed":
         publish(Catalog(settings), specs, entry)
         entry.status = "committed"

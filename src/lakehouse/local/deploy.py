@@ -99,15 +99,18 @@ def deploy(settings: Settings, glue_dir: Path = Path("glue/jobs")) -> list[Chang
     specs = [audit_table(settings), quality_table(settings)]
     for contract in contracts.values():
         specs.extend(tables_for(contract, settings))
-    for model in load_models(settings.datasets_dir).values():
+    models = load_models(settings.datasets_dir)
+    for model in models.values():
         specs.extend(model_tables(model, settings))
     specs = list({s.qualified: s for s in specs}.values())  # dim_date is shared: one definition
     for spec in specs:
         changes.append(Change(f"{spec.zone} table", spec.qualified, catalog.ensure_table(spec)))
     changes += [
         Change("artifact", name, status)
-        for name, status in wiring.upload_artifacts(settings, contracts, glue_dir)
+        for name, status in wiring.upload_artifacts(settings, contracts, glue_dir, models)
     ]
-    changes += [Change("glue", name, status) for name, status in wiring.ensure_jobs(settings, contracts)]
+    changes += [
+        Change("glue", name, status) for name, status in wiring.ensure_jobs(settings, contracts, models)
+    ]
     changes += [Change("events", name, status) for name, status in wiring.ensure_events(settings)]
     return changes

@@ -28,6 +28,7 @@ from lakehouse.automation import handlers
 from lakehouse.contracts import load_contracts
 from lakehouse.jobs.stages import StageResult
 from lakehouse.local import wiring
+from lakehouse.models import load_models
 from lakehouse.settings import Settings
 
 
@@ -69,6 +70,7 @@ class Dispatcher:
     ):
         self.settings, self.glue_dir = settings, glue_dir
         self.contracts = load_contracts(settings.datasets_dir)
+        self.models = load_models(settings.datasets_dir)
         self.config = handlers.Config(
             settings,
             str(settings.datasets_dir),
@@ -149,31 +151,40 @@ class Dispatcher:
     def _pending_runs(self) -> list[tuple[str, str, str, dict]]:
         """(job, dataset, stage, run) for job runs started but not executed yet."""
         out = []
-        for contract in self.contracts.values():
-            for stage in wiring.STAGES:
-                job = self.settings.job_name(contract.name, stage)
-                try:
-                    runs = self.glue.get_job_runs(JobName=job)["JobRuns"]
-                except self.glue.exceptions.EntityNotFoundException:
-                    continue
-                # the endpoint's run state is the record: a run we executed was moved past RUNNING
-                out += [
-                    (job, contract.name, stage, r)
-                    for r in runs
-                    if r.get("JobRunState") in ("STARTING", "RUNNING") and r["Id"] not in self.executed
-                ]
+        jobs = [(c.name, stage) for c in self.contracts.values() for stage in wiring.dataset_stages(c)]
+        jobs += [(m, wiring.MODEL_STAGE) for m in self.models]
+        for name, stage in jobs:
+            job = self.settings.job_name(name, stage)
+            try:
+                runs = self.glue.get_job_runs(JobName=job)["JobRuns"]
+            except self.glue.exceptions.EntityNotFoundException:
+                continue
+            # the endpoint's run state is the record: a run we executed was moved past RUNNING
+            out += [
+                (job, name, stage, r)
+                for r in runs
+                if r.get("JobRunState") in ("STARTING", "RUNNING") and r["Id"] not in self.executed
+            ]
         return sorted(out, key=lambda x: x[3].get("StartedOn", 0))
 
     def _execute(self, report: DispatchReport, job: str, dataset: str, stage: str, run: dict) -> None:
-        from lakehouse.local.runner import run_dataset
+        from lakehouse.local.runner import run_dataset, run_model
 
         self.executed.add(run["Id"])
         args = run.get("Arguments", {})
         full = str(args.get("--full_refresh", "false")).lower() == "true"
         try:
-            (result,) = run_dataset(
-                self.settings, self.contracts[dataset], self.glue_dir, (stage,), full=full, run_id=run["Id"]
-            )
+            if stage == wiring.MODEL_STAGE:
+                result = run_model(self.settings, self.models[dataset], self.glue_dir, full, run["Id"])
+            else:
+                (result,) = run_dataset(
+                    self.settings,
+                    self.contracts[dataset],
+                    self.glue_dir,
+                    (stage,),
+                    full=full,
+                    run_id=run["Id"],
+                )
             report.runs.append(result)
             state, message = "SUCCEEDED", ""
         except Exception as exc:  # a failed job run: Glue reports it as FAILED with the error message

@@ -22,6 +22,14 @@ from lakehouse.contracts import Contract
 from lakehouse.settings import Settings
 
 STAGES = ("raw_to_silver", "silver_to_gold")
+MODEL_STAGE = "build_model"
+
+
+def dataset_stages(contract: Contract) -> tuple[str, ...]:
+    """A dataset that feeds a model has no gold stage of its own: the model's build is its next stage."""
+    return ("raw_to_silver",) if contract.model else STAGES
+
+
 GLUE_EVENT_PATTERN = {
     "source": ["aws.glue"],
     "detail-type": ["Glue Job State Change", "Glue Crawler State Change"],
@@ -53,13 +61,14 @@ def alerts_topic_arn(settings: Settings) -> str:
 
 
 def upload_artifacts(
-    settings: Settings, contracts: dict[str, Contract], glue_dir: Path
+    settings: Settings, contracts: dict[str, Contract], glue_dir: Path, models: dict | None = None
 ) -> list[tuple[str, str]]:
-    """Contracts and job scripts into the artifacts bucket (what the Glue jobs and Lambdas read)."""
+    """Contracts, models and job scripts into the artifacts bucket (what the Glue jobs and Lambdas read)."""
     s3 = aws.client("s3", settings)
     bucket = settings.bucket("artifacts")
     files = {f"datasets/{c.name}.yaml": c.path for c in contracts.values()}
-    files |= {f"glue/jobs/{stage}.py": glue_dir / f"{stage}.py" for stage in STAGES}
+    files |= {f"datasets/models/{m.name}.yaml": m.path for m in (models or {}).values()}
+    files |= {f"glue/jobs/{stage}.py": glue_dir / f"{stage}.py" for stage in (*STAGES, MODEL_STAGE)}
     out = []
     for key, path in sorted(files.items()):
         body = path.read_bytes()
@@ -75,12 +84,46 @@ def upload_artifacts(
     return out
 
 
-def ensure_jobs(settings: Settings, contracts: dict[str, Contract]) -> list[tuple[str, str]]:
+def _ensure_job(glue, name: str, spec: dict) -> tuple[str, str]:
+    try:
+        glue.get_job(JobName=name)
+        return name, "unchanged"
+    except glue.exceptions.EntityNotFoundException:
+        glue.create_job(Name=name, **spec)
+        return name, "created"
+
+
+def ensure_jobs(
+    settings: Settings, contracts: dict[str, Contract], models: dict | None = None
+) -> list[tuple[str, str]]:
     glue = aws.client("glue", settings)
     artifacts = settings.bucket("artifacts")
     out = []
+    for model in (models or {}).values():
+        out.append(
+            _ensure_job(
+                glue,
+                settings.job_name(model.name, MODEL_STAGE),
+                {
+                    "Role": f"arn:aws:iam::123456789012:role/{settings.resource('glue-jobs')}",
+                    "Command": {
+                        "Name": "glueetl",
+                        "ScriptLocation": f"s3://{artifacts}/glue/jobs/{MODEL_STAGE}.py",
+                        "PythonVersion": "3",
+                    },
+                    "DefaultArguments": {
+                        "--model": model.name,
+                        "--project": settings.project,
+                        "--env": settings.env,
+                        "--model_uri": f"s3://{artifacts}/datasets/models/{model.name}.yaml",
+                    },
+                    "ExecutionProperty": {"MaxConcurrentRuns": 1},
+                    "GlueVersion": "5.0",
+                },
+            )
+        )
     for contract in contracts.values():
-        for stage in STAGES:
+        for stage in dataset_stages(contract):
             name = settings.job_name(contract.name, stage)
             spec = {
                 "Role": f"arn:aws:iam::123456789012:role/{settings.resource('glue-jobs')}",
@@ -98,12 +141,7 @@ def ensure_jobs(settings: Settings, contracts: dict[str, Contract]) -> list[tupl
                 "ExecutionProperty": {"MaxConcurrentRuns": 1},
                 "GlueVersion": "5.0",
             }
-            try:
-                glue.get_job(JobName=name)
-                out.append((name, "unchanged"))
-            except glue.exceptions.EntityNotFoundException:
-                glue.create_job(Name=name, **spec)
-                out.append((name, "created"))
+            out.append(_ensure_job(glue, name, spec))
         if contract.crawl:
             crawler = settings.crawler_name(contract.name)
             try:

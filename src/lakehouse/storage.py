@@ -75,6 +75,17 @@ class Storage:
         bucket, key = split_uri(uri)
         self.s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
 
+    def put_if_absent(self, uri: str, body: bytes) -> bool:
+        """Create the object only if no object exists at uri (S3 conditional write); True if this call did."""
+        bucket, key = split_uri(uri)
+        try:
+            self.s3.put_object(Bucket=bucket, Key=key, Body=body, IfNoneMatch="*")
+            return True
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("PreconditionFailed", "ConditionalRequestConflict", "412"):
+                return False
+            raise
+
     def read_bytes(self, uri: str) -> bytes:
         bucket, key = split_uri(uri)
         return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()

@@ -21,8 +21,9 @@ from datetime import UTC, datetime, timedelta
 from botocore.exceptions import ClientError
 
 from lakehouse.catalog import Catalog
+from lakehouse.local.endpoint import pid_alive
 from lakehouse.settings import Settings
-from lakehouse.storage import Storage, split_uri
+from lakehouse.storage import Storage
 from lakehouse.tables import TableSpec
 
 # A lock older than this was left by a dead run (set it to the Glue job timeout; Terraform does).
@@ -102,7 +103,6 @@ class RunLock:
         self.dataset, self.stage, self.run_id = dataset, stage, run_id
 
     def _put(self) -> bool:
-        bucket, key = split_uri(self.uri)
         body = json.dumps(
             {
                 "run_id": self.run_id,
@@ -111,13 +111,7 @@ class RunLock:
                 "since": datetime.now(UTC).isoformat(timespec="seconds"),
             }
         ).encode()
-        try:
-            self.storage.s3.put_object(Bucket=bucket, Key=key, Body=body, IfNoneMatch="*")
-            return True
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] in ("PreconditionFailed", "ConditionalRequestConflict", "412"):
-                return False
-            raise
+        return self.storage.put_if_absent(self.uri, body)
 
     def acquire(self) -> None:
         if self._put():
@@ -128,7 +122,7 @@ class RunLock:
             holder = {}
         since = datetime.fromisoformat(holder["since"]) if holder.get("since") else None
         expired = since is not None and datetime.now(UTC) - since > LOCK_TTL
-        dead = holder.get("host") == socket.gethostname() and not _pid_alive(int(holder.get("pid", 0)))
+        dead = holder.get("host") == socket.gethostname() and not pid_alive(int(holder.get("pid", 0)))
         if expired or dead:
             self.storage.delete_prefix(self.uri)  # a dead run's lock: take over
             if self._put():
@@ -205,33 +199,14 @@ class RunRequest:
 
     def make(self, reason: str) -> bool:
         """True if this call created the request (its caller should start the job)."""
-        bucket, key = split_uri(self.uri)
         body = json.dumps({"reason": reason, "at": datetime.now(UTC).isoformat(timespec="seconds")}).encode()
-        try:
-            self.storage.s3.put_object(Bucket=bucket, Key=key, Body=body, IfNoneMatch="*")
-            return True
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] in ("PreconditionFailed", "ConditionalRequestConflict", "412"):
-                return False
-            raise
+        return self.storage.put_if_absent(self.uri, body)
 
     def pending(self) -> bool:
         return self.storage.head(self.uri) is not None
 
     def clear(self) -> None:
         self.storage.delete_prefix(self.uri)
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def failpoint(name: str) -> None:

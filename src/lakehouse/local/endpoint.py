@@ -48,7 +48,10 @@ def answering(url: str, timeout: float = 0.5) -> bool:
         return False
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """True if a process with this id exists and is not a zombie."""
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -66,7 +69,7 @@ def up(port: int = DEFAULT_PORT, timeout: float = 20.0) -> Endpoint:
     if answering(url):
         pid_file = _pid_file(port)
         pid = int(pid_file.read_text()) if pid_file.exists() else None
-        return Endpoint(url, pid if pid and _alive(pid) else None, started=False)
+        return Endpoint(url, pid if pid and pid_alive(pid) else None, started=False)
     log = open(state_dir() / f"endpoint-{port}.log", "ab")  # noqa: SIM115 - handed to the child process
     proc = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
@@ -105,7 +108,7 @@ def stop_pid(pid: int, timeout: float = 10.0) -> None:
                 return
         except ChildProcessError:
             pass
-        if not _alive(pid):
+        if not pid_alive(pid):
             return
         time.sleep(0.05)
     os.kill(pid, signal.SIGKILL)
@@ -118,7 +121,7 @@ def down(port: int = DEFAULT_PORT) -> bool:
         return False
     pid = int(pid_file.read_text())
     pid_file.unlink()
-    if not _alive(pid):
+    if not pid_alive(pid):
         return False
     cmdline = Path(f"/proc/{pid}/cmdline")
     if cmdline.exists() and b"moto.server" not in cmdline.read_bytes():

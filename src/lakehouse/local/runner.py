@@ -11,6 +11,7 @@ import importlib.util
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from pyspark.sql import Column
@@ -67,6 +68,36 @@ def job_script(name: str, glue_dir: Path) -> object:
     return module
 
 
+@contextmanager
+def _job_environment(settings: Settings, name: str):
+    """What a local job run needs around it: the endpoint in the environment (the scripts read it there,
+    as on Glue: this run's endpoint, whatever the caller's is), and a staging directory, both undone after."""
+    saved = os.environ.get("AWS_ENDPOINT_URL")
+    if settings.endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = settings.endpoint_url
+    root = Path(tempfile.mkdtemp(prefix=f"lakehouse-{name}-"))
+    try:
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        if saved is None:
+            os.environ.pop("AWS_ENDPOINT_URL", None)
+        else:
+            os.environ["AWS_ENDPOINT_URL"] = saved
+
+
+def _argv(settings: Settings, job: str, run_id: str, full: bool, **args: str) -> list[str]:
+    argv = ["local", "--JOB_NAME", job, "--JOB_RUN_ID", run_id]
+    for key, value in {
+        **args,
+        "project": settings.project,
+        "env": settings.env,
+        "full_refresh": str(full).lower(),
+    }.items():
+        argv += [f"--{key}", value]
+    return argv
+
+
 def run_model(
     settings: Settings,
     model,
@@ -75,36 +106,16 @@ def run_model(
     run_id: str | None = None,
 ) -> StageResult:
     """Run the model build job script locally (see run_dataset)."""
-    run_id = run_id or new_run_id()
-    saved = os.environ.get("AWS_ENDPOINT_URL")
-    if settings.endpoint_url:
-        os.environ["AWS_ENDPOINT_URL"] = settings.endpoint_url
-    root = Path(tempfile.mkdtemp(prefix=f"lakehouse-{model.name}-"))
-    try:
-        argv = [
-            "local",
-            "--JOB_NAME",
+    with _job_environment(settings, model.name) as root:
+        argv = _argv(
+            settings,
             settings.job_name(model.name, "build_model"),
-            "--JOB_RUN_ID",
-            run_id,
-            "--model",
-            model.name,
-            "--model_uri",
-            str(model.path),
-            "--project",
-            settings.project,
-            "--env",
-            settings.env,
-            "--full_refresh",
-            str(full).lower(),
-        ]
+            run_id or new_run_id(),
+            full,
+            model=model.name,
+            model_uri=str(model.path),
+        )
         return job_script("build_model", glue_dir).main(argv, io=StagingIO(settings, root))
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-        if saved is None:
-            os.environ.pop("AWS_ENDPOINT_URL", None)
-        else:
-            os.environ["AWS_ENDPOINT_URL"] = saved
 
 
 def run_dataset(
@@ -116,37 +127,17 @@ def run_dataset(
     run_id: str | None = None,
 ) -> list[StageResult]:
     """Run the dataset's stages in order with the Glue scripts, as Glue would, on local Spark."""
-    results = []
     run_id = run_id or new_run_id()
-    # the scripts find the endpoint as on Glue, in the environment: this run's, whatever the caller's is
-    saved = os.environ.get("AWS_ENDPOINT_URL")
-    if settings.endpoint_url:
-        os.environ["AWS_ENDPOINT_URL"] = settings.endpoint_url
-    root = Path(tempfile.mkdtemp(prefix=f"lakehouse-{contract.name}-"))
-    try:
+    results = []
+    with _job_environment(settings, contract.name) as root:
         for stage in stages:
-            argv = [
-                "local",
-                "--JOB_NAME",
+            argv = _argv(
+                settings,
                 settings.job_name(contract.name, stage),
-                "--JOB_RUN_ID",
                 run_id,
-                "--dataset",
-                contract.name,
-                "--contract_uri",
-                str(contract.path),
-                "--project",
-                settings.project,
-                "--env",
-                settings.env,
-                "--full_refresh",
-                str(full).lower(),
-            ]
+                full,
+                dataset=contract.name,
+                contract_uri=str(contract.path),
+            )
             results.append(job_script(stage, glue_dir).main(argv, io=StagingIO(settings, root / stage)))
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-        if saved is None:
-            os.environ.pop("AWS_ENDPOINT_URL", None)
-        else:
-            os.environ["AWS_ENDPOINT_URL"] = saved
     return results

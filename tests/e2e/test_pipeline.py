@@ -266,3 +266,25 @@ def test_demo_command_prints_reconciliation_and_three_queries(spark, capsys, mon
     assert (
         "on_job_state <- Glue Job State Change: lakehouse-local-clickstream-silver_to_gold SUCCEEDED" in out
     )
+
+
+def test_jobs_write_only_where_their_iam_policy_allows(pipeline):
+    """Every object the clickstream jobs wrote lies under a prefix the manifest grants them (and so
+    their Terraform IAM role): the least-privilege policy is wide enough for the real job."""
+    from lakehouse import aws
+    from lakehouse.manifest import build
+
+    settings = pipeline["settings"]
+    jobs = [j for j in build(REPO / "datasets")["jobs"].values() if j["name"] == "clickstream"]
+    assert {j["stage"] for j in jobs} == {"raw_to_silver", "silver_to_gold"}
+    allowed = {(w["zone"], w["prefix"]) for j in jobs for w in j["access"]["s3_write"]}
+    s3 = aws.client("s3", settings)
+    written = {"silver": 0, "gold": 0}
+    for zone in written:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=settings.bucket(zone)):
+            for obj in page.get("Contents", []):
+                written[zone] += 1
+                assert any(z == zone and obj["Key"].startswith(p) for z, p in allowed), (
+                    f"{zone}/{obj['Key']} is outside the jobs' IAM write prefixes"
+                )
+    assert written["silver"] >= 5 and written["gold"] >= 5, written

@@ -1,0 +1,92 @@
+"""Create the S3 bucket that holds Terraform state: once per account, before the first `make init`.
+
+Versioned (every state is recoverable), encrypted by default, public access blocked, TLS-only. The
+S3 backend's native lock file (`use_lockfile = true`) needs nothing else: no DynamoDB table.
+Honours AWS_ENDPOINT_URL like the rest of the kit, so it also runs against LocalStack or moto.
+
+Usage: python scripts/terraform/bootstrap_state.py --bucket NAME [--region REGION]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import boto3
+from botocore.exceptions import ClientError
+
+
+def bootstrap(bucket: str, region: str) -> str:
+    s3 = boto3.client("s3", region_name=region, endpoint_url=os.environ.get("AWS_ENDPOINT_URL"))
+    status = "exists"
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] not in ("404", "NoSuchBucket", "NotFound"):
+            raise
+        kwargs = (
+            {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        )
+        s3.create_bucket(Bucket=bucket, **kwargs)
+        status = "created"
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}, "BucketKeyEnabled": True}
+            ]
+        },
+    )
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            k: True
+            for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+        },
+    )
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "DenyInsecureTransport",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:*",
+                        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    }
+                ],
+            }
+        ),
+    )
+    return status
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one clear line, exit 2
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _Parser(prog="bootstrap_state", description=__doc__.splitlines()[0])
+    parser.add_argument("--bucket", required=True, help="state bucket name (globally unique)")
+    parser.add_argument(
+        "--region", default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    )
+    args = parser.parse_args(argv)
+    if not args.region:
+        parser.error("--region (or AWS_REGION) is required")
+    status = bootstrap(args.bucket, args.region)
+    print(f"state bucket {args.bucket} ({args.region}): {status}; versioned, SSE-KMS, private, TLS-only")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

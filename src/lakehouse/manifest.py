@@ -1,0 +1,174 @@
+"""The deployment manifest: what Terraform needs to know about the contracts, derived, never restated.
+
+Terraform reads `build/terraform/manifest.json` (written by `lakehouse manifest`, which `make plan`,
+`make apply` and `make tf-check` run first). It holds, for every dataset and model, its catalog tables
+in every zone (the same TableSpecs the local deploy and the jobs use), its Glue jobs with their
+arguments, its crawler, and exactly which S3 prefixes and catalog tables each job may touch, so the
+IAM policies in terraform/modules/security name nothing else. Names that depend on the environment
+(buckets, databases) are left to Terraform: locations are bucket-relative prefixes under a zone.
+
+Adding a contract adds its tables, jobs, crawler and permissions here, with no Terraform edit.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from lakehouse.catalog import FORMATS, table_input
+from lakehouse.contracts import Contract, load_contracts
+from lakehouse.local.wiring import MODEL_STAGE, dataset_stages
+from lakehouse.models import load_models
+from lakehouse.settings import Settings
+from lakehouse.tables import TableSpec, audit_table, model_tables, quality_table, tables_for
+
+# Placeholder names: every environment-dependent part is cut back to (zone, prefix) below.
+_PLACEHOLDER = Settings(project="manifest", env="any")
+_RAW_PROJECTION = {
+    "year": {"type": "integer", "range": "2000,2099"},
+    "month": {"type": "integer", "range": "1,12", "digits": "2"},
+    "day": {"type": "integer", "range": "1,31", "digits": "2"},
+    "hour": {"type": "integer", "range": "0,23", "digits": "2"},
+}
+
+
+def _prefix(spec: TableSpec) -> str:
+    bucket = _PLACEHOLDER.bucket(spec.zone)
+    return spec.location.removeprefix(f"s3://{bucket}/")
+
+
+def _table(spec: TableSpec) -> dict:
+    glue = table_input(spec, location="")
+    sd = glue["StorageDescriptor"]
+    params = dict(glue["Parameters"])
+    if spec.zone == "raw":
+        # Raw partitions are laid out by ingest as year=YYYY/month=MM/...: Athena projects them, so a new
+        # hour is queryable without a crawler or a catalog call (the Lambda still registers partitions
+        # for Redshift Spectrum, which does not read projection).
+        params["projection.enabled"] = "true"
+        for key, _ in spec.partition_keys:
+            for prop, value in _RAW_PROJECTION[key].items():
+                params[f"projection.{key}.{prop}"] = value
+        template = "/".join(f"{k}=${{{k}}}" for k, _ in spec.partition_keys)
+        params["storage.location.template"] = "s3://${bucket}/" + _prefix(spec) + template + "/"
+    return {
+        "zone": spec.zone,
+        "name": spec.name,
+        "description": spec.description,
+        "format": spec.format,
+        "prefix": _prefix(spec),
+        "columns": [{"name": n, "type": t} for n, t in spec.columns],
+        "partition_keys": [{"name": n, "type": t} for n, t in spec.partition_keys],
+        "parameters": params,
+        "input_format": sd["InputFormat"],
+        "output_format": sd["OutputFormat"],
+        "serde": sd["SerdeInfo"]["SerializationLibrary"],
+        "serde_parameters": sd["SerdeInfo"]["Parameters"],
+    }
+
+
+def _key(spec: TableSpec) -> str:
+    return f"{spec.zone}.{spec.name}"
+
+
+def _access(reads: list[tuple[str, str]], writes: list[tuple[str, str]], tables: list[str]) -> dict:
+    return {
+        "s3_read": [{"zone": z, "prefix": p} for z, p in sorted(set(reads))],
+        "s3_write": [{"zone": z, "prefix": p} for z, p in sorted(set(writes))],
+        "tables": sorted(set(tables)),
+    }
+
+
+def _ledger(name: str) -> tuple[str, str]:
+    return ("silver", f"_ledger/{name}/")
+
+
+def _audit() -> list[tuple[str, str]]:
+    return [("silver", "_audit/")]
+
+
+def build(datasets_dir: Path) -> dict:
+    contracts = load_contracts(datasets_dir)
+    models = load_models(datasets_dir)
+    tables: dict[str, dict] = {}
+    audit = [audit_table(_PLACEHOLDER), quality_table(_PLACEHOLDER)]
+    for spec in audit:
+        tables[_key(spec)] = _table(spec)
+    datasets, jobs = {}, {}
+    for contract in contracts.values():
+        specs = tables_for(contract, _PLACEHOLDER)
+        for spec in specs:
+            tables[_key(spec)] = _table(spec)
+        by_zone = {z: [s for s in specs if s.zone == z] for z in ("raw", "silver", "gold")}
+        datasets[contract.name] = {
+            "contract": f"datasets/{contract.path.name}",
+            "format": contract.source.format,
+            "crawl": bool(contract.crawl),
+            "raw_prefix": f"{contract.name}/",
+            "raw_partitions": list(contract.raw_partitions),
+            "model": contract.model,
+            "tables": [_key(s) for s in specs],
+        }
+        for stage in dataset_stages(contract):
+            jobs[f"{contract.name}-{stage}"] = _dataset_job(contract, stage, by_zone)
+    for model in models.values():
+        specs = model_tables(model, _PLACEHOLDER)
+        for spec in specs:
+            tables[_key(spec)] = _table(spec)
+        jobs[f"{model.name}-{MODEL_STAGE}"] = _model_job(model, specs, contracts)
+    return {
+        "datasets": datasets,
+        "models": {
+            m.name: {"file": f"datasets/models/{m.path.name}", "sources": list(m.sources)}
+            for m in models.values()
+        },
+        "jobs": jobs,
+        "tables": tables,
+        "formats": sorted(FORMATS),
+    }
+
+
+def _dataset_job(contract: Contract, stage: str, by_zone: dict[str, list[TableSpec]]) -> dict:
+    name = contract.name
+    if stage == "raw_to_silver":
+        reads = [("raw", f"{name}/")]
+        writes = [(s.zone, _prefix(s)) for s in by_zone["silver"]]
+        tables = [_key(s) for s in by_zone["raw"] + by_zone["silver"]]
+    else:
+        silver = next(s for s in by_zone["silver"] if s.name == name)
+        reads = [("silver", _prefix(silver))]
+        writes = [(s.zone, _prefix(s)) for s in by_zone["gold"]]
+        tables = [_key(silver)] + [_key(s) for s in by_zone["gold"]]
+    writes += [_ledger(name), *_audit()]
+    tables += ["silver.pipeline_runs", "silver.quality_results"]
+    return {
+        "kind": "dataset",
+        "name": name,
+        "stage": stage,
+        "script": f"glue/jobs/{stage}.py",
+        "arguments": {"--dataset": name, "--contract_uri": f"datasets/{contract.path.name}"},
+        "access": _access(reads, writes, tables),
+    }
+
+
+def _model_job(model, specs: tuple[TableSpec, ...], contracts: dict[str, Contract]) -> dict:
+    sources = [contracts[s] for s in model.sources if s in contracts]
+    reads = [("silver", f"{c.name}/") for c in sources]
+    writes = [(s.zone, _prefix(s)) for s in specs] + [_ledger(model.name), *_audit()]
+    tables = [f"silver.{c.name}" for c in sources] + [_key(s) for s in specs]
+    tables += ["silver.pipeline_runs", "silver.quality_results"]
+    return {
+        "kind": "model",
+        "name": model.name,
+        "stage": MODEL_STAGE,
+        "script": f"glue/jobs/{MODEL_STAGE}.py",
+        "arguments": {"--model": model.name, "--model_uri": f"datasets/models/{model.path.name}"},
+        "access": _access(reads, writes, tables),
+    }
+
+
+def write(datasets_dir: Path, out: Path) -> dict:
+    manifest = build(datasets_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return manifest

@@ -1,0 +1,10 @@
+# State of the dev environment. The bucket (and its region) come from `make init ENV=dev`
+# (-backend-config=bucket=$TF_STATE_BUCKET); scripts/terraform/bootstrap_state.py creates it.
+# use_lockfile: S3-native state locking, no DynamoDB table.
+terraform {
+  backend "s3" {
+    key          = "lakehouse/dev/terraform.tfstate"
+    encrypt      = true
+    use_lockfile = true
+  }
+}

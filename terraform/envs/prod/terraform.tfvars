@@ -1,0 +1,19 @@
+# prod: sized for the real volume, data protected, alerts to the on-call rotation.
+project                     = "lakehouse"
+env                         = "prod"
+region                      = "eu-west-1"
+glue_worker_type            = "G.2X"
+glue_workers                = 10
+glue_timeout_minutes        = 120
+job_duration_alarm_minutes  = 60
+raw_infrequent_access_days  = 30
+raw_archive_days            = 365
+noncurrent_version_days     = 90
+athena_results_days         = 30
+athena_bytes_scanned_cutoff = 107374182400 # 100 GiB
+log_retention_days          = 365
+deletion_protection         = true
+alert_emails                = ["data-platform-oncall@example.com"]
+manage_catalog_encryption   = true
+warehouse_enabled           = true
+warehouse_base_capacity     = 32

@@ -1,0 +1,31 @@
+# prod is sized for the real volume, keeps its data and logs, and pages the on-call rotation.
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_region" {
+    defaults = { region = "eu-west-1" }
+  }
+}
+
+run "prod_is_protected_sized_and_paged" {
+  assert {
+    condition     = !output.profile.force_destroy && output.profile.key_deletion_window_days == 30
+    error_message = "prod data must survive a destroy, and its key wait 30 days"
+  }
+  assert {
+    condition     = jsonencode(output.profile.glue_capacity) == jsonencode([{ worker_type = "G.2X", workers = 10, timeout_minutes = 120 }])
+    error_message = "prod jobs run on 10 G.2X workers with a 120-minute timeout"
+  }
+  assert {
+    condition     = jsonencode(output.profile.log_retention_days) == jsonencode([365]) && output.profile.athena_bytes_cutoff == 107374182400
+    error_message = "prod keeps logs a year and caps a query at 100 GiB"
+  }
+  assert {
+    condition     = jsonencode(output.profile.alert_subscriptions) == jsonencode(["data-platform-oncall@example.com"]) && output.profile.warehouse_enabled && output.profile.warehouse_base_capacity == 32
+    error_message = "prod pages the on-call rotation and runs a 32-RPU Redshift"
+  }
+}

@@ -1,0 +1,19 @@
+# staging: production-shaped at a smaller size, protected from accidental destroy.
+project                     = "lakehouse"
+env                         = "staging"
+region                      = "eu-west-1"
+glue_worker_type            = "G.1X"
+glue_workers                = 4
+glue_timeout_minutes        = 60
+job_duration_alarm_minutes  = 45
+raw_infrequent_access_days  = 30
+raw_archive_days            = 180
+noncurrent_version_days     = 30
+athena_results_days         = 7
+athena_bytes_scanned_cutoff = 10737418240 # 10 GiB
+log_retention_days          = 30
+deletion_protection         = true
+alert_emails                = ["data-platform-staging@example.com"]
+manage_catalog_encryption   = false # dev owns the account-wide setting when they share an account
+warehouse_enabled           = true
+warehouse_base_capacity     = 8

@@ -1,0 +1,74 @@
+# The composition of all modules for one environment: every contract in datasets/ gets its tables
+# and jobs (nothing to add here when a contract is added), names follow lakehouse.settings.
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_region" {
+    defaults = { region = "eu-west-1" }
+  }
+}
+
+variables {
+  project     = "lhtest"
+  env         = "test"
+  source_root = "../.."
+  build_dir   = "../../build/terraform"
+}
+
+run "every_contract_has_its_tables_and_jobs" {
+  assert {
+    condition = alltrue(flatten([
+      for f in fileset("../../datasets", "*.yaml") : [
+        for t in ["raw.%s", "silver.%s", "silver.%s_quarantine"] :
+        contains(keys(output.tables), format(t, yamldecode(file("../../datasets/${f}")).name))
+      ]
+    ]))
+    error_message = "a contract in datasets/ has no raw, silver or quarantine table"
+  }
+  assert {
+    condition = alltrue([
+      for f in fileset("../../datasets", "*.yaml") :
+      contains(values(output.glue_jobs), "lhtest-test-${yamldecode(file("../../datasets/${f}")).name}-raw_to_silver")
+    ])
+    error_message = "a contract in datasets/ has no raw_to_silver Glue job"
+  }
+  assert {
+    condition = alltrue([
+      for f in fileset("../../datasets", "*.yaml") :
+      contains(values(output.glue_jobs), "lhtest-test-${yamldecode(file("../../datasets/${f}")).name}-silver_to_gold")
+      if can(yamldecode(file("../../datasets/${f}")).star.facts)
+    ])
+    error_message = "a contract with a star mapping has no silver_to_gold Glue job"
+  }
+  assert {
+    condition = alltrue([
+      for f in fileset("../../datasets/models", "*.yaml") :
+      contains(values(output.glue_jobs), "lhtest-test-${yamldecode(file("../../datasets/models/${f}")).name}-build_model")
+    ])
+    error_message = "a model in datasets/models has no build_model Glue job"
+  }
+}
+
+run "names_follow_the_local_loop" {
+  assert {
+    condition     = output.buckets["raw"] == "lhtest-test-raw" && output.databases["gold"] == "lhtest_test_gold"
+    error_message = "bucket and database names must match lakehouse.settings (<project>-<env>-<zone>, <project>_<env>_<zone>)"
+  }
+  assert {
+    condition     = output.athena_workgroup == "lhtest-test"
+    error_message = "the workgroup is <project>-<env>, as lakehouse.settings names it"
+  }
+}
+
+run "the_local_env_name_is_reserved" {
+  command = plan
+  variables {
+    env = "local"
+  }
+  expect_failures = [var.env]
+}

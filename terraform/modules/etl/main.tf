@@ -1,0 +1,81 @@
+# Glue 5 jobs from the manifest: one per dataset stage and one per gold model. Their scripts
+# (glue/jobs), contracts and models, and the lakehouse package are uploaded to the artifacts bucket.
+# The package key carries its content hash, so a change deploys a new object and every job and
+# Lambda points at it in the same apply; scripts and contracts keep stable keys (the Lambdas list
+# datasets/) and are re-uploaded when their hash changes.
+
+locals {
+  package_key = "glue/lakehouse-${substr(filesha256(var.package_zip), 0, 16)}.zip"
+  scripts     = toset([for j in var.jobs : j.script])
+}
+
+resource "aws_s3_object" "package" {
+  bucket      = var.artifacts_bucket
+  key         = local.package_key
+  source      = var.package_zip
+  source_hash = filemd5(var.package_zip)
+  tags        = var.tags
+}
+
+resource "aws_s3_object" "script" {
+  for_each    = local.scripts
+  bucket      = var.artifacts_bucket
+  key         = each.value
+  source      = "${var.source_root}/${each.value}"
+  source_hash = filemd5("${var.source_root}/${each.value}")
+  tags        = var.tags
+}
+
+resource "aws_s3_object" "contract" {
+  for_each    = toset(var.contract_files)
+  bucket      = var.artifacts_bucket
+  key         = each.value
+  source      = "${var.source_root}/${each.value}"
+  source_hash = filemd5("${var.source_root}/${each.value}")
+  tags        = var.tags
+}
+
+resource "aws_glue_job" "this" {
+  for_each               = var.jobs
+  name                   = "${var.name}-${each.value.name}-${each.value.stage}"
+  description            = "${each.value.stage} of ${each.value.name}"
+  role_arn               = var.job_role_arns[each.key]
+  glue_version           = "5.0"
+  worker_type            = var.worker_type
+  number_of_workers      = var.number_of_workers
+  timeout                = var.timeout_minutes
+  max_retries            = 0
+  security_configuration = var.security_configuration
+  tags                   = var.tags
+
+  command {
+    name            = "glueetl"
+    python_version  = "3"
+    script_location = "s3://${var.artifacts_bucket}/${aws_s3_object.script[each.value.script].key}"
+  }
+
+  execution_property {
+    max_concurrent_runs = 1
+  }
+
+  default_arguments = merge(
+    {
+      for k, v in each.value.arguments : k => (
+        endswith(k, "_uri") ? "s3://${var.artifacts_bucket}/${v}" : v
+      )
+    },
+    {
+      "--project"                          = var.project
+      "--env"                              = var.env
+      "--extra-py-files"                   = "s3://${var.artifacts_bucket}/${aws_s3_object.package.key}"
+      "--job-language"                     = "python"
+      "--job-bookmark-option"              = "job-bookmark-enable"
+      "--enable-metrics"                   = "true"
+      "--enable-observability-metrics"     = "true"
+      "--enable-continuous-cloudwatch-log" = "true"
+      "--enable-spark-ui"                  = "true"
+      "--spark-event-logs-path"            = "s3://${var.artifacts_bucket}/glue-tmp/${var.name}-${each.value.name}-${each.value.stage}/sparkui/"
+      "--TempDir"                          = "s3://${var.artifacts_bucket}/glue-tmp/${var.name}-${each.value.name}-${each.value.stage}/tmp/"
+    },
+  )
+}

@@ -1,0 +1,80 @@
+# One Glue 5 job per manifest job, each with its own role, one concurrent run, bookmarks, continuous
+# logs and metrics, the security configuration, its contract and the content-hashed package.
+
+mock_provider "aws" {}
+
+variables {
+  name                   = "lh-test"
+  project                = "lh"
+  env                    = "test"
+  artifacts_bucket       = "lh-test-artifacts"
+  source_root            = "../../.."
+  package_zip            = "../../../build/terraform/lakehouse.zip"
+  contract_files         = ["datasets/clickstream.yaml"]
+  jobs                   = jsondecode(file("../../../build/terraform/manifest.json")).jobs
+  job_role_arns          = { for k, j in jsondecode(file("../../../build/terraform/manifest.json")).jobs : k => "arn:aws:iam::123456789012:role/lh-test-job-${k}" }
+  security_configuration = "lh-test"
+  worker_type            = "G.1X"
+  number_of_workers      = 2
+  timeout_minutes        = 30
+}
+
+run "one_job_per_manifest_job" {
+  assert {
+    condition     = sort(keys(aws_glue_job.this)) == sort(keys(var.jobs))
+    error_message = "the jobs differ from the manifest's"
+  }
+  assert {
+    condition = alltrue([
+      for k, j in aws_glue_job.this :
+      j.name == "lh-test-${var.jobs[k].name}-${var.jobs[k].stage}" && j.role_arn == var.job_role_arns[k]
+    ])
+    error_message = "job names must be <project>-<env>-<dataset>-<stage>, each with its own role"
+  }
+}
+
+run "jobs_are_glue5_single_run_logged_and_encrypted" {
+  assert {
+    condition = alltrue([
+      for j in aws_glue_job.this :
+      j.glue_version == "5.0" && j.execution_property[0].max_concurrent_runs == 1 &&
+      j.security_configuration == "lh-test" && j.timeout == 30 &&
+      j.worker_type == "G.1X" && j.number_of_workers == 2
+    ])
+    error_message = "every job must be Glue 5.0, one concurrent run, the security configuration and the environment's size"
+  }
+  assert {
+    condition = alltrue([
+      for j in aws_glue_job.this :
+      j.default_arguments["--job-bookmark-option"] == "job-bookmark-enable" &&
+      j.default_arguments["--enable-continuous-cloudwatch-log"] == "true" &&
+      j.default_arguments["--enable-metrics"] == "true"
+    ])
+    error_message = "every job needs bookmarks, continuous logging and metrics"
+  }
+}
+
+run "jobs_run_their_stage_on_their_contract_and_the_hashed_package" {
+  assert {
+    condition = alltrue([
+      for k, j in aws_glue_job.this :
+      j.command[0].script_location == "s3://lh-test-artifacts/glue/jobs/${var.jobs[k].stage}.py"
+    ])
+    error_message = "a job runs another stage's script"
+  }
+  assert {
+    condition = alltrue([
+      for k, j in aws_glue_job.this : var.jobs[k].stage == "build_model" ?
+      j.default_arguments["--model_uri"] == "s3://lh-test-artifacts/datasets/models/${var.jobs[k].name}.yaml" :
+      j.default_arguments["--contract_uri"] == "s3://lh-test-artifacts/datasets/${var.jobs[k].name}.yaml"
+    ])
+    error_message = "a job reads another dataset's contract"
+  }
+  assert {
+    condition = alltrue([
+      for j in aws_glue_job.this :
+      j.default_arguments["--extra-py-files"] == "s3://lh-test-artifacts/glue/lakehouse-${substr(filesha256(var.package_zip), 0, 16)}.zip"
+    ])
+    error_message = "jobs must load the package by its content hash"
+  }
+}

@@ -1,0 +1,87 @@
+variable "name" {
+  description = "Resource name prefix: <project>-<env>."
+  type        = string
+}
+
+variable "project" {
+  description = "Project name, passed to the jobs as --project."
+  type        = string
+}
+
+variable "env" {
+  description = "Environment name, passed to the jobs as --env."
+  type        = string
+}
+
+variable "artifacts_bucket" {
+  description = "Bucket the scripts, contracts and the Python package are uploaded to."
+  type        = string
+}
+
+variable "source_root" {
+  description = "Repository root: contracts, models and job scripts are read from here."
+  type        = string
+}
+
+variable "package_zip" {
+  description = "Path of lakehouse.zip written by `lakehouse package` (the package the jobs and Lambdas run)."
+  type        = string
+}
+
+variable "contract_files" {
+  description = "Contract and model files to upload, relative to source_root (datasets/...)."
+  type        = list(string)
+}
+
+variable "jobs" {
+  description = "Glue jobs from the manifest: key => {name, stage, script, arguments}."
+  type = map(object({
+    name      = string
+    stage     = string
+    script    = string
+    arguments = map(string)
+  }))
+}
+
+variable "job_role_arns" {
+  description = "IAM role ARN per job key."
+  type        = map(string)
+}
+
+variable "security_configuration" {
+  description = "Glue security configuration every job runs under."
+  type        = string
+}
+
+variable "worker_type" {
+  description = "Glue worker type."
+  type        = string
+  validation {
+    condition     = contains(["G.025X", "G.1X", "G.2X", "G.4X", "G.8X"], var.worker_type)
+    error_message = "worker_type must be one of G.025X, G.1X, G.2X, G.4X, G.8X."
+  }
+}
+
+variable "number_of_workers" {
+  description = "Glue workers per job run."
+  type        = number
+  validation {
+    condition     = var.number_of_workers >= 2
+    error_message = "A Glue Spark job needs at least 2 workers."
+  }
+}
+
+variable "timeout_minutes" {
+  description = "A job run longer than this is stopped (and alerted as TIMEOUT)."
+  type        = number
+  validation {
+    condition     = var.timeout_minutes >= 1 && var.timeout_minutes <= 2880
+    error_message = "timeout_minutes must be 1 to 2880."
+  }
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,93 @@
+# The automation wiring: S3 -> on_raw_object, EventBridge -> the state handlers and purchase_alert,
+# every function with the configuration its handler reads, a dead-letter queue and kept logs.
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+}
+
+variables {
+  name    = "lh-test"
+  project = "lh"
+  env     = "test"
+  functions = {
+    on_raw_object    = "lh-test-on-raw-object"
+    on_crawler_state = "lh-test-on-crawler-state"
+    on_job_state     = "lh-test-on-job-state"
+    purchase_alert   = "lh-test-purchase-alert"
+  }
+  function_role_arns = {
+    on_raw_object    = "arn:aws:iam::123456789012:role/lh-test-fn-on-raw-object"
+    on_crawler_state = "arn:aws:iam::123456789012:role/lh-test-fn-on-crawler-state"
+    on_job_state     = "arn:aws:iam::123456789012:role/lh-test-fn-on-job-state"
+    purchase_alert   = "arn:aws:iam::123456789012:role/lh-test-fn-purchase-alert"
+  }
+  artifacts_bucket   = "lh-test-artifacts"
+  package_s3_key     = "glue/lakehouse-0123456789abcdef.zip"
+  package_zip        = "../../../build/terraform/lakehouse.zip"
+  raw_bucket         = "lh-test-raw"
+  contracts_uri      = "s3://lh-test-artifacts/datasets/"
+  purchase_dataset   = "clickstream"
+  alerts_topic_arn   = "arn:aws:sns:eu-west-1:123456789012:lh-test-alerts"
+  dlq_name           = "lh-test-automation-dlq"
+  kms_key_arn        = "arn:aws:kms:eu-west-1:123456789012:key/test-key"
+  log_retention_days = 14
+}
+
+run "functions_run_their_handler_with_the_configuration_it_reads" {
+  assert {
+    condition = alltrue([
+      for h, f in aws_lambda_function.this :
+      f.handler == "${h}.handler.handler" && f.runtime == "python3.11" && f.role == var.function_role_arns[h] &&
+      f.kms_key_arn == var.kms_key_arn && f.dead_letter_config[0].target_arn == aws_sqs_queue.dlq.arn
+    ])
+    error_message = "every function runs lambda/<handler>/handler.py with its role, the key and the DLQ"
+  }
+  assert {
+    condition = alltrue([
+      for f in aws_lambda_function.this : sort(keys(f.environment[0].variables)) == sort([
+        "LAKEHOUSE_PROJECT", "LAKEHOUSE_ENV", "LAKEHOUSE_CONTRACTS_URI", "LAKEHOUSE_ALERT_TOPIC_ARN",
+        "LAKEHOUSE_DLQ_URL", "LAKEHOUSE_PURCHASE_DATASET", "LAKEHOUSE_LOCK_TTL_MINUTES", "LAKEHOUSE_RETENTION_HOURS",
+      ]) && f.environment[0].variables["LAKEHOUSE_ENV"] == "test"
+    ])
+    error_message = "the functions' environment must carry exactly what lakehouse.automation.handlers.Config reads"
+  }
+  assert {
+    condition = alltrue([
+      for g in aws_cloudwatch_log_group.function : g.retention_in_days == 14 && g.kms_key_id == var.kms_key_arn
+    ])
+    error_message = "function logs must be kept log_retention_days, encrypted"
+  }
+}
+
+run "events_reach_the_right_handler" {
+  assert {
+    condition = (
+      aws_s3_bucket_notification.raw.eventbridge &&
+      aws_s3_bucket_notification.raw.lambda_function[0].lambda_function_arn == aws_lambda_function.this["on_raw_object"].arn &&
+      tolist(aws_s3_bucket_notification.raw.lambda_function[0].events) == tolist(["s3:ObjectCreated:*"])
+    )
+    error_message = "new raw objects must invoke on_raw_object and reach EventBridge"
+  }
+  assert {
+    condition = (
+      aws_cloudwatch_event_target.this["crawler-state"].arn == aws_lambda_function.this["on_crawler_state"].arn &&
+      aws_cloudwatch_event_target.this["job-state"].arn == aws_lambda_function.this["on_job_state"].arn &&
+      aws_cloudwatch_event_target.this["purchases"].arn == aws_lambda_function.this["purchase_alert"].arn
+    )
+    error_message = "each EventBridge rule must target its handler"
+  }
+  assert {
+    condition = (
+      jsondecode(aws_cloudwatch_event_rule.this["job-state"].event_pattern)["detail-type"] == ["Glue Job State Change"] &&
+      contains(jsondecode(aws_cloudwatch_event_rule.this["job-state"].event_pattern).detail.state, "FAILED") &&
+      jsondecode(aws_cloudwatch_event_rule.this["purchases"].event_pattern).detail.object.key[0].prefix == "clickstream/"
+    )
+    error_message = "job failures and purchase files must match their rules"
+  }
+  assert {
+    condition     = aws_sqs_queue.dlq.kms_master_key_id == var.kms_key_arn
+    error_message = "the dead-letter queue must be encrypted with the environment's key"
+  }
+}

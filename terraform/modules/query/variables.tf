@@ -1,0 +1,45 @@
+variable "name" {
+  description = "Resource name prefix: <project>-<env> (also the workgroup name)."
+  type        = string
+}
+
+variable "results_bucket" {
+  description = "Bucket for query results."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "The environment's KMS key: results are SSE-KMS encrypted with it."
+  type        = string
+}
+
+variable "bytes_scanned_cutoff" {
+  description = "A query scanning more bytes than this is cancelled."
+  type        = number
+  validation {
+    condition     = var.bytes_scanned_cutoff >= 10485760
+    error_message = "Athena's smallest per-query limit is 10 MB (10485760 bytes)."
+  }
+}
+
+variable "database" {
+  description = "Default database of the named queries (the gold zone)."
+  type        = string
+}
+
+variable "queries_dir" {
+  description = "Directory of .sql files saved as named queries."
+  type        = string
+}
+
+variable "force_destroy" {
+  description = "Allow destroying the workgroup while it holds saved queries (dev only)."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -8,6 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum 
 ENV    ?= dev
 TF     := $(if $(shell command -v terraform 2>/dev/null),terraform,$(CURDIR)/$(BIN)/python $(CURDIR)/scripts/terraform/terraform_cli.py)
 TFDIR  := terraform/envs/$(ENV)
+PROJECT ?= $(shell sed -n 's/^project *= *"\(.*\)".*/\1/p' $(TFDIR)/terraform.tfvars 2>/dev/null)
 CHECKOV_VENV  := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell cat constraints-checkov.txt | cksum | cut -d' ' -f1)
 
@@ -65,7 +66,7 @@ apply: $(STAMP)
 
 ## views ENV=dev: create athena/views on the environment's Athena workgroup
 views: $(STAMP)
-	$(BIN)/lakehouse views --env $(ENV) --target aws
+	$(BIN)/lakehouse views --env $(ENV) --project $(PROJECT) --target aws
 
 lint: $(STAMP)
 	$(BIN)/ruff check src glue lambda scripts tests

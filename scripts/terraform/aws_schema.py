@@ -93,7 +93,7 @@ class _Assembly:
             struct = self._struct(prop["type"])
             summary = prop.get("docs", {}).get("summary", "")
             if struct and depth < 12:
-                inner = self.block(struct[0], self._output_class(struct[0], struct[1]), depth + 1)
+                inner = self.block(struct[0], self._output_class(struct[0]), depth + 1)
                 if summary.startswith(f"{name} block"):
                     nested = {"nesting_mode": "list", "block": inner}
                     if not struct[1]:
@@ -119,7 +119,7 @@ class _Assembly:
                 attributes.setdefault(name, attr)
         return {"attributes": attributes, "block_types": block_types}
 
-    def _output_class(self, struct_fqn: str, collection: bool) -> str | None:
+    def _output_class(self, struct_fqn: str) -> str | None:
         ref = struct_fqn + "OutputReference"
         return ref if ref in self.types else None
 

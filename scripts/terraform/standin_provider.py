@@ -11,10 +11,13 @@ Started by Terraform (as `terraform-provider-aws` in a filesystem mirror), never
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import os
 import sys
+import tempfile
+import threading
 from concurrent import futures
 from pathlib import Path
 
@@ -157,8 +160,6 @@ def serve(schema_path: Path) -> None:
             stop.set()
             return pb.StopProvider.Response()
 
-    import threading
-
     stop = threading.Event()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     rpc.add_ProviderServicer_to_server(StandIn(), server)
@@ -175,15 +176,11 @@ def serve(schema_path: Path) -> None:
     controller_rpc.add_GRPCControllerServicer_to_server(Controller(), server)
     stdio_rpc.add_GRPCStdioServicer_to_server(Stdio(), server)
 
-    import tempfile
-
     with tempfile.TemporaryDirectory(prefix="tf-aws-standin-") as tmp:
         sock = f"{tmp}/plugin.sock"
         chain, credentials = _self_signed_cert()
         server.add_secure_port(f"unix://{sock}", credentials)
         server.start()
-        import base64
-
         cert = base64.b64encode(chain).decode().rstrip("=")
         print(f"1|6|unix|{sock}|grpc|{cert}", flush=True)
         # Terraform stops plugins by closing them; also stop when the parent goes away.

@@ -323,6 +323,7 @@ def cmd_ingest(args) -> int:
 def cmd_run(args) -> int:
     from lakehouse.contracts import load_contracts
     from lakehouse.local.runner import run_dataset, run_model
+    from lakehouse.local.wiring import dataset_stages
     from lakehouse.models import load_models
 
     settings = _settings(args)
@@ -338,8 +339,7 @@ def cmd_run(args) -> int:
     else:
         contract = find_contract(settings.datasets_dir, args.dataset)
         _require_endpoint(settings)
-        stages = ("raw_to_silver",) if contract.model else ("raw_to_silver", "silver_to_gold")
-        results = run_dataset(settings, contract, stages=stages, full=args.full)
+        results = run_dataset(settings, contract, stages=dataset_stages(contract), full=args.full)
     if args.json:
         print(json.dumps([r.as_dict() for r in results], indent=2))
     else:

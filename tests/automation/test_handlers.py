@@ -399,3 +399,26 @@ def test_crawler_succeeded_while_the_job_runs_keeps_the_request(config):
     assert result["actions"] == [f"{JOB_R2S} is running: the request stays and its end starts the next run"]
     assert RunRequest(settings, "clickstream", "raw_to_silver").pending()
     assert len(job_runs(settings, JOB_R2S)) == 1
+
+
+def test_a_dataset_without_a_star_mapping_ends_in_silver(settings, tmp_path):
+    """No silver_to_gold job exists for it (Terraform, local deploy), so none is requested."""
+    datasets = tmp_path / "datasets"
+    shutil.copytree(REPO / "datasets", datasets)
+    doc = yaml.safe_load((datasets / "clickstream.yaml").read_text())
+    doc.pop("star")
+    (datasets / "clickstream.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    settings = type(settings)(**{**settings.__dict__, "datasets_dir": datasets})
+    deploy(settings)
+    hold_job_runs(settings.endpoint_url)
+    config = handlers.Config(
+        settings,
+        str(datasets),
+        wiring.alerts_topic_arn(settings),
+        wiring.queue_url(settings, "automation-dlq"),
+    )
+    assert wiring.dataset_stages(handlers.contracts(config)["clickstream"]) == ("raw_to_silver",)
+    result = handlers.on_job_state(glue_event(settings, JOB_R2S, "SUCCEEDED", "jr_silver"), None, config)
+    assert result["processed"] == 1 and not any("silver_to_gold" in a for a in result["actions"])
+    jobs = aws.client("glue", settings).list_jobs()["JobNames"]
+    assert JOB_R2S in jobs and JOB_S2G not in jobs

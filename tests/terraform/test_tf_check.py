@@ -118,6 +118,7 @@ def test_adding_a_contract_adds_its_tables_jobs_crawler_and_roles_with_no_terraf
         "arn:aws:s3:::lhtest-test-raw/web_orders/*",
     ):
         assert expected in state, f"{expected!r} missing from the composition's state"
+    assert "web_orders-silver_to_gold" not in state  # no star mapping: it ends in silver
 
     # and the catalog's contract-equality tests now cover it too
     steps = _steps(toolchain, root, "terraform/modules/catalog")

@@ -346,7 +346,7 @@ def on_job_state(event: dict, context=None, config: Config | None = None) -> dic
             feeds = contracts(config)[dataset].model if stage == RAW_TO_SILVER else None
             if feeds:  # a source of a gold model: the model's build is the next stage
                 actions.append(request_run(config, feeds, BUILD_MODEL, f"{change.name} succeeded"))
-            elif stage in NEXT_STAGE:
+            elif stage in NEXT_STAGE and contracts(config)[dataset].gold_tables:
                 actions.append(request_run(config, dataset, NEXT_STAGE[stage], f"{change.name} succeeded"))
         if change.state in (*FAILED_STATES, "SUCCEEDED") and RunRequest(settings, dataset, stage).pending():
             actions.append("requested meanwhile: " + _start_job(config, dataset, stage))

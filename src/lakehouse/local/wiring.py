@@ -26,8 +26,9 @@ MODEL_STAGE = "build_model"
 
 
 def dataset_stages(contract: Contract) -> tuple[str, ...]:
-    """A dataset that feeds a model has no gold stage of its own: the model's build is its next stage."""
-    return ("raw_to_silver",) if contract.model else STAGES
+    """Its Glue jobs: silver_to_gold only for a dataset with its own star mapping. A model's source
+    is built to gold by the model's job; a dataset without a star mapping ends in silver."""
+    return STAGES if contract.gold_tables else STAGES[:1]
 
 
 GLUE_EVENT_PATTERN = {

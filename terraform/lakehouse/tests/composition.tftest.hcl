@@ -2,15 +2,7 @@
 # and jobs (nothing to add here when a contract is added), names follow lakehouse.settings.
 
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_region" {
-    defaults = { region = "eu-west-1" }
-  }
+  source = "../tests/mocks"
 }
 
 variables {

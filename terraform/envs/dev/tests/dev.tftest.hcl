@@ -1,14 +1,6 @@
 # dev is small and disposable: its data may be destroyed with it, nobody is paged.
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_region" {
-    defaults = { region = "eu-west-1" }
-  }
+  source = "../../tests/mocks"
 }
 
 run "dev_is_small_and_disposable" {

@@ -1,14 +1,6 @@
 # prod is sized for the real volume, keeps its data and logs, and pages the on-call rotation.
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_region" {
-    defaults = { region = "eu-west-1" }
-  }
+  source = "../../tests/mocks"
 }
 
 run "prod_is_protected_sized_and_paged" {

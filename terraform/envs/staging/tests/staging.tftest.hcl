@@ -1,14 +1,6 @@
 # staging is production-shaped at a smaller size and protected from an accidental destroy.
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_region" {
-    defaults = { region = "eu-west-1" }
-  }
+  source = "../../tests/mocks"
 }
 
 run "staging_is_protected_and_mid_sized" {

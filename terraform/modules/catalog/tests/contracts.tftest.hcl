@@ -2,7 +2,9 @@
 # (datasets/*.yaml) or model (datasets/models/*.yaml) declares. The tables come in through the
 # manifest `lakehouse package` derives; these assertions read the YAML files themselves.
 
-mock_provider "aws" {}
+mock_provider "aws" {
+  source = "../../tests/mocks"
+}
 
 variables {
   contracts_dir = "../../../datasets"

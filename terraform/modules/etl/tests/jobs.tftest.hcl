@@ -1,7 +1,9 @@
 # One Glue 5 job per manifest job, each with its own role, one concurrent run, bookmarks, continuous
 # logs and metrics, the security configuration, its contract and the content-hashed package.
 
-mock_provider "aws" {}
+mock_provider "aws" {
+  source = "../../tests/mocks"
+}
 
 variables {
   name                   = "lh-test"

@@ -2,9 +2,7 @@
 # every function with the configuration its handler reads, a dead-letter queue and kept logs.
 
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
+  source = "../../tests/mocks"
 }
 
 variables {

@@ -2,9 +2,7 @@
 # all to the encrypted alerts topic, which the environment's addresses subscribe to.
 
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
+  source = "../../tests/mocks"
 }
 
 variables {

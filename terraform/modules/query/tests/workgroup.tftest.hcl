@@ -1,7 +1,9 @@
 # Athena: engine v3, results only in the results bucket and only SSE-KMS with the environment's key
 # (clients cannot override it), a per-query scan cap, and every athena/queries file as a named query.
 
-mock_provider "aws" {}
+mock_provider "aws" {
+  source = "../../tests/mocks"
+}
 
 variables {
   name                 = "lh-test"

@@ -3,15 +3,7 @@
 # and tables, each Lambda role to what its handler does, and the key used by these roles only.
 
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_region" {
-    defaults = { region = "eu-west-1" }
-  }
+  source = "../../tests/mocks"
 }
 
 variables {

@@ -2,9 +2,7 @@
 # key with bucket keys and refuses puts asking for other encryption; access logs go to the logs bucket.
 
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
+  source = "../../tests/mocks"
 }
 
 variables {

@@ -2,9 +2,7 @@
 # Glue database as an external schema through the Spectrum role.
 
 mock_provider "aws" {
-  mock_data "aws_region" {
-    defaults = { region = "eu-west-1" }
-  }
+  source = "../../tests/mocks"
 }
 
 variables {

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lakehouse.catalog import FORMATS, table_input
+from lakehouse.catalog import table_input
 from lakehouse.contracts import Contract, load_contracts
 from lakehouse.local.wiring import MODEL_STAGE, dataset_stages
 from lakehouse.models import load_models
@@ -124,7 +124,6 @@ def build(datasets_dir: Path) -> dict:
         },
         "jobs": jobs,
         "tables": tables,
-        "formats": sorted(FORMATS),
     }
 
 

@@ -15,22 +15,13 @@ import os
 import sys
 
 import boto3
-from botocore.exceptions import ClientError
+
+from lakehouse.storage import create_bucket_if_absent
 
 
 def bootstrap(bucket: str, region: str) -> str:
     s3 = boto3.client("s3", region_name=region, endpoint_url=os.environ.get("AWS_ENDPOINT_URL"))
-    status = "exists"
-    try:
-        s3.head_bucket(Bucket=bucket)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] not in ("404", "NoSuchBucket", "NotFound"):
-            raise
-        kwargs = (
-            {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
-        )
-        s3.create_bucket(Bucket=bucket, **kwargs)
-        status = "created"
+    status = "created" if create_bucket_if_absent(s3, bucket, region) else "exists"
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     s3.put_bucket_encryption(
         Bucket=bucket,

@@ -15,6 +15,19 @@ from lakehouse import aws
 from lakehouse.settings import Settings
 
 
+def create_bucket_if_absent(s3, name: str, region: str) -> bool:
+    """Create bucket `name` in `region` unless it exists; True when it was created."""
+    try:
+        s3.head_bucket(Bucket=name)
+        return False
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] not in ("404", "NoSuchBucket", "NotFound"):
+            raise
+    location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    s3.create_bucket(Bucket=name, **location)
+    return True
+
+
 @dataclass(frozen=True)
 class S3Object:
     bucket: str

@@ -17,6 +17,7 @@ from lakehouse.contracts import load_contracts
 from lakehouse.local import wiring
 from lakehouse.models import load_models
 from lakehouse.settings import DATA_ZONES, ZONES, Settings
+from lakehouse.storage import create_bucket_if_absent
 from lakehouse.tables import audit_table, model_tables, quality_table, tables_for
 
 
@@ -43,19 +44,7 @@ def ensure_kms_key(settings: Settings) -> tuple[str, str]:
 
 def ensure_bucket(settings: Settings, name: str, key_arn: str) -> str:
     s3 = aws.client("s3", settings)
-    status = "unchanged"
-    try:
-        s3.head_bucket(Bucket=name)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] not in ("404", "NoSuchBucket", "NotFound"):
-            raise
-        kwargs = (
-            {}
-            if settings.region == "us-east-1"
-            else {"CreateBucketConfiguration": {"LocationConstraint": settings.region}}
-        )
-        s3.create_bucket(Bucket=name, **kwargs)
-        status = "created"
+    status = "created" if create_bucket_if_absent(s3, name, settings.region) else "unchanged"
     wanted = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn}
     try:
         rules = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"]

@@ -17,17 +17,9 @@ resource "aws_s3_object" "package" {
   tags        = var.tags
 }
 
-resource "aws_s3_object" "script" {
-  for_each    = local.scripts
-  bucket      = var.artifacts_bucket
-  key         = each.value
-  source      = "${var.source_root}/${each.value}"
-  source_hash = filemd5("${var.source_root}/${each.value}")
-  tags        = var.tags
-}
-
-resource "aws_s3_object" "contract" {
-  for_each    = toset(var.contract_files)
+# Job scripts and the contracts and models they read, at their repository paths.
+resource "aws_s3_object" "source" {
+  for_each    = toset(concat(tolist(local.scripts), var.contract_files))
   bucket      = var.artifacts_bucket
   key         = each.value
   source      = "${var.source_root}/${each.value}"
@@ -51,7 +43,7 @@ resource "aws_glue_job" "this" {
   command {
     name            = "glueetl"
     python_version  = "3"
-    script_location = "s3://${var.artifacts_bucket}/${aws_s3_object.script[each.value.script].key}"
+    script_location = "s3://${var.artifacts_bucket}/${aws_s3_object.source[each.value.script].key}"
   }
 
   execution_property {

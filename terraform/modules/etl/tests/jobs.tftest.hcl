@@ -80,3 +80,12 @@ run "jobs_run_their_stage_on_their_contract_and_the_hashed_package" {
     error_message = "jobs must load the package by its content hash"
   }
 }
+
+run "scripts_and_contracts_are_uploaded_at_their_repository_paths" {
+  assert {
+    condition = sort(keys(aws_s3_object.source)) == sort(concat(
+      distinct([for j in var.jobs : j.script]), var.contract_files
+    )) && alltrue([for k, o in aws_s3_object.source : o.key == k && o.bucket == var.artifacts_bucket])
+    error_message = "every job script and contract must be uploaded under its repository path"
+  }
+}

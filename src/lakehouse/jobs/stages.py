@@ -23,14 +23,14 @@ import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from lakehouse.catalog import Catalog
 from lakehouse.contracts import Contract
 from lakehouse.jobs import retention
-from lakehouse.jobs.io import DirectIO
+from lakehouse.jobs.io import DirectIO, partition_values, write_sized
 from lakehouse.jobs.ledger import Ledger, LedgerEntry, RunLock, RunRequest, failpoint, publish, recover
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage
@@ -50,7 +50,6 @@ from lakehouse.transforms import calendar, csv_records, sales, star
 from lakehouse.transforms import raw_to_silver as r2s
 
 RAW_TO_SILVER, SILVER_TO_GOLD = "raw_to_silver", "silver_to_gold"
-MAX_RECORDS_PER_FILE = 5_000_000  # keeps files large for Athena, bounded for memory
 
 
 class QualityError(RuntimeError):
@@ -143,25 +142,20 @@ def _key(values) -> str:
 
 
 def _write(df: DataFrame, spec: TableSpec, uri: str, io, partitioned: bool = True) -> tuple[DataFrame, dict]:
-    """Write rows under uri (one file per partition value, snappy Parquet); return what is really there.
+    """Write rows under uri (right-sized snappy Parquet, see jobs.io); return what is really there.
 
     Returns the written files read back (so counts are of what was written, not assumed) and
     {partition key: location} ({} for an unpartitioned write).
     """
     names = [n for n, _ in spec.partition_keys] if partitioned else []
-    writer = (df.repartition(*names) if names else df.coalesce(1)).write.mode("overwrite")
-    writer = writer.option("maxRecordsPerFile", MAX_RECORDS_PER_FILE)
-    if names:
-        writer = writer.partitionBy(*names)
-    writer.parquet(io.writable(uri))
+    listed = write_sized(df, io.writable(uri), names)
     io.commit(uri)
+    if not listed:  # nothing to write: Spark wrote no data file
+        return df.sparkSession.createDataFrame([], df.schema), {}
     written = df.sparkSession.read.parquet(io.writable(uri))
     if not names:
         return written, {}
-    values = written.select(*names).distinct().collect()
-    return written, {
-        _key(v[n] for n in names): uri + "/".join(f"{n}={v[n]}" for n in names) + "/" for v in values
-    }
+    return written, {_key(partition_values(rel)): f"{uri}{rel}/" for rel in listed}
 
 
 def _finish(result: StageResult, settings: Settings, t0: float, status: str, error: str = "") -> StageResult:
@@ -206,8 +200,9 @@ def _read_parquet_at(spark: SparkSession, columns, partition_keys, locations: li
     """Parquet files at these locations read with an explicit schema; partition columns from the paths."""
     df = spark.read.schema(", ".join(f"`{n}` {t}" for n, t in columns)).parquet(*io.readable(locations))
     path = F.expr("url_decode(input_file_name())")
-    for name, kind in partition_keys:
-        df = df.withColumn(name, F.regexp_extract(path, f"/{name}=([^/]+)/", 1).cast(kind))
+    for name, kind in partition_keys:  # string functions, not a regular expression on every row
+        value = F.substring_index(F.substring_index(path, f"/{name}=", -1), "/", 1)
+        df = df.withColumn(name, value.cast(kind))
     return df
 
 
@@ -268,14 +263,13 @@ def _unreadable(storage: Storage, uri: str) -> bool:
 
 
 def _unreadable_records(
-    spark: SparkSession, settings: Settings, checked: DataFrame, uris: list[str], contract: Contract
+    spark: SparkSession, settings: Settings, seen: set[str], uris: list[str], contract: Contract
 ) -> DataFrame | None:
     """One quarantine record per input that could not be read, so it is neither lost nor silently skipped.
 
     Only inputs that yielded no line at all are checked (on the driver): usually none, or a few
     empty files.
     """
-    seen = {r[0] for r in checked.select("_source_file").distinct().collect()}
     storage = Storage(settings)
     lost = [u for u in uris if u not in seen and _unreadable(storage, u)]
     if not lost:
@@ -357,8 +351,69 @@ def rule_results(contract: Contract, result: StageResult) -> list[dict]:
     return out
 
 
-def _tally(df: DataFrame, column: str) -> dict[str, int]:
-    return {r[0]: r[1] for r in df.select(F.explode(column).alias("k")).groupBy("k").count().collect()}
+def _checked(records: DataFrame) -> DataFrame:
+    """Validated records, cached for the passes of the run; the raw line is kept only where it goes to
+    quarantine, so the cache holds typed columns rather than a second copy of the input text."""
+    return records.withColumn("_record", F.when(F.size("_reasons") > 0, F.col("_record"))).cache()
+
+
+def _profile(checked: DataFrame) -> dict:
+    """Rows read and rejected, reasons, warnings, undeclared fields and source files seen: one pass."""
+    none = F.array().cast("array<string>")
+    rejected = F.size("_reasons") > 0
+
+    def tagged(tag: str, values) -> Column:
+        return F.coalesce(F.transform(values, lambda v: F.concat(F.lit(tag), v)), none)
+
+    tags = F.concat(
+        F.array(F.lit("#read")),
+        F.when(rejected, F.array(F.lit("#rejected"))).otherwise(none),
+        tagged("F", F.array(F.col("_source_file"))),
+        tagged("R", F.col("_reasons")),
+        tagged("W", F.col("_warnings")),
+        F.when(rejected, none).otherwise(tagged("N", F.map_keys(EXTRA_FIELDS))),
+    )
+    counts = {r[0]: r[1] for r in checked.select(F.explode(tags).alias("t")).groupBy("t").count().collect()}
+
+    def part(tag: str) -> dict[str, int]:
+        return {k[1:]: n for k, n in counts.items() if k.startswith(tag)}
+
+    return {
+        "read": counts.get("#read", 0),
+        "rejected": counts.get("#rejected", 0),
+        "files": set(part("F")),
+        "reasons": part("R"),
+        "warnings": part("W"),
+        "new_fields": part("N"),
+    }
+
+
+def _count_if(condition: Column, name: str) -> Column:
+    return F.count(F.when(condition, 1)).alias(name)
+
+
+def _dedupe_counts() -> list[Column]:
+    existing, duplicate = F.col("_existing"), F.col("_duplicate")
+    return [
+        _count_if(~existing & duplicate, "new_duplicate"),
+        _count_if(existing & duplicate, "earlier_duplicate"),
+        _count_if(existing & ~duplicate, "earlier_kept"),
+    ]
+
+
+def _uniqueness(contract: Contract, result: StageResult) -> dict:
+    """The uniqueness row of quality_results: the run's duplicates of the dedupe key."""
+    return {
+        "rule": "unique_" + "_".join(contract.dedupe_key),
+        "check": "uniqueness",
+        "column": ",".join(contract.dedupe_key),
+        "critical": False,
+        "threshold": 0.0,
+        "failed_rows": result.duplicates_removed,
+        "total_rows": result.rows_read,
+        "failed_ratio": round(result.duplicates_removed / result.rows_read, 6) if result.rows_read else 0.0,
+        "passed": True,
+    }
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -435,18 +490,16 @@ def _raw_to_silver(*, spark, contract, settings, run_id, io, full, result, catal
     if not inputs:
         return
     uris = [u for u, _ in inputs]
-    checked = r2s.validate(_read_records(spark, contract, uris, io), contract).cache()
+    checked = _checked(r2s.validate(_read_records(spark, contract, uris, io), contract))
+    profile = _profile(checked)  # one pass over the input: every count and tally the run reports
     if contract.source.format == "json":  # the CSV reader reports unreadable files itself
-        lost = _unreadable_records(spark, settings, checked, uris, contract)
+        lost = _unreadable_records(spark, settings, profile["files"], uris, contract)
         if lost is not None:
             checked = checked.unionByName(lost).cache()
-    counts = checked.agg(
-        F.count(F.lit(1)).alias("read"), F.count(F.when(F.size("_reasons") > 0, 1)).alias("rejected")
-    ).first()
-    result.rows_read, result.rows_quarantined = counts["read"], counts["rejected"]
-    result.quality = _tally(checked, "_reasons")
-    result.warnings = _tally(checked, "_warnings")
-    result.new_fields = _tally(checked.where(F.size("_reasons") == 0), F.map_keys(EXTRA_FIELDS))
+            profile = _profile(checked)
+    result.rows_read, result.rows_quarantined = profile["read"], profile["rejected"]
+    result.quality, result.warnings = profile["reasons"], profile["warnings"]
+    result.new_fields = profile["new_fields"]
     result.rule_results = rule_results(contract, result)
     failing = [r for r in result.rule_results if r["critical"] and not r["passed"]]
     if failing:
@@ -473,25 +526,9 @@ def _raw_to_silver(*, spark, contract, settings, run_id, io, full, result, catal
         )
         affected = earlier.join(touched, partition_cols, "left_semi").withColumn("_existing", F.lit(True))
         union = new_rows.unionByName(affected)
-    marked = r2s.mark_duplicates(union, contract, F.col("_existing")).cache()
-    tally = marked.groupBy("_existing", "_duplicate").count().collect()
-    by = {(r["_existing"], r["_duplicate"]): r["count"] for r in tally}
-    result.duplicates_removed, result.rows_replaced = by.get((False, True), 0), by.get((True, True), 0)
-    result.rule_results.append(
-        {
-            "rule": "unique_" + "_".join(contract.dedupe_key),
-            "check": "uniqueness",
-            "column": ",".join(contract.dedupe_key),
-            "critical": False,
-            "threshold": 0.0,
-            "failed_rows": result.duplicates_removed,
-            "total_rows": result.rows_read,
-            "failed_ratio": round(result.duplicates_removed / result.rows_read, 6)
-            if result.rows_read
-            else 0.0,
-            "passed": True,
-        }
-    )
+    # duplicates are counted while the write runs (an observation), not by another pass over the rows
+    tally = Observation()
+    marked = r2s.mark_duplicates(union, contract, F.col("_existing")).observe(tally, *_dedupe_counts())
     keep = marked.where(~F.col("_duplicate")).drop("_duplicate", "_existing")
 
     entry = LedgerEntry(
@@ -503,14 +540,13 @@ def _raw_to_silver(*, spark, contract, settings, run_id, io, full, result, catal
         [list(i) for i in inputs],
         replace_all=[silver.qualified, quarantine.qualified] if full else [],
     )
-    silver_uri = run_prefix(silver, run_id)
-    if by.get((False, False), 0) + by.get((True, False), 0):
-        written, parts = _write(keep, silver, silver_uri, io)
+    written, entry.partitions[silver.qualified] = _write(keep, silver, run_prefix(silver, run_id), io)
+    by = tally.get
+    result.duplicates_removed, result.rows_replaced = by["new_duplicate"], by["earlier_duplicate"]
+    result.rule_results.append(_uniqueness(contract, result))
+    if entry.partitions[silver.qualified]:
         result.tables[silver.qualified] = written.count()
         result.rows_written = written.where(F.col("_run_id") == run_id).count()
-        entry.partitions[silver.qualified] = parts
-    else:
-        entry.partitions[silver.qualified] = {}
     entry.partitions[quarantine.qualified] = {}
     if result.rows_quarantined:
         q_uri = f"{quarantine.location}run_id={run_id}/"
@@ -519,7 +555,7 @@ def _raw_to_silver(*, spark, contract, settings, run_id, io, full, result, catal
         )
         result.tables[quarantine.qualified] = written.count()
         entry.partitions[quarantine.qualified] = {_key([run_id]): q_uri}
-    carried = by.get((True, False), 0)  # earlier rows rewritten unchanged into the rebuilt partitions
+    carried = by["earlier_kept"]  # earlier rows rewritten unchanged into the rebuilt partitions
     if (
         not result.reconciled
         or result.tables.get(quarantine.qualified, 0) != result.rows_quarantined
@@ -528,7 +564,6 @@ def _raw_to_silver(*, spark, contract, settings, run_id, io, full, result, catal
         raise ReconciliationError(f"{contract.name} {RAW_TO_SILVER} does not reconcile: {result.as_dict()}")
     _commit(ledger, catalog, specs, entry)
     result.partitions = {t: len(p) for t, p in entry.partitions.items()}
-    marked.unpersist()
     checked.unpersist()
 
 

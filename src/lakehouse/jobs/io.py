@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+from contextlib import contextmanager
 from urllib.parse import unquote
 
 from pyspark.sql import Column, DataFrame, SparkSession
@@ -89,11 +90,33 @@ def needs_resize(sizes: list[int], target: int) -> bool:
     return len(sizes) > max_files(total, target) or (want > 1 and max(sizes) > OVERSIZE * target)
 
 
-def rewrite_files(spark: SparkSession, files: list[str], out: str, nbytes: int, target: int) -> None:
-    """Rewrite Parquet files (all of one partition) into ceil(nbytes / target) files under `out`."""
-    n = max(1, math.ceil(nbytes / target))
-    df = spark.read.parquet(*files)
+def _write_n(df: DataFrame, n: int, out: str) -> None:
     (df.repartition(n) if n > 1 else df.coalesce(1)).write.mode("overwrite").parquet(out)
+
+
+def rewrite_files(
+    spark: SparkSession, files: list[str], out: str, nbytes: int, target: int
+) -> list[tuple[str, int]]:
+    """Rewrite Parquet files (all of one partition) into right-sized files under `out`; returns them.
+
+    ceil(nbytes / target) files, where nbytes shrinks when many small files become few (less
+    per-file overhead): if the result still has more files than its own size needs, it is rewritten
+    once more from itself (converges in one or two passes).
+    """
+    fs, _ = _fs(spark, out)
+    path = spark._jvm.org.apache.hadoop.fs.Path
+    _write_n(spark.read.parquet(*files), max(1, math.ceil(nbytes / target)), out)
+    written: list[tuple[str, int]] = []
+    for attempt in range(3):
+        written = [f for group in list_parquet(spark, out).values() for f in group]
+        sizes = [s for _, s in written]
+        if not needs_resize(sizes, target):
+            break
+        again = out.rstrip("/") + f"_pass{attempt}"
+        _write_n(spark.read.parquet(*[f for f, _ in written]), max(1, math.ceil(sum(sizes) / target)), again)
+        fs.delete(path(out), True)
+        fs.rename(path(again), path(out))
+    return written
 
 
 def _resize(spark: SparkSession, directory: str, files: list[tuple[str, int]], target: int) -> None:
@@ -101,10 +124,10 @@ def _resize(spark: SparkSession, directory: str, files: list[tuple[str, int]], t
     fs, _ = _fs(spark, directory)
     path = spark._jvm.org.apache.hadoop.fs.Path
     tmp = f"{directory}/_resize"
-    rewrite_files(spark, [f for f, _ in files], tmp, sum(s for _, s in files), target)
+    rewritten = rewrite_files(spark, [f for f, _ in files], tmp, sum(s for _, s in files), target)
     for f, _ in files:
         fs.delete(path(f), False)
-    for new, _ in list_parquet(spark, tmp).get(tmp, []):
+    for new, _ in rewritten:
         fs.rename(path(new), path(f"{directory}/{new.rsplit('/', 1)[1]}"))
     fs.delete(path(tmp), True)
 
@@ -134,3 +157,27 @@ def write_sized(df: DataFrame, path: str, partition_names: list[str], target: in
 def partition_values(relative: str) -> list[str]:
     """`k1=v1/k2=v2` (as Spark writes it, %-escaped) -> [v1, v2]."""
     return [unquote(part.split("=", 1)[1]) for part in relative.split("/") if "=" in part]
+
+
+_DISCOVERY = "spark.sql.sources.parallelPartitionDiscovery.threshold"
+
+
+@contextmanager
+def listing_for(spark: SparkSession, paths: list[str]):
+    """Around a read of `paths`: list local paths in the driver, not with a Spark job.
+
+    Spark lists more than 32 paths with a distributed job, which pays on S3 (many slow requests) but
+    costs seconds for local files (measured: 720 staged files, 7.4 s vs 2.4 s cold, 3.7 s vs 0.4 s warm).
+    """
+    local = all("://" not in p or p.startswith("file:") for p in paths)
+    previous = spark.conf.get(_DISCOVERY, None)
+    if local:
+        spark.conf.set(_DISCOVERY, str(max(32, len(paths) + 1)))
+    try:
+        yield
+    finally:
+        if local:
+            if previous is None:
+                spark.conf.unset(_DISCOVERY)
+            else:
+                spark.conf.set(_DISCOVERY, previous)

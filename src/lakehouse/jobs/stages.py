@@ -30,7 +30,7 @@ from pyspark.sql import types as T
 from lakehouse.catalog import Catalog
 from lakehouse.contracts import Contract
 from lakehouse.jobs import retention
-from lakehouse.jobs.io import DirectIO, partition_values, write_sized
+from lakehouse.jobs.io import DirectIO, listing_for, partition_values, write_sized
 from lakehouse.jobs.ledger import Ledger, LedgerEntry, RunLock, RunRequest, failpoint, publish, recover
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage
@@ -198,7 +198,9 @@ def raw_inputs(contract: Contract, settings: Settings) -> list[tuple[str, str]]:
 
 def _read_parquet_at(spark: SparkSession, columns, partition_keys, locations: list[str], io) -> DataFrame:
     """Parquet files at these locations read with an explicit schema; partition columns from the paths."""
-    df = spark.read.schema(", ".join(f"`{n}` {t}" for n, t in columns)).parquet(*io.readable(locations))
+    paths = io.readable(locations)
+    with listing_for(spark, paths):
+        df = spark.read.schema(", ".join(f"`{n}` {t}" for n, t in columns)).parquet(*paths)
     path = F.expr("url_decode(input_file_name())")
     for name, kind in partition_keys:  # string functions, not a regular expression on every row
         value = F.substring_index(F.substring_index(path, f"/{name}=", -1), "/", 1)
@@ -245,7 +247,8 @@ def _read_records(spark: SparkSession, contract: Contract, uris: list[str], io) 
         files = spark.read.format("binaryFile").load(paths)
         return csv_records.parse_csv_files(spark, files, contract, io.source_uri(F.expr("url_decode(path)")))
     # a file Spark cannot read (a cut-off gzip) is skipped here and found by _unreadable_records
-    text = spark.read.option("ignoreCorruptFiles", "true").text(paths, wholetext=True)
+    with listing_for(spark, paths):
+        text = spark.read.option("ignoreCorruptFiles", "true").text(paths, wholetext=True)
     source = io.source_uri(F.expr("url_decode(input_file_name())"))
     return r2s.parse_json_records(r2s.read_lines(text, source), contract)
 
@@ -358,34 +361,32 @@ def _checked(records: DataFrame) -> DataFrame:
 
 
 def _profile(checked: DataFrame) -> dict:
-    """Rows read and rejected, reasons, warnings, undeclared fields and source files seen: one pass."""
-    none = F.array().cast("array<string>")
+    """Rows read and rejected, reasons, warnings, undeclared fields and source files seen: one pass.
+
+    One aggregation by (file, reasons, warnings, undeclared field names) leaves a few rows per file;
+    the tallies are summed from those on the driver.
+    """
     rejected = F.size("_reasons") > 0
-
-    def tagged(tag: str, values) -> Column:
-        return F.coalesce(F.transform(values, lambda v: F.concat(F.lit(tag), v)), none)
-
-    tags = F.concat(
-        F.array(F.lit("#read")),
-        F.when(rejected, F.array(F.lit("#rejected"))).otherwise(none),
-        tagged("F", F.array(F.col("_source_file"))),
-        tagged("R", F.col("_reasons")),
-        tagged("W", F.col("_warnings")),
-        F.when(rejected, none).otherwise(tagged("N", F.map_keys(EXTRA_FIELDS))),
+    new_fields = F.when(~rejected, F.map_keys(EXTRA_FIELDS))
+    groups = (
+        checked.groupBy(F.col("_source_file"), F.col("_reasons"), F.col("_warnings"), new_fields.alias("nf"))
+        .count()
+        .collect()
     )
-    counts = {r[0]: r[1] for r in checked.select(F.explode(tags).alias("t")).groupBy("t").count().collect()}
+    out = {"read": 0, "rejected": 0, "files": set(), "reasons": {}, "warnings": {}, "new_fields": {}}
 
-    def part(tag: str) -> dict[str, int]:
-        return {k[1:]: n for k, n in counts.items() if k.startswith(tag)}
+    def add(tally: dict, keys, n: int) -> None:
+        for k in keys or ():
+            tally[k] = tally.get(k, 0) + n
 
-    return {
-        "read": counts.get("#read", 0),
-        "rejected": counts.get("#rejected", 0),
-        "files": set(part("F")),
-        "reasons": part("R"),
-        "warnings": part("W"),
-        "new_fields": part("N"),
-    }
+    for file, reasons, warnings, fields, n in groups:
+        out["read"] += n
+        out["rejected"] += n if reasons else 0
+        out["files"].add(file)
+        add(out["reasons"], reasons, n)
+        add(out["warnings"], warnings, n)
+        add(out["new_fields"], fields, n)
+    return out
 
 
 def _count_if(condition: Column, name: str) -> Column:
@@ -593,7 +594,8 @@ def _silver_to_gold(*, spark, contract, settings, run_id, io, full, result, cata
         result.mode = "full"
     scope = current if everything else changed
     result.inputs, result.input_files = len(scope), sorted(scope.values())
-    all_silver = read_silver(spark, contract, list(current.values()), io).cache()
+    # not cached: each dimension reads only its columns from Parquet, the fact reads them all once
+    all_silver = read_silver(spark, contract, list(current.values()), io)
     scoped = all_silver if everything else read_silver(spark, contract, list(scope.values()), io)
     result.rows_read = scoped.count()
 
@@ -631,7 +633,6 @@ def _silver_to_gold(*, spark, contract, settings, run_id, io, full, result, cata
         raise ReconciliationError(f"{contract.name}: fact rows {fact_rows} != silver rows {result.rows_read}")
     _commit(ledger, catalog, specs, entry)
     result.partitions = {t: len(p) for t, p in entry.partitions.items()}
-    all_silver.unpersist()
 
 
 BUILD_MODEL = "build_model"

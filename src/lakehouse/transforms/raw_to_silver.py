@@ -49,9 +49,7 @@ def read_lines(df_text: DataFrame, source_file: Column) -> DataFrame:
     no_cr = F.when(record.endswith("\r"), F.expr("substring(_record, 1, length(_record) - 1)")).otherwise(
         record
     )
-    cleaned = F.when(
-        no_cr.startswith("\ufeff"), F.substring(no_cr, 2, 1 << 30)
-    ).otherwise(no_cr)
+    cleaned = F.when(no_cr.startswith("\ufeff"), F.substring(no_cr, 2, 1 << 30)).otherwise(no_cr)
     return exploded.select(
         "_source_file", (F.col("_pos") + 1).cast("bigint").alias("_source_line"), cleaned.alias("_record")
     ).where(F.call_function("btrim", F.col("_record"), F.lit(_BLANK)) != "")  # blank lines are not records
@@ -75,7 +73,14 @@ def parse_json_records(lines: DataFrame, contract: Contract) -> DataFrame:
     )
     # fields the contract does not declare yet: kept as text so schema drift loses nothing
     declared = ", ".join(f"'{c.name}'" for c in contract.columns)
-    extra = F.expr(f"map_filter(_fields, (k, v) -> NOT array_contains(array({declared}), k))")
+    # (the filter is a lambda, evaluated per entry: only lines that carry more fields than they declare run it)
+    declared_present = sum(
+        (F.map_contains_key(fields, c.name).cast("int") for c in contract.columns), F.lit(0)
+    )
+    extra = F.when(
+        F.size(fields) > declared_present,
+        F.expr(f"map_filter(_fields, (k, v) -> NOT array_contains(array({declared}), k))"),
+    ).when(fields.isNotNull(), F.create_map().cast("map<string,string>"))
     values, present = [], []
     for c in contract.columns:
         raw = fields.getItem(c.name)
@@ -151,6 +156,15 @@ def rule_message(rule: QualityRule) -> str:
     )
 
 
+def _compact(candidates: list[Column]) -> Column:
+    """The non-null values of `candidates` as an array. Most records have none: they skip the per-element
+    lambda array_compact runs."""
+    empty = F.array().cast("array<string>")
+    if not candidates:
+        return empty
+    return F.when(F.coalesce(*candidates).isNull(), empty).otherwise(F.array_compact(F.array(*candidates)))
+
+
 def validate(records: DataFrame, contract: Contract) -> DataFrame:
     """Type every column and collect why a record cannot go to silver.
 
@@ -191,9 +205,9 @@ def validate(records: DataFrame, contract: Contract) -> DataFrame:
         else:
             warnings.append(F.when(fails, F.lit(rule.name)))
     reason_list = F.when(F.col("_parse_error").isNotNull(), F.array(F.col("_parse_error"))).otherwise(
-        F.array_compact(F.array(*reasons)) if reasons else F.array().cast("array<string>")
+        _compact(reasons)
     )
-    warning_list = F.array_compact(F.array(*warnings)) if warnings else F.array().cast("array<string>")
+    warning_list = _compact(warnings)
     checked = records.select(
         "_source_file",
         "_source_line",

@@ -12,6 +12,18 @@ variable "kms_key_arn" {
   type        = string
 }
 
+variable "deny_insecure_transport" {
+  description = "Deny every request not made over TLS. Only an emulator reached over plain http (the local env) turns this off: there the rule would lock Terraform itself out of the buckets."
+  type        = bool
+  default     = true
+}
+
+variable "lifecycle_rules" {
+  description = "Tiering and expiry rules. Only the local env leaves them out: nothing ages within an emulator's life, and the provider waits about a minute for each rule set to settle."
+  type        = bool
+  default     = true
+}
+
 variable "force_destroy" {
   description = "Allow destroying non-empty buckets (dev only; production keeps its data)."
   type        = bool

@@ -125,3 +125,28 @@ run "archiving_before_thirty_days_is_refused" {
   }
   expect_failures = [var.raw_archive_days]
 }
+
+run "access_logs_are_allowed_per_source_bucket_and_prefix" {
+  assert {
+    condition = sort([
+      for s in jsondecode(aws_s3_bucket_policy.this["logs"].policy).Statement : s.Resource
+      if try(s.Principal.Service, "") == "logging.s3.amazonaws.com"
+      ]) == sort([for z, b in var.buckets : "${aws_s3_bucket.this["logs"].arn}/s3/${b}/*" if z != "logs"]) && alltrue([
+      for z, l in aws_s3_bucket_logging.this : l.target_prefix == "s3/${var.buckets[z]}/"
+    ])
+    error_message = "the logs bucket must let S3 logging write each data bucket's own prefix, where that bucket logs"
+  }
+}
+
+run "a_plain_http_emulator_gets_no_tls_rule_and_no_lifecycle_waits" {
+  variables {
+    deny_insecure_transport = false
+    lifecycle_rules         = false
+  }
+  assert {
+    condition = alltrue([
+      for p in aws_s3_bucket_policy.this : !contains([for s in jsondecode(p.policy).Statement : s.Sid], "DenyInsecureTransport")
+    ]) && length(aws_s3_bucket_lifecycle_configuration.this) == 0
+    error_message = "deny_insecure_transport = false must drop only the TLS rule; lifecycle_rules = false the rules"
+  }
+}

@@ -1,7 +1,7 @@
 """`lakehouse`: the local loop and the query front end.
 
     lakehouse up | down                       start / stop the local AWS endpoint (127.0.0.1:4566)
-    lakehouse deploy --env local              buckets, KMS key, databases and tables from the contracts
+    lakehouse deploy --env local              terraform apply of terraform/envs/local on the endpoint
     lakehouse generate clickstream --out DIR  synthetic landing files
     lakehouse ingest DATASET PATH...          landing files -> raw zone, partitions registered
     lakehouse run DATASET                     the dataset's Glue jobs, locally, with reconciliation
@@ -64,9 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=4566)
     p = sub.add_parser("down", parents=[common], help="stop the local endpoint started by `up`")
     p.add_argument("--port", type=int, default=4566)
-    sub.add_parser(
-        "deploy", parents=[common], help="create buckets, key, databases and tables on the endpoint"
-    )
+    sub.add_parser("deploy", parents=[common], help="terraform apply of terraform/envs/local on the endpoint")
 
     p = sub.add_parser(
         "package", parents=[common], help="write Terraform's inputs: manifest.json and lakehouse.zip"
@@ -226,25 +224,24 @@ def cmd_down(args) -> int:
 
 
 def cmd_deploy(args) -> int:
-    from lakehouse.local.deploy import deploy
+    from lakehouse.local.terraform import TerraformError, deploy
 
     settings = _settings(args)
     if not settings.is_local:
         raise UsageError(
-            f"deploy creates the local environment only; for {settings.env!r} use Terraform "
-            f"(make apply ENV={settings.env})"
+            f"deploy applies the local environment only; for {settings.env!r} use Terraform "
+            f"(make plan apply ENV={settings.env})"
         )
     _require_endpoint(settings)
-    changes = deploy(settings)
-    _console().print(
-        _table(
-            f"deploy --env {settings.env} ({settings.endpoint_url})",
-            ["kind", "name", "status"],
-            [(c.kind, c.name, c.status) for c in changes],
-        )
+    try:
+        line, seconds = deploy(settings)
+    except TerraformError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"deploy --env {settings.env} ({settings.endpoint_url}): terraform/envs/local applied in {seconds:.0f} s"
     )
-    counts = {s: sum(c.status == s for c in changes) for s in ("created", "updated", "unchanged")}
-    print(", ".join(f"{n} {s}" for s, n in counts.items()))
+    print(line)
     return 0
 
 
@@ -471,7 +468,7 @@ def cmd_demo(args) -> int:
     from lakehouse.generate.sales import generate_sales
     from lakehouse.ingest import ingest
     from lakehouse.local import endpoint
-    from lakehouse.local.deploy import deploy
+    from lakehouse.local.terraform import deploy
     from lakehouse.views import create_views, load_queries
 
     console = _console()
@@ -488,12 +485,9 @@ def cmd_demo(args) -> int:
     ep = endpoint.up(args.port)
     console.print(f"    {'started' if ep.started else 'reused'} {ep.url}")
     try:
-        step("deploy: buckets, KMS key, Glue databases and tables from the contracts")
-        changes = deploy(settings)
-        console.print(
-            f"    {sum(c.status == 'created' for c in changes)} created, "
-            f"{sum(c.status == 'unchanged' for c in changes)} unchanged"
-        )
+        step("deploy: terraform apply of terraform/envs/local (the real AWS provider, on the endpoint)")
+        line, _ = deploy(settings)
+        console.print(f"    {line}")
         landing = (
             Path(os.environ.get("LAKEHOUSE_STATE_DIR", ".lakehouse")) / "demo" / "landing" / "clickstream"
         )

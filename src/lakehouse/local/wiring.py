@@ -1,9 +1,14 @@
-"""The event plumbing of an environment on the local endpoint, as Terraform's etl and events modules make it.
+"""The test fast path's event plumbing: what terraform/envs/local creates, made with boto3 in a second.
+
+`lakehouse deploy --env local` applies the Terraform; this module (with local/deploy.py) exists only so
+tests can reset the endpoint per case without an 80-second apply each time. A parity test
+(tests/terraform/test_local_apply.py) asserts it creates exactly what the Terraform apply creates.
 
 - Glue jobs `<project>-<env>-<dataset>-<stage>` (one concurrent run each) whose scripts and contracts are
   uploaded to the artifacts bucket; a crawler for datasets whose contract asks for one.
 - S3 ObjectCreated notifications of the raw bucket -> SQS `<p>-<e>-raw-events`.
-- EventBridge rule on Glue job / crawler state changes -> SQS `<p>-<e>-glue-events`.
+- EventBridge rules `<p>-<e>-job-state` and `<p>-<e>-crawler-state` on this environment's Glue jobs and
+  crawlers -> SQS `<p>-<e>-glue-events`.
 - SNS topic `<p>-<e>-alerts` with an SQS subscriber `<p>-<e>-alerts-inbox`, and a dead-letter queue
   `<p>-<e>-automation-dlq` for malformed events.
 
@@ -31,10 +36,21 @@ def dataset_stages(contract: Contract) -> tuple[str, ...]:
     return STAGES if contract.gold_tables else STAGES[:1]
 
 
-GLUE_EVENT_PATTERN = {
-    "source": ["aws.glue"],
-    "detail-type": ["Glue Job State Change", "Glue Crawler State Change"],
-}
+def glue_rules(settings: Settings) -> dict[str, dict]:
+    """The Glue state rules of modules/events (name -> pattern), scoped to this environment's names."""
+    prefix = [{"prefix": f"{settings.project}-{settings.env}-"}]
+    return {
+        settings.resource("crawler-state"): {
+            "source": ["aws.glue"],
+            "detail-type": ["Glue Crawler State Change"],
+            "detail": {"crawlerName": prefix, "state": ["Succeeded", "Failed"]},
+        },
+        settings.resource("job-state"): {
+            "source": ["aws.glue"],
+            "detail-type": ["Glue Job State Change"],
+            "detail": {"jobName": prefix, "state": ["SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED", "ERROR"]},
+        },
+    }
 
 
 def _queue(settings: Settings, suffix: str) -> tuple[str, str]:
@@ -195,17 +211,17 @@ def ensure_events(settings: Settings) -> list[tuple[str, str]]:
         )
     out.append((f"{settings.bucket('raw')} notifications", "unchanged" if same else "created"))
 
-    rule, pattern = settings.resource("glue-state"), json.dumps(GLUE_EVENT_PATTERN)
-    try:
-        same = json.loads(events.describe_rule(Name=rule)["EventPattern"]) == GLUE_EVENT_PATTERN
-    except events.exceptions.ResourceNotFoundException:
-        same = False
-    if not same:
-        events.put_rule(Name=rule, EventPattern=pattern, State="ENABLED")
-        events.put_targets(
-            Rule=rule, Targets=[{"Id": "glue-events", "Arn": queue_arn(settings, urls["glue-events"])}]
-        )
-    out.append((rule, "unchanged" if same else "created"))
+    for rule, wanted_pattern in glue_rules(settings).items():
+        try:
+            same = json.loads(events.describe_rule(Name=rule)["EventPattern"]) == wanted_pattern
+        except events.exceptions.ResourceNotFoundException:
+            same = False
+        if not same:
+            events.put_rule(Name=rule, EventPattern=json.dumps(wanted_pattern), State="ENABLED")
+            events.put_targets(
+                Rule=rule, Targets=[{"Id": "glue-events", "Arn": queue_arn(settings, urls["glue-events"])}]
+            )
+        out.append((rule, "unchanged" if same else "created"))
 
     existing = {t["TopicArn"].rsplit(":", 1)[-1] for t in sns.list_topics().get("Topics", [])}
     topic = alerts_topic_arn(settings)

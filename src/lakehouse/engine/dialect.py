@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import ClassVar
 
 import sqlglot
 from sqlglot import exp
@@ -143,6 +144,13 @@ class NotSupportedLocally(QueryError):
     def __init__(self, construct: str, athena_would: str):
         super().__init__(f"not supported locally: {construct} (Athena would {athena_would})")
 
+    @classmethod
+    def from_line(cls, line: str) -> NotSupportedLocally:
+        """The error a macro raised at run time (its message is already the one line)."""
+        exc = cls.__new__(cls)
+        QueryError.__init__(exc, line)
+        return exc
+
 
 class AthenaLocal(Trino):
     """Reading side: Athena engine v3 runs queries with Trino's syntax (sqlglot's Athena dialect hands
@@ -160,7 +168,7 @@ class DuckDBLocal(DuckDB):
     """Writing side: DuckDB, with the generator overrides Trino semantics need."""
 
     class Generator(DuckDB.Generator):
-        TRANSFORMS = {
+        TRANSFORMS: ClassVar[dict] = {
             **DuckDB.Generator.TRANSFORMS,
             # Trino's date_diff counts whole units elapsed: DuckDB's datesub, not its date_diff
             exp.DateDiff: lambda self, e: self.func(
@@ -355,12 +363,16 @@ class TrinoSemantics:
         lt, rt = self.type_of(a), self.type_of(b)
         if lt.this in INTEGERS and rt.this in INTEGERS:
             macro = "lh_try_idiv" if self.in_try(node) else "lh_idiv"
-            return self.typed(tpl(f"{macro}(_a_, _b_)", a=a, b=b), self._arith_type(exp.Add(this=a, expression=b)))
+            return self.typed(
+                tpl(f"{macro}(_a_, _b_)", a=a, b=b), self._arith_type(exp.Add(this=a, expression=b))
+            )
         if lt.this in FLOATS or rt.this in FLOATS:
-            return self.typed(exp.Div(this=a, expression=b), "double" if T.DOUBLE in (lt.this, rt.this) else "real")
+            return self.typed(
+                exp.Div(this=a, expression=b), "double" if T.DOUBLE in (lt.this, rt.this) else "real"
+            )
         lps, rps = _decimal_ps(lt), _decimal_ps(rt)
         if lps and rps:
-            (p1, s1), (p2, s2) = lps, rps
+            (p1, s1), (_, s2) = lps, rps
             scale = max(s1, s2)
             precision = min(38, p1 + s2 + max(0, s2 - s1))
             return self._decimal_quotient(a, s1, b, s2, precision, scale, node)
@@ -394,7 +406,9 @@ class TrinoSemantics:
         lt, rt = self.type_of(a), self.type_of(b)
         if lt.this in INTEGERS and rt.this in INTEGERS:
             macro = "lh_try_imod" if self.in_try(node) else "lh_imod"
-            return self.typed(tpl(f"{macro}(_a_, _b_)", a=a, b=b), self._arith_type(exp.Add(this=a, expression=b)))
+            return self.typed(
+                tpl(f"{macro}(_a_, _b_)", a=a, b=b), self._arith_type(exp.Add(this=a, expression=b))
+            )
         if lt.this in FLOATS and rt.this in FLOATS | INTEGERS.keys():
             return self.typed(node, "double")
         raise NotSupportedLocally("`%` on decimal operands", "return a decimal remainder of Trino's type")
@@ -404,7 +418,10 @@ class TrinoSemantics:
         arg = node.this.expressions[0] if isinstance(node.this, exp.Distinct) else node.this
         t = self.type_of(arg)
         if t is None:
-            raise NotSupportedLocally(f"sum of `{arg.sql(dialect='trino')}`, whose type is not known locally", "return bigint, decimal or double by the argument's type")
+            raise NotSupportedLocally(
+                f"sum of `{arg.sql(dialect='trino')}`, whose type is not known locally",
+                "return bigint, decimal or double by the argument's type",
+            )
         target = node.parent if isinstance(node.parent, exp.Window) else node
         if t.this in INTEGERS:
             self._wrap(target, "bigint")
@@ -424,12 +441,17 @@ class TrinoSemantics:
         arg = node.this.expressions[0] if isinstance(node.this, exp.Distinct) else node.this
         t = self.type_of(arg)
         if t is None:
-            raise NotSupportedLocally(f"avg of `{arg.sql(dialect='trino')}`, whose type is not known locally", "return double or decimal by the argument's type")
+            raise NotSupportedLocally(
+                f"avg of `{arg.sql(dialect='trino')}`, whose type is not known locally",
+                "return double or decimal by the argument's type",
+            )
         if t.this in INTEGERS or t.this == T.DOUBLE:
             return self.typed(node, "double")
         if t.this == T.DECIMAL:
             if isinstance(node.parent, exp.Window):
-                raise NotSupportedLocally("avg of a decimal over a window", "return a decimal of the argument's type")
+                raise NotSupportedLocally(
+                    "avg of a decimal over a window", "return a decimal of the argument's type"
+                )
             p, s = _decimal_ps(t)
             total = exp.Sum(this=node.this.copy())
             count = exp.Count(this=node.this.copy())
@@ -448,13 +470,19 @@ class TrinoSemantics:
     def visit_round(self, node: exp.Round) -> exp.Expression | None:
         t = self.type_of(node.this)
         if t is None:
-            raise NotSupportedLocally(f"round of `{node.this.sql(dialect='trino')}`, whose type is not known locally", "return a value of the argument's type")
+            raise NotSupportedLocally(
+                f"round of `{node.this.sql(dialect='trino')}`, whose type is not known locally",
+                "return a value of the argument's type",
+            )
         if t.this == T.DECIMAL:
             p, s = _decimal_ps(t)
             if node.args.get("decimals") is None:
                 type_name = f"decimal({p - s + min(1, s)},0)"
             elif s == 0:
-                raise NotSupportedLocally("round(decimal with scale 0, d)", "return a decimal whose precision depends on the engine version")
+                raise NotSupportedLocally(
+                    "round(decimal with scale 0, d)",
+                    "return a decimal whose precision depends on the engine version",
+                )
             else:
                 type_name = f"decimal({min(38, p + 1)},{s})"
             cast = exp.Cast(this=node.copy(), to=dtype(type_name))
@@ -473,31 +501,43 @@ class TrinoSemantics:
 
     def visit_approxquantile(self, node: exp.ApproxQuantile) -> exp.Expression:
         if node.args.get("weight") is not None or node.args.get("accuracy") is not None:
-            raise NotSupportedLocally("approx_percentile with a weight or accuracy", "weigh the values in its estimate")
+            raise NotSupportedLocally(
+                "approx_percentile with a weight or accuracy", "weigh the values in its estimate"
+            )
         self.notes.append(
             "approx_percentile computed exactly locally (a value of the column at that rank; Athena's is an estimate)"
         )
         t = self.type_of(node.this)
-        return self.typed(exp.Anonymous(this="quantile_disc", expressions=[node.this.copy(), node.args["quantile"].copy()]), t)
+        return self.typed(
+            exp.Anonymous(this="quantile_disc", expressions=[node.this.copy(), node.args["quantile"].copy()]),
+            t,
+        )
 
     # dates and times --------------------------------------------------------------------------------
     def visit_datediff(self, node: exp.DateDiff) -> exp.Expression | None:
         for arg in (node.this, node.expression):
             if arg.meta.get(ZONE, SESSION_ZONE) != SESSION_ZONE:
-                raise NotSupportedLocally("date_diff of a timestamp with time zone other than UTC", "count units in that zone")
+                raise NotSupportedLocally(
+                    "date_diff of a timestamp with time zone other than UTC", "count units in that zone"
+                )
         return self.typed(node, "bigint")
 
     def _date_result(self, node: exp.Expression, base: exp.Expression, unit: str) -> exp.Expression:
         t = self.type_of(base)
         if t is None:
-            raise NotSupportedLocally(f"date arithmetic on `{base.sql(dialect='trino')}`, whose type is not known locally", "return a value of the argument's type")
+            raise NotSupportedLocally(
+                f"date arithmetic on `{base.sql(dialect='trino')}`, whose type is not known locally",
+                "return a value of the argument's type",
+            )
         if t.this == T.DATE:
             if unit not in DATE_UNITS:
                 raise QueryError(f"'{unit.lower()}' is not a valid DATE field")
             return self.typed(exp.Cast(this=node.copy(), to=dtype("date")), "date")
         if t.this in TIMESTAMPS:
             return self.typed(exp.Cast(this=node.copy(), to=dtype("timestamp")), "timestamp")
-        raise NotSupportedLocally(f"date arithmetic on {trino_type_name(t)}", "use the wall clock of its zone")
+        raise NotSupportedLocally(
+            f"date arithmetic on {trino_type_name(t)}", "use the wall clock of its zone"
+        )
 
     def visit_dateadd(self, node: exp.DateAdd) -> exp.Expression:
         return self._date_result(node, node.this, _unit(node))
@@ -527,9 +567,14 @@ class TrinoSemantics:
     def visit_timestamptrunc(self, node: exp.Expression) -> exp.Expression:
         t = self.type_of(node.this)
         if t is None:
-            raise NotSupportedLocally(f"date_trunc of `{node.this.sql(dialect='trino')}`, whose type is not known locally", "return a value of the argument's type")
+            raise NotSupportedLocally(
+                f"date_trunc of `{node.this.sql(dialect='trino')}`, whose type is not known locally",
+                "return a value of the argument's type",
+            )
         if node.this.meta.get(ZONE, SESSION_ZONE) != SESSION_ZONE:
-            raise NotSupportedLocally("date_trunc of a timestamp with time zone other than UTC", "truncate in that zone")
+            raise NotSupportedLocally(
+                "date_trunc of a timestamp with time zone other than UTC", "truncate in that zone"
+            )
         name = "date" if t.this == T.DATE else "timestamp" if t.this in TIMESTAMPS else None
         if name is None:
             return node
@@ -555,7 +600,8 @@ class TrinoSemantics:
         if t.this == T.DATE:
             step = step or tpl("INTERVAL 1 DAY")
             series = tpl(
-                "list_transform(generate_series(CAST(_a_ AS TIMESTAMP), CAST(_b_ AS TIMESTAMP), _c_), x -> CAST(x AS DATE))",
+                "list_transform(generate_series(CAST(_a_ AS TIMESTAMP), CAST(_b_ AS TIMESTAMP), _c_), "
+                "x -> CAST(x AS DATE))",
                 a=start,
                 b=end,
                 c=step,
@@ -576,15 +622,22 @@ class TrinoSemantics:
 
     def _at_zone(self, node, value: exp.Expression, zone: exp.Expression | None) -> exp.Expression:
         if not isinstance(zone, exp.Literal) or not zone.is_string:
-            raise NotSupportedLocally("AT TIME ZONE with a zone that is not a literal", "convert to each row's zone")
+            raise NotSupportedLocally(
+                "AT TIME ZONE with a zone that is not a literal", "convert to each row's zone"
+            )
         t = self.type_of(value)
         if _is(t, TIMESTAMPS):
             # a plain timestamp is read in the session zone (UTC) and shown in the given zone
-            instant = exp.Anonymous(this="timezone", expressions=[exp.Literal.string(SESSION_ZONE), value.copy()])
+            instant = exp.Anonymous(
+                this="timezone", expressions=[exp.Literal.string(SESSION_ZONE), value.copy()]
+            )
         elif _is(t, TZ_TIMESTAMPS):
             instant = value.copy()
         else:
-            raise NotSupportedLocally(f"AT TIME ZONE on `{value.sql(dialect='trino')}` of type {trino_type_name(t) or 'unknown here'}", "convert a timestamp")
+            raise NotSupportedLocally(
+                f"AT TIME ZONE on `{value.sql(dialect='trino')}` of type {trino_type_name(t) or 'unknown here'}",
+                "convert a timestamp",
+            )
         instant.meta[ZONE] = zone.name
         return self.typed(instant, "timestamp with time zone")
 
@@ -592,15 +645,22 @@ class TrinoSemantics:
         name = node.name.lower()
         args = node.expressions
         if name not in HANDLED_ANONYMOUS:
-            raise NotSupportedLocally(f"function {name}()", f"run Trino's {name}(), which has no checked local equivalent")
+            raise NotSupportedLocally(
+                f"function {name}()", f"run Trino's {name}(), which has no checked local equivalent"
+            )
         if name == "at_timezone":
             return self._at_zone(node, args[0], args[1])
         if name == "format_datetime":
             value, fmt = args
             if not (isinstance(fmt, exp.Literal) and fmt.is_string):
-                raise NotSupportedLocally("format_datetime with a format that is not a literal", "format with each row's pattern")
+                raise NotSupportedLocally(
+                    "format_datetime with a format that is not a literal", "format with each row's pattern"
+                )
             return self.typed(
-                exp.Anonymous(this="strftime", expressions=[self._wall_clock(value), exp.Literal.string(joda_to_strftime(fmt.name))]),
+                exp.Anonymous(
+                    this="strftime",
+                    expressions=[self._wall_clock(value), exp.Literal.string(joda_to_strftime(fmt.name))],
+                ),
                 "varchar",
             )
         if name == "map_agg":
@@ -632,7 +692,9 @@ class TrinoSemantics:
         zone = value.meta.get(ZONE)
         t = self.type_of(value)
         if _is(t, TZ_TIMESTAMPS):
-            wall = exp.Anonymous(this="timezone", expressions=[exp.Literal.string(zone or SESSION_ZONE), value.copy()])
+            wall = exp.Anonymous(
+                this="timezone", expressions=[exp.Literal.string(zone or SESSION_ZONE), value.copy()]
+            )
             return self.typed(wall, "timestamp")
         return value
 
@@ -641,7 +703,9 @@ class TrinoSemantics:
         return self.typed(node, "varchar")
 
     def visit_parsedatetime(self, node: exp.Expression) -> exp.Expression:
-        raise NotSupportedLocally("parse_datetime", "parse a Joda-Time pattern into a timestamp with time zone")
+        raise NotSupportedLocally(
+            "parse_datetime", "parse a Joda-Time pattern into a timestamp with time zone"
+        )
 
     # casts ------------------------------------------------------------------------------------------
     def visit_cast(self, node: exp.Cast) -> exp.Expression | None:
@@ -660,9 +724,14 @@ class TrinoSemantics:
             if _is(t, TIMESTAMPS):
                 return self.typed(tpl("strftime(_v_, '%Y-%m-%d %H:%M:%S.%g')", v=value), "varchar")
             if _is(t, FLOATS):
-                raise NotSupportedLocally("CAST of a double or real to varchar", "print it in scientific notation, e.g. 1.5E0")
+                raise NotSupportedLocally(
+                    "CAST of a double or real to varchar", "print it in scientific notation, e.g. 1.5E0"
+                )
             if t is None and not isinstance(value, exp.Null):
-                raise NotSupportedLocally(f"CAST of `{value.sql(dialect='trino')}` to varchar, whose type is not known locally", "format it by its type")
+                raise NotSupportedLocally(
+                    f"CAST of `{value.sql(dialect='trino')}` to varchar, whose type is not known locally",
+                    "format it by its type",
+                )
         if to.this in INTEGERS and _is(t, TEXT):
             check = tpl("lh_try_int_text(_s_)" if safe else "lh_check_int_text(_s_)", s=value)
             node.set("this", check)
@@ -689,15 +758,17 @@ class TrinoSemantics:
     def visit_regexpextract(self, node: exp.RegexpExtract) -> exp.Expression:
         pattern, group = node.expression, node.args.get("group")
         if not (isinstance(pattern, exp.Literal) and pattern.is_string):
-            raise NotSupportedLocally("regexp_extract with a pattern that is not a literal", "apply each row's pattern")
-        if group is not None and not (isinstance(group, exp.Literal) and group.name == "0"):
-            # a group inside an alternative or an optional part may not take part in the match:
-            # Trino returns NULL for it, DuckDB '' (which cannot be told apart from an empty match)
-            if re.search(r"[|?*]|\{0", pattern.name):
-                raise NotSupportedLocally(
-                    "regexp_extract of a group in a pattern with |, ?, * or {0,",
-                    "return NULL when that group takes no part in the match",
-                )
+            raise NotSupportedLocally(
+                "regexp_extract with a pattern that is not a literal", "apply each row's pattern"
+            )
+        # a group inside an alternative or an optional part may not take part in the match:
+        # Trino returns NULL for it, DuckDB '' (which cannot be told apart from an empty match)
+        group_taken = group is not None and not (isinstance(group, exp.Literal) and group.name == "0")
+        if group_taken and re.search(r"[|?*]|\{0", pattern.name):
+            raise NotSupportedLocally(
+                "regexp_extract of a group in a pattern with |, ?, * or {0,",
+                "return NULL when that group takes no part in the match",
+            )
         group = group or exp.Literal.number(0)
         return self.typed(tpl("lh_regexp_extract(_s_, _p_, _g_)", s=node.this, p=pattern, g=group), "varchar")
 
@@ -706,7 +777,10 @@ class TrinoSemantics:
         if replacement is None:
             replacement = exp.Literal.string("")
         if not (isinstance(replacement, exp.Literal) and replacement.is_string):
-            raise NotSupportedLocally("regexp_replace with a replacement that is not a literal", "expand $n group references per row")
+            raise NotSupportedLocally(
+                "regexp_replace with a replacement that is not a literal",
+                "expand $n group references per row",
+            )
         out = exp.Anonymous(
             this="regexp_replace",
             expressions=[
@@ -719,10 +793,15 @@ class TrinoSemantics:
         return self.typed(out, "varchar")
 
     def visit_jsonextractscalar(self, node: exp.JSONExtractScalar) -> exp.Expression:
-        return self.typed(tpl("lh_json_extract_scalar(_j_, _p_)", j=node.this, p=self._json_path(node.expression)), "varchar")
+        return self.typed(
+            tpl("lh_json_extract_scalar(_j_, _p_)", j=node.this, p=self._json_path(node.expression)),
+            "varchar",
+        )
 
     def visit_jsonextract(self, node: exp.JSONExtract) -> exp.Expression:
-        return self.typed(tpl("lh_json_extract(_j_, _p_)", j=node.this, p=self._json_path(node.expression)), "json")
+        return self.typed(
+            tpl("lh_json_extract(_j_, _p_)", j=node.this, p=self._json_path(node.expression)), "json"
+        )
 
     def _json_path(self, path: exp.Expression) -> exp.Expression:
         text = path.sql(dialect="trino")
@@ -733,7 +812,9 @@ class TrinoSemantics:
         else:
             raise NotSupportedLocally("a JSON path that is not a literal", "evaluate each row's path")
         if not re.fullmatch(r"\$((\.[A-Za-z_][A-Za-z0-9_]*)|(\[[0-9]+\])|(\[\"[^\"]*\"\]))*", text):
-            raise NotSupportedLocally(f"JSON path {text!r}", "evaluate Trino's JSONPath (wildcards, filters, recursion)")
+            raise NotSupportedLocally(
+                f"JSON path {text!r}", "evaluate Trino's JSONPath (wildcards, filters, recursion)"
+            )
         return exp.Literal.string(text)
 
     def visit_dpipe(self, node: exp.DPipe) -> exp.Expression:
@@ -757,7 +838,10 @@ class TrinoSemantics:
             if _is(t, {T.MAP}) and len(t.expressions) == 2:
                 return self.typed(node, t.expressions[1])
             if t is None:
-                raise NotSupportedLocally(f"element_at on `{node.this.sql(dialect='trino')}`, whose type is not known locally", "index an array or look up a map key")
+                raise NotSupportedLocally(
+                    f"element_at on `{node.this.sql(dialect='trino')}`, whose type is not known locally",
+                    "index an array or look up a map key",
+                )
             return node
         if _is(t, {T.MAP}):
             if self.in_try(node):
@@ -767,7 +851,9 @@ class TrinoSemantics:
             return self.typed(out, t.expressions[1] if len(t.expressions) == 2 else None)
         if _is(t, {T.ARRAY, T.LIST}):
             macro = "lh_try_array_get" if self.in_try(node) else "lh_array_get"
-            return self.typed(tpl(f"{macro}(_a_, _i_)", a=node.this, i=key), t.expressions[0] if t.expressions else None)
+            return self.typed(
+                tpl(f"{macro}(_a_, _i_)", a=node.this, i=key), t.expressions[0] if t.expressions else None
+            )
         raise NotSupportedLocally(
             f"subscript on `{node.this.sql(dialect='trino')}`, whose type is not known locally",
             "fail on a missing map key or an index out of range",
@@ -779,7 +865,10 @@ class TrinoSemantics:
             return self.typed(tpl("CAST(cardinality(_m_) AS BIGINT)", m=node.this), "bigint")
         if _is(t, {T.ARRAY, T.LIST}):
             return self.typed(tpl("CAST(len(_a_) AS BIGINT)", a=node.this), "bigint")
-        raise NotSupportedLocally(f"cardinality of `{node.this.sql(dialect='trino')}`, whose type is not known locally", "count array elements or map entries")
+        raise NotSupportedLocally(
+            f"cardinality of `{node.this.sql(dialect='trino')}`, whose type is not known locally",
+            "count array elements or map entries",
+        )
 
     def visit_unnest(self, node: exp.Unnest) -> exp.Expression | None:
         if node.args.get("offset"):
@@ -792,26 +881,31 @@ class TrinoSemantics:
         if _is(t, {T.MAP}):
             columns = [c.name for c in alias.columns] if alias is not None else []
             if len(columns) != 2:
-                raise NotSupportedLocally("UNNEST of a map without two column names", "name the key and value columns")
+                raise NotSupportedLocally(
+                    "UNNEST of a map without two column names", "name the key and value columns"
+                )
             select = exp.select(
                 exp.alias_(exp.Unnest(expressions=[exp.func("map_keys", value.copy())]), columns[0]),
                 exp.alias_(exp.Unnest(expressions=[exp.func("map_values", value.copy())]), columns[1]),
             )
             return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(alias.name or "_u")))
         if t is None:
-            raise NotSupportedLocally(f"UNNEST of `{value.sql(dialect='trino')}`, whose type is not known locally", "expand an array or a map")
+            raise NotSupportedLocally(
+                f"UNNEST of `{value.sql(dialect='trino')}`, whose type is not known locally",
+                "expand an array or a map",
+            )
         return None
 
     # comparisons: Trino does not coerce a string literal to a date, timestamp or number -----------------
     def _no_string_coercion(self, op: str, left: exp.Expression, right: exp.Expression) -> None:
         for a, b in ((left, right), (right, left)):
             ta = self.type_of(a)
-            if isinstance(b, exp.Literal) and b.is_string and ta is not None:
-                if ta.this in {T.DATE, *TIMESTAMPS, *TZ_TIMESTAMPS, *INTEGERS, *FLOATS, T.DECIMAL, T.BOOLEAN}:
-                    raise QueryError(
-                        f"Cannot apply operator: {trino_type_name(ta)} {op} varchar({len(b.name)}) "
-                        f"(Athena fails too: write {trino_type_name(ta).split('(')[0].upper()} '{b.name}')"
-                    )
+            not_text = {T.DATE, *TIMESTAMPS, *TZ_TIMESTAMPS, *INTEGERS, *FLOATS, T.DECIMAL, T.BOOLEAN}
+            if isinstance(b, exp.Literal) and b.is_string and ta is not None and ta.this in not_text:
+                raise QueryError(
+                    f"Cannot apply operator: {trino_type_name(ta)} {op} varchar({len(b.name)}) "
+                    f"(Athena fails too: write {trino_type_name(ta).split('(')[0].upper()} '{b.name}')"
+                )
 
     def _compare(self, node: exp.Binary, op: str) -> exp.Expression:
         self._no_string_coercion(op, node.left, node.right)
@@ -849,7 +943,10 @@ class TrinoSemantics:
     def visit_typeof(self, node: exp.Typeof) -> exp.Expression:
         name = trino_type_name(self.type_of(node.this))
         if name is None:
-            raise NotSupportedLocally(f"typeof(`{node.this.sql(dialect='trino')}`)", "name the Trino type, which is not known locally")
+            raise NotSupportedLocally(
+                f"typeof(`{node.this.sql(dialect='trino')}`)",
+                "name the Trino type, which is not known locally",
+            )
         return self.typed(exp.Literal.string(name), "varchar")
 
     # time zones: where a value in a zone other than UTC flows ---------------------------------------------
@@ -909,7 +1006,9 @@ def joda_to_strftime(pattern: str) -> str:
                 j += 1
             token = pattern[i:j]
             if token not in JODA:
-                raise NotSupportedLocally(f"format_datetime pattern letters {token!r}", "format them with Joda-Time")
+                raise NotSupportedLocally(
+                    f"format_datetime pattern letters {token!r}", "format them with Joda-Time"
+                )
             out.append(JODA[token])
             i = j
             continue
@@ -930,9 +1029,14 @@ def trino_replacement_to_re2(text: str) -> str:
         elif c == "$":
             m = re.match(r"\$(\d+)", text[i:])
             if not m:
-                raise NotSupportedLocally(f"regexp_replace replacement {text!r}", "expand named group references")
+                raise NotSupportedLocally(
+                    f"regexp_replace replacement {text!r}", "expand named group references"
+                )
             if len(m.group(1)) > 1:
-                raise NotSupportedLocally(f"regexp_replace group reference ${m.group(1)}", "pick the longest group number that exists")
+                raise NotSupportedLocally(
+                    f"regexp_replace group reference ${m.group(1)}",
+                    "pick the longest group number that exists",
+                )
             out.append("\\" + m.group(1))
             i += len(m.group(0))
         elif c == "\\":
@@ -1031,7 +1135,11 @@ class UnknownTable(QueryError):
 def _check_tables(tree: exp.Expression, schema, default_db: str | None) -> None:
     ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     for table in tree.find_all(exp.Table):
-        if not table.name or isinstance(table.this, exp.Func) or (not table.db and table.name.lower() in ctes):
+        if (
+            not table.name
+            or isinstance(table.this, exp.Func)
+            or (not table.db and table.name.lower() in ctes)
+        ):
             continue
         db = table.db or default_db
         found = schema.find(exp.table_(table.name, db=db), raise_on_missing=False) if db else None

@@ -75,7 +75,9 @@ MACROS: dict[str, str] = {
     # map_agg: rows with a NULL key are skipped; DuckDB fails on duplicate keys rather than pick one
     "lh_map_agg": "(k, v) AS map_from_entries(list({'k': k, 'v': v}) FILTER (WHERE k IS NOT NULL))",
     # url_extract_host / url_extract_path (java.net.URI): NULL for text that is not a URI
-    "lh_url_ok": ("(u) AS u IS NOT NULL AND regexp_matches(u, '^[A-Za-z][A-Za-z0-9+.-]*:[^ \"<>\\\\^`{|}]*$')"),
+    "lh_url_ok": (
+        "(u) AS u IS NOT NULL AND regexp_matches(u, '^[A-Za-z][A-Za-z0-9+.-]*:[^ \"<>\\\\^`{|}]*$')"
+    ),
     "lh_url_extract_host": (
         "(u) AS CASE WHEN lh_url_ok(u) AND regexp_matches(u, '^[A-Za-z][A-Za-z0-9+.-]*://') THEN "
         "nullif(regexp_extract(u, '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?"

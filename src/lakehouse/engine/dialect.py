@@ -88,6 +88,11 @@ JODA = {
 }
 
 # Functions sqlglot does not know (exp.Anonymous) that this module translates; any other is refused.
+JAVA_WHITESPACE = (
+    " \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2008\u2009\u200a\u2028\u2029\u205f\u3000"
+)
+
 HANDLED_ANONYMOUS = {
     "format_datetime",
     "at_timezone",
@@ -99,6 +104,98 @@ HANDLED_ANONYMOUS = {
     "url_extract_path",
     "json_array_length",
 }
+
+# sqlglot function nodes whose DuckDB rendering gives Trino's value and type (checked one by one; the
+# ones with a visit_* method below are rewritten instead). Any other function is refused.
+SAME_IN_DUCKDB = (
+    # structure and conditionals
+    exp.Cast,
+    exp.TryCast,
+    exp.Case,
+    exp.If,
+    exp.Coalesce,
+    exp.Nullif,
+    exp.Greatest,
+    exp.Least,
+    exp.Array,
+    exp.Struct,
+    exp.Try,
+    exp.Unnest,
+    exp.Exists,
+    exp.Explode,
+    # aggregates and windows
+    exp.Count,
+    exp.Min,
+    exp.Max,
+    exp.AnyValue,
+    exp.ArgMax,
+    exp.ArgMin,
+    exp.ArrayAgg,
+    exp.LogicalAnd,
+    exp.LogicalOr,
+    exp.Stddev,
+    exp.StddevSamp,
+    exp.StddevPop,
+    exp.Variance,
+    exp.VariancePop,
+    exp.RowNumber,
+    exp.Rank,
+    exp.DenseRank,
+    exp.PercentRank,
+    exp.CumeDist,
+    exp.Ntile,
+    exp.Lag,
+    exp.Lead,
+    exp.FirstValue,
+    exp.LastValue,
+    exp.NthValue,
+    # numbers (double results, or the input type)
+    exp.Abs,
+    exp.Sqrt,
+    exp.Cbrt,
+    exp.Ln,
+    exp.Exp,
+    exp.Pow,
+    # strings
+    exp.Lower,
+    exp.Upper,
+    exp.Length,
+    exp.StrPosition,
+    exp.Replace,
+    exp.Reverse,
+    exp.Pad,
+    exp.StartsWith,
+    exp.RegexpLike,
+    exp.Split,
+    exp.ArrayToString,
+    exp.ArrayContains,
+    exp.ArrayFilter,
+    exp.Transform,
+    exp.MapKeys,
+    exp.Map,
+    exp.VarMap,
+    exp.Lambda,
+    # dates (bigint fields, date results)
+    exp.Year,
+    exp.Month,
+    exp.Day,
+    exp.Hour,
+    exp.Minute,
+    exp.Second,
+    exp.Quarter,
+    exp.DayOfWeekIso,
+    exp.DayOfYear,
+    exp.WeekOfYear,
+    exp.YearOfWeek,
+    exp.LastDay,
+    exp.CurrentDate,
+    exp.TimeToUnix,
+    exp.StrToTime,
+    exp.StrToDate,
+    exp.TsOrDsToDate,
+    exp.JSONFormat,
+    exp.ParseJSON,
+)
 
 # Where a `timestamp with time zone` in a zone other than UTC may appear: functions reading its
 # wall-clock fields get the wall clock in that zone; comparisons and ordering use the instant.
@@ -343,7 +440,14 @@ class TrinoSemantics:
 
     def visit(self, node: exp.Expression) -> exp.Expression | None:
         method = getattr(self, f"visit_{type(node).__name__.lower()}", None)
-        return method(node) if method else None
+        if method:
+            return method(node)
+        if isinstance(node, exp.Func) and not isinstance(node, SAME_IN_DUCKDB):
+            name = node.sql(dialect=AthenaLocal).split("(", 1)[0].strip().lower() or type(node).__name__
+            raise NotSupportedLocally(
+                f"function {name}()", f"run Trino's {name}(), which has no checked local equivalent"
+            )
+        return None
 
     def in_try(self, node: exp.Expression) -> bool:
         return node.find_ancestor(exp.Try) is not None
@@ -431,6 +535,69 @@ class TrinoSemantics:
         elif t.this in FLOATS:
             self.typed(target, "double" if t.this == T.DOUBLE else "real")
         return None
+
+    def visit_countif(self, node: exp.CountIf) -> None:
+        self._wrap(node.parent if isinstance(node.parent, exp.Window) else node, "bigint")
+
+    def _same_type_as_input(self, node: exp.Func, what: str) -> exp.Expression:
+        t = self.type_of(node.this)
+        if t is None:
+            raise NotSupportedLocally(
+                f"{what} of `{node.this.sql(dialect='trino')}`, whose type is not known locally",
+                "return a value of the argument's type",
+            )
+        name = trino_type_name(t)
+        if t.this == T.DECIMAL and what in ("floor", "ceil", "ceiling"):
+            p, s = _decimal_ps(t)
+            name = f"decimal({p - s + min(s, 1)},0)"
+        return self.typed(exp.Cast(this=node.copy(), to=dtype(name)), name)
+
+    def visit_sign(self, node: exp.Sign) -> exp.Expression:
+        return self._same_type_as_input(node, "sign")
+
+    def visit_floor(self, node: exp.Floor) -> exp.Expression:
+        if node.args.get("decimals") is not None:
+            raise NotSupportedLocally("floor with a scale", "fail: Trino's floor takes one argument")
+        return self._same_type_as_input(node, "floor")
+
+    def visit_ceil(self, node: exp.Ceil) -> exp.Expression:
+        if node.args.get("decimals") is not None:
+            raise NotSupportedLocally("ceil with a scale", "fail: Trino's ceil takes one argument")
+        return self._same_type_as_input(node, "ceil")
+
+    def visit_arrayposition(self, node: exp.Expression) -> exp.Expression:
+        found = tpl("coalesce(array_position(_a_, _x_), 0)", a=node.this, x=node.expression)
+        return self.typed(exp.Cast(this=found, to=dtype("bigint")), "bigint")
+
+    def visit_trim(self, node: exp.Trim) -> exp.Expression:
+        if node.args.get("expression") is not None:
+            return node  # trim(BOTH 'x' FROM s): the same characters removed in DuckDB
+        # Trino trims Java whitespace (tabs, newlines, Unicode spaces), DuckDB only ' '
+        position = (node.args.get("position") or "BOTH").upper()
+        name = {"LEADING": "ltrim", "TRAILING": "rtrim"}.get(position, "trim")
+        return self.typed(
+            exp.Anonymous(this=name, expressions=[node.this.copy(), exp.Literal.string(JAVA_WHITESPACE)]),
+            "varchar",
+        )
+
+    def visit_substring(self, node: exp.Substring) -> exp.Expression:
+        start, length = node.args.get("start"), node.args.get("length")
+        if start is None:
+            return node
+        if length is None:
+            return self.typed(
+                tpl("CASE WHEN _p_ = 0 THEN '' ELSE substring(_s_, _p_) END", s=node.this, p=start), "varchar"
+            )
+        return self.typed(
+            tpl(
+                "CASE WHEN _p_ = 0 THEN '' WHEN _n_ < 0 THEN error('not supported locally: substr with a negative "
+                "length (Athena would fail or return an empty string by version)') ELSE substring(_s_, _p_, _n_) END",
+                s=node.this,
+                p=start,
+                n=length,
+            ),
+            "varchar",
+        )
 
     def _wrap(self, target: exp.Expression, type_name: str) -> None:
         """Cast `target` (in place) to a Trino type."""
@@ -732,6 +899,9 @@ class TrinoSemantics:
                     f"CAST of `{value.sql(dialect='trino')}` to varchar, whose type is not known locally",
                     "format it by its type",
                 )
+        if to.this in INTEGERS and _is(t, FLOATS):
+            # Trino rounds half away from zero (MathFunctions.round); DuckDB's cast rounds half to even
+            node.set("this", exp.Round(this=value.copy()))
         if to.this in INTEGERS and _is(t, TEXT):
             check = tpl("lh_try_int_text(_s_)" if safe else "lh_check_int_text(_s_)", s=value)
             node.set("this", check)
@@ -804,17 +974,24 @@ class TrinoSemantics:
         )
 
     def _json_path(self, path: exp.Expression) -> exp.Expression:
-        text = path.sql(dialect="trino")
-        if isinstance(path, exp.JSONPath):
-            text = path.sql(dialect="trino").strip("'")
-        elif isinstance(path, exp.Literal) and path.is_string:
-            text = path.name
-        else:
+        """A JSON path of keys and array indexes as DuckDB's path text; anything else is refused."""
+        if not isinstance(path, exp.JSONPath):
             raise NotSupportedLocally("a JSON path that is not a literal", "evaluate each row's path")
-        if not re.fullmatch(r"\$((\.[A-Za-z_][A-Za-z0-9_]*)|(\[[0-9]+\])|(\[\"[^\"]*\"\]))*", text):
-            raise NotSupportedLocally(
-                f"JSON path {text!r}", "evaluate Trino's JSONPath (wildcards, filters, recursion)"
-            )
+        text = "$"
+        for part in path.expressions:
+            if isinstance(part, exp.JSONPathRoot):
+                continue
+            if isinstance(part, exp.JSONPathKey) and isinstance(part.this, str):
+                key = part.this
+                text += f".{key}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) else '."' + key + '"'
+            elif isinstance(part, exp.JSONPathSubscript) and isinstance(part.this, int):
+                text += f"[{part.this}]"
+            else:
+                shown = path.meta.get("source") or type(part).__name__.removeprefix("JSONPath").lower()
+                raise NotSupportedLocally(
+                    f"JSON path with a {shown} step",
+                    "evaluate Trino's JSONPath (wildcards, slices, recursion)",
+                )
         return exp.Literal.string(text)
 
     def visit_dpipe(self, node: exp.DPipe) -> exp.Expression:
@@ -941,7 +1118,15 @@ class TrinoSemantics:
 
     # misc -------------------------------------------------------------------------------------------
     def visit_typeof(self, node: exp.Typeof) -> exp.Expression:
-        name = trino_type_name(self.type_of(node.this))
+        t = self.type_of(node.this)
+        name = trino_type_name(t)
+        if _is(t, TEXT):
+            # a literal has its length (varchar(3)); a catalog `string` column is unbounded; the length
+            # Trino derives for other text expressions is not tracked here
+            if isinstance(node.this, exp.Literal):
+                name = f"varchar({len(node.this.name)})"
+            elif not isinstance(node.this, exp.Column):
+                name = None
         if name is None:
             raise NotSupportedLocally(
                 f"typeof(`{node.this.sql(dialect='trino')}`)",

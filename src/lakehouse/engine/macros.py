@@ -39,12 +39,22 @@ MACROS: dict[str, str] = {
     ),
     # regexp_extract: NULL when the pattern does not match (DuckDB: '')
     "lh_regexp_extract": "(s, p, g) AS CASE WHEN regexp_matches(s, p) THEN regexp_extract(s, p, g) END",
-    # json_extract_scalar: NULL for objects, arrays and text that is not JSON (DuckDB: the JSON text)
+    # json_extract_scalar: NULL for objects, arrays and text that is not JSON (DuckDB: the JSON text).
+    # Trino returns a number's text as written (1.50), DuckDB re-prints it (1.5): numbers with a fraction
+    # or exponent are refused at run time, integers are the same in both
     "lh_json_extract_scalar": (
         "(j, p) AS CASE WHEN NOT json_valid(j) THEN NULL "
-        "WHEN json_type(j, p) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(j, p) END"
+        "WHEN json_type(j, p) IN ('OBJECT', 'ARRAY') THEN NULL "
+        "WHEN json_type(j, p) = 'DOUBLE' THEN error('not supported locally: json_extract_scalar of a JSON number "
+        "with a fraction or exponent (Athena would return its text exactly as written)') "
+        "ELSE json_extract_string(j, p) END"
     ),
-    "lh_json_extract": "(j, p) AS CASE WHEN json_valid(j) THEN json_extract(j, p) END",
+    "lh_json_extract": (
+        "(j, p) AS CASE WHEN NOT json_valid(j) THEN NULL "
+        "WHEN regexp_matches(CAST(json_extract(j, p) AS VARCHAR), '[0-9][.eE]') THEN "
+        "error('not supported locally: json_extract of JSON holding numbers with a fraction or exponent "
+        "(Athena would keep their text as written)') ELSE json_extract(j, p) END"
+    ),
     "lh_json_array_length": (
         "(j) AS CASE WHEN json_valid(j) AND json_type(j) = 'ARRAY' THEN CAST(json_array_length(j) AS BIGINT) END"
     ),

@@ -46,7 +46,8 @@ EXACT = [
     ),
     Case(
         "date_diff_months_and_years_on_dates",
-        "functions/datetime.md, date_diff: Jan 15 -> Mar 14 is one whole month; Jun 1 2023 -> May 31 2024 no whole year",
+        "functions/datetime.md, date_diff: Jan 15 -> Mar 14 is one whole month; "
+        "Jun 1 2023 -> May 31 2024 no whole year",
         "SELECT DATE '2024-01-15' AS a, DATE '2024-03-14' AS b, DATE '2023-06-01' AS c, DATE '2024-05-31' AS d",
         "SELECT date_diff('month', a, b), date_diff('year', c, d), date_diff('day', c, d) FROM t",
         [(1, 0, 365)],
@@ -54,7 +55,8 @@ EXACT = [
     ),
     Case(
         "date_add_on_a_date_is_a_date",
-        "functions/datetime.md, date_add(unit, value, timestamp) -> [same as input]; month end clamps (Jan 31 + 1 month)",
+        "functions/datetime.md, date_add(unit, value, timestamp) -> [same as input]; "
+        "month end clamps (Jan 31 + 1 month)",
         "SELECT DATE '2024-01-31' AS d",
         "SELECT date_add('day', 1, d), date_add('month', 1, d), date_add('year', -1, d) FROM t",
         [(date(2024, 2, 1), date(2024, 2, 29), date(2023, 1, 31))],
@@ -70,7 +72,8 @@ EXACT = [
     ),
     Case(
         "timestamp_plus_interval_is_a_timestamp",
-        "functions/datetime.md, operators: timestamp '2012-08-08 01:00' + interval '29' hour = 2012-08-09 06:00:00.000",
+        "functions/datetime.md, operators: timestamp '2012-08-08 01:00' + interval '29' hour "
+        "= 2012-08-09 06:00:00.000",
         "SELECT TIMESTAMP '2012-08-08 01:00:00' AS ts",
         "SELECT ts + INTERVAL '29' HOUR FROM t",
         [(datetime(2012, 8, 9, 6, 0),)],
@@ -86,7 +89,8 @@ EXACT = [
     ),
     Case(
         "day_of_week_is_iso_sunday_is_7",
-        "functions/datetime.md, day_of_week(x): ISO day of the week, 1 (Monday) to 7 (Sunday); extract(DOW) is day_of_week",
+        "functions/datetime.md, day_of_week(x): ISO day of the week, 1 (Monday) to 7 (Sunday); "
+        "extract(DOW) is day_of_week",
         "SELECT DATE '2024-01-07' AS sunday, DATE '2024-01-08' AS monday",
         "SELECT extract(DOW FROM sunday), day_of_week(sunday), dow(monday), extract(DAY_OF_WEEK FROM monday) FROM t",
         [(7, 7, 1, 1)],
@@ -181,6 +185,15 @@ EXACT = [
         "SELECT p / q, n / q, p / CAST(3 AS DECIMAL(3,1)) FROM t",
         [(D("2.57"), D("-2.57"), D("3.42"))],
         ["decimal(10,2)", "decimal(10,2)", "decimal(11,2)"],
+    ),
+    Case(
+        "decimal_addition_and_multiplication_types",
+        "functions/decimal.md, x + y: decimal(min(38, 1 + max(xs, ys) + max(xp - xs, yp - ys)), max(xs, ys)); "
+        "x * y: decimal(min(38, xp + yp), xs + ys); bigint is decimal(19,0)",
+        "SELECT CAST(10.25 AS DECIMAL(10,2)) AS p, CAST(4 AS BIGINT) AS n, CAST(1.5 AS DECIMAL(4,1)) AS f",
+        "SELECT p + n, p * f, p - f FROM t",
+        [(D("14.25"), D("15.375"), D("8.75"))],
+        ["decimal(22,2)", "decimal(14,3)", "decimal(11,2)"],
     ),
     Case(
         "decimal_literal_is_a_decimal",
@@ -549,7 +562,8 @@ REFUSED = [
         "approx_percentile_with_weight",
         "SELECT 1 AS v, 2 AS w",
         "SELECT approx_percentile(v, w, 0.5) FROM t",
-        "not supported locally: approx_percentile with a weight or accuracy (Athena would weigh the values in its estimate)",
+        "not supported locally: approx_percentile with a weight or accuracy "
+        "(Athena would weigh the values in its estimate)",
     ),
     (
         "url_path_with_escapes",
@@ -565,3 +579,16 @@ def test_refused_in_one_line(con, table, query, message):
     with pytest.raises(NotSupportedLocally) as err:
         answer(con, table, query)
     assert str(err.value) == message
+
+
+def test_pytz_is_pinned_for_time_zone_results():
+    """DuckDB needs pytz to return a timestamp with time zone (from_unixtime, now()): pinned in both places."""
+    import re
+    import tomllib
+
+    from tests.conftest import REPO
+
+    local = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["local"]
+    pin = next(d for d in local if d.startswith("pytz=="))
+    assert re.fullmatch(r"pytz==\d+\.\d+", pin)
+    assert pin in (REPO / "constraints.txt").read_text().splitlines()

@@ -720,6 +720,17 @@ class TrinoSemantics:
             unit = self._interval_unit(other)
             if unit:
                 return self._date_result(node, base, unit)
+        return self._decimal_arith(node)
+
+    def visit_mul(self, node: exp.Mul) -> exp.Expression | None:
+        return self._decimal_arith(node)
+
+    def _decimal_arith(self, node: exp.Binary) -> exp.Expression | None:
+        """Decimal +, -, *: DuckDB's value, Trino's result type (functions/decimal.md)."""
+        t = self._arith_type(node)
+        if t is not None and t.this == T.DECIMAL:
+            name = trino_type_name(t)
+            return self.typed(exp.Cast(this=node.copy(), to=dtype(name)), name)
         return None
 
     def visit_sub(self, node: exp.Sub) -> exp.Expression | None:
@@ -729,7 +740,7 @@ class TrinoSemantics:
         lt, rt = self.type_of(node.left), self.type_of(node.right)
         if _is(lt, TIMESTAMPS | {T.DATE}) or _is(rt, TIMESTAMPS | {T.DATE}):
             raise NotSupportedLocally("subtracting dates or timestamps", "return an interval day to second")
-        return None
+        return self._decimal_arith(node)
 
     def visit_timestamptrunc(self, node: exp.Expression) -> exp.Expression:
         t = self.type_of(node.this)

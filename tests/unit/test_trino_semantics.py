@@ -228,6 +228,67 @@ EXACT = [
         [(D("1.30"), -3.0)],
         ["decimal(11,2)", "double"],
     ),
+    Case(
+        "cast_double_to_integer_rounds_half_away_from_zero",
+        "functions/conversion.md, cast double -> integer rounds to the nearest integer like round() in "
+        "functions/math.md (half away from zero): 2.5 -> 3, -2.5 -> -3, 3.5 -> 4",
+        "SELECT CAST(2.5 AS DOUBLE) AS a, CAST(-2.5 AS DOUBLE) AS b, CAST(3.5 AS DOUBLE) AS c",
+        "SELECT CAST(a AS integer), CAST(b AS integer), CAST(c AS bigint) FROM t",
+        [(3, -3, 4)],
+        ["integer", "integer", "bigint"],
+    ),
+    Case(
+        "floor_and_sign_keep_the_input_type",
+        "functions/math.md, floor(x) -> [same as input]; sign(x) -> [same as input]",
+        "SELECT CAST(-1.5 AS DOUBLE) AS x, -5 AS n",
+        "SELECT floor(x), ceil(x), sign(n), sign(x), abs(n) FROM t",
+        [(-2.0, -1.0, -1, -1.0, 5)],
+        ["double", "double", "integer", "double", "integer"],
+    ),
+    Case(
+        "date_format_mysql_specifiers",
+        "functions/datetime.md, date_format example: date_format(timestamp '2022-10-20 05:10:00', '%m-%d-%Y %H') "
+        "-> '10-20-2022 05'; %i minutes, %s seconds, %W weekday name",
+        "SELECT TIMESTAMP '2022-10-20 05:10:00' AS ts",
+        "SELECT date_format(ts, '%m-%d-%Y %H'), date_format(ts, '%H:%i:%s %W') FROM t",
+        [("10-20-2022 05", "05:10:00 Thursday")],
+        ["varchar", "varchar"],
+    ),
+    Case(
+        "arithmetic_on_now_stays_a_timestamp_with_time_zone",
+        "functions/datetime.md, now() -> timestamp(3) with time zone; + interval keeps the type",
+        "SELECT 1 AS one",
+        "SELECT typeof(now() - INTERVAL '1' DAY), now() - INTERVAL '1' DAY < now() FROM t",
+        [("timestamp(3) with time zone", True)],
+        ["varchar", "boolean"],
+    ),
+    # -- strings ------------------------------------------------------------------------------------------
+    Case(
+        "trim_removes_whitespace_not_only_spaces",
+        "functions/string.md, trim(string): removes leading and trailing whitespace (tab and newline too)",
+        "SELECT chr(9) || ' a b ' || chr(10) AS s",
+        "SELECT trim(s), length(trim(s)) FROM t",
+        [("a b", 3)],
+        ["varchar", "bigint"],
+    ),
+    Case(
+        "substr_positions",
+        "functions/string.md, substr(string, start[, length]): positions start with 1, a negative start counts "
+        "from the end: substr('abcdef', -2) = 'ef', substr('abcdef', 2, 3) = 'bcd'",
+        "SELECT 'abcdef' AS s",
+        "SELECT substr(s, -2), substr(s, 2, 3), substring(s, 5) FROM t",
+        [("ef", "bcd", "ef")],
+        ["varchar", "varchar", "varchar"],
+    ),
+    Case(
+        "concat_and_varchar_length_casts",
+        "functions/string.md, concat(string1, ..., stringN) is ||: NULL if an argument is NULL; "
+        "language/types.md varchar(n): a cast to varchar(3) keeps the first 3 characters",
+        "SELECT 'abc' AS s, CAST(NULL AS VARCHAR) AS n",
+        "SELECT concat(s, '-', s), concat(s, n), CAST('abcdef' AS varchar(3)) FROM t",
+        [("abc-abc", None, "abc")],
+        ["varchar", "varchar", "varchar"],
+    ),
     # -- NULL versus empty ----------------------------------------------------------------------------
     Case(
         "split_part_past_the_last_field_is_null",
@@ -461,6 +522,13 @@ FAILS = [
         [("Cannot apply operator: varchar || integer",)],
     ),
     Case(
+        "concat_of_a_number_fails",
+        "functions/string.md, concat takes strings (or arrays): concat(varchar, integer) has no signature",
+        "SELECT 'a' AS s, 1 AS n",
+        "SELECT concat(s, n) FROM t",
+        [("Unexpected parameters (integer) for function concat",)],
+    ),
+    Case(
         "date_add_of_hours_to_a_date_fails",
         "functions/datetime.md, date_add on a date takes date units only ('hour' is not a valid DATE field)",
         "SELECT DATE '2024-01-01' AS d",
@@ -545,6 +613,20 @@ REFUSED = [
         "SELECT date_trunc('day', ts AT TIME ZONE 'America/New_York') FROM t",
         "not supported locally: date_trunc of a timestamp with time zone other than UTC "
         "(Athena would truncate in that zone)",
+    ),
+    (
+        "timestamp_text_with_a_t",
+        "SELECT 1 AS one",
+        "SELECT CAST('2024-01-01T10:00' AS timestamp) FROM t",
+        "not supported locally: timestamp text '2024-01-01T10:00' "
+        "(Athena would parse it with Trino's timestamp rules or fail)",
+    ),
+    (
+        "date_format_iso_week",
+        "SELECT TIMESTAMP '2024-01-01 00:00:00' AS ts",
+        "SELECT date_format(ts, '%v') FROM t",
+        "not supported locally: date_format format code '%v' (as sqlglot maps it) "
+        "(Athena would apply MySQL's specifier or fail)",
     ),
     (
         "decimal_modulus",

@@ -88,6 +88,10 @@ JODA = {
 }
 
 # Functions sqlglot does not know (exp.Anonymous) that this module translates; any other is refused.
+# the text forms of dates and timestamps parsed the same way by Trino and DuckDB; others are refused
+DATE_TEXT = r"\d{4}-\d{2}-\d{2}"
+TIMESTAMP_TEXT = r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?"
+
 JAVA_WHITESPACE = (
     " \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
     "\u2008\u2009\u200a\u2028\u2029\u205f\u3000"
@@ -108,6 +112,10 @@ HANDLED_ANONYMOUS = {
 # sqlglot function nodes whose DuckDB rendering gives Trino's value and type (checked one by one; the
 # ones with a visit_* method below are rewritten instead). Any other function is refused.
 SAME_IN_DUCKDB = (
+    # operators sqlglot models as functions
+    exp.And,
+    exp.Or,
+    exp.Xor,
     # structure and conditionals
     exp.Cast,
     exp.TryCast,
@@ -702,8 +710,11 @@ class TrinoSemantics:
             return self.typed(exp.Cast(this=node.copy(), to=dtype("date")), "date")
         if t.this in TIMESTAMPS:
             return self.typed(exp.Cast(this=node.copy(), to=dtype("timestamp")), "timestamp")
+        if t.this in TZ_TIMESTAMPS and base.meta.get(ZONE, SESSION_ZONE) == SESSION_ZONE:
+            return self.typed(node, "timestamp with time zone")  # UTC: the session zone's calendar
         raise NotSupportedLocally(
-            f"date arithmetic on {trino_type_name(t)}", "use the wall clock of its zone"
+            f"date arithmetic on {trino_type_name(t)} in a zone other than UTC",
+            "use the calendar of that zone",
         )
 
     def visit_dateadd(self, node: exp.DateAdd) -> exp.Expression:
@@ -877,8 +888,13 @@ class TrinoSemantics:
         return value
 
     def visit_timetostr(self, node: exp.TimeToStr) -> exp.Expression:
+        _check_mysql_format(node.args.get("format"), "date_format")
         node.set("this", self._wall_clock(node.this))
         return self.typed(node, "varchar")
+
+    def visit_strtotime(self, node: exp.StrToTime) -> exp.Expression:
+        _check_mysql_format(node.args.get("format"), "date_parse")
+        return self.typed(node, "timestamp")
 
     def visit_parsedatetime(self, node: exp.Expression) -> exp.Expression:
         raise NotSupportedLocally(
@@ -916,6 +932,25 @@ class TrinoSemantics:
         if to.this in INTEGERS and _is(t, TEXT):
             check = tpl("lh_try_int_text(_s_)" if safe else "lh_check_int_text(_s_)", s=value)
             node.set("this", check)
+        if to.this in TEXT and to.expressions:
+            if not _is(t, TEXT):
+                raise NotSupportedLocally(
+                    f"CAST of {trino_type_name(t) or 'a value'} to {to.sql(dialect='trino').lower()}",
+                    "fail when the text does not fit the length",
+                )
+            n = int(to.expressions[0].name)
+            out = exp.Anonymous(this="left", expressions=[value.copy(), exp.Literal.number(n)])
+            return self.typed(out, "varchar")
+        if to.this in (T.DATE, *TIMESTAMPS) and _is(t, TEXT):
+            kind = "date" if to.this == T.DATE else "timestamp"
+            if isinstance(value, exp.Literal):
+                if not re.fullmatch(DATE_TEXT if kind == "date" else TIMESTAMP_TEXT, value.name):
+                    raise NotSupportedLocally(
+                        f"{kind} text {value.name!r}", f"parse it with Trino's {kind} rules or fail"
+                    )
+            else:
+                check = "lh_check_date_text" if kind == "date" else "lh_check_timestamp_text"
+                node.set("this", tpl(f"{check}(_s_)", s=value))
         if to.this in (T.DATE, *TIMESTAMPS) and _is(t, TZ_TIMESTAMPS):
             node.set("this", self._wall_clock(value))
         if to.this in TIMESTAMPS:
@@ -1004,6 +1039,18 @@ class TrinoSemantics:
                     "evaluate Trino's JSONPath (wildcards, slices, recursion)",
                 )
         return exp.Literal.string(text)
+
+    def visit_concat(self, node: exp.Concat) -> exp.Expression:
+        types = [self.type_of(a) for a in node.expressions]
+        if all(_is(t, {T.ARRAY, T.LIST}) for t in types):
+            return self.typed(node, types[0])
+        for arg, t in zip(node.expressions, types, strict=True):
+            if t is not None and t.this not in TEXT and not isinstance(arg, exp.Null):
+                raise QueryError(
+                    f"Unexpected parameters ({trino_type_name(t)}) for function concat "
+                    "(Athena fails: concat joins strings or arrays)"
+                )
+        return self.typed(node, "varchar")
 
     def visit_dpipe(self, node: exp.DPipe) -> exp.Expression:
         for side in (node.left, node.right):
@@ -1181,6 +1228,27 @@ def _literal_type(lit: exp.Literal) -> exp.DataType | None:
     if -(2**63) <= value < 2**63:
         return dtype("bigint")
     return dtype(f"decimal({len(text)},0)")
+
+
+# strftime codes sqlglot produces from the MySQL-style specifiers Trino's date_format/date_parse accept
+# (%a %b %c %d %e %f %H %h %I %i %j %k %l %M %m %p %r %S %s %T %W %w %x %Y %y %%), each with the
+# same meaning in DuckDB; Trino fails on the others (%D %U %u %V %X), %v has no DuckDB equal
+MYSQL_FORMAT_CODES = {
+    "%a", "%b", "%-m", "%d", "%-d", "%f", "%H", "%I", "%M", "%j", "%-H", "%-I", "%B", "%m", "%p",
+    "%S", "%A", "%w", "%G", "%Y", "%y", "%%",
+}  # fmt: skip
+
+
+def _check_mysql_format(fmt: exp.Expression | None, function: str) -> None:
+    if not (isinstance(fmt, exp.Literal) and fmt.is_string):
+        raise NotSupportedLocally(
+            f"{function} with a format that is not a literal", "apply each row's format"
+        )
+    for code in re.findall(r"%-?.", fmt.name):
+        if code not in MYSQL_FORMAT_CODES:
+            raise NotSupportedLocally(
+                f"{function} format code {code!r} (as sqlglot maps it)", "apply MySQL's specifier or fail"
+            )
 
 
 def joda_to_strftime(pattern: str) -> str:

@@ -82,6 +82,18 @@ MACROS: dict[str, str] = {
         "ELSE error('Cannot cast ''' || s || ''' to an integer type') END"
     ),
     "lh_try_int_text": "(s) AS CASE WHEN regexp_matches(s, '^[+-]?[0-9]+$') THEN s END",
+    # CAST(varchar AS date / timestamp): the canonical forms both engines read alike; others refused
+    "lh_check_date_text": (
+        "(s) AS CASE WHEN s IS NULL OR regexp_full_match(s, '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN s "
+        "ELSE error('not supported locally: date text ' || s || ' (Athena would parse it with "
+        "Trino''s date rules or fail)') END"
+    ),
+    "lh_check_timestamp_text": (
+        "(s) AS CASE WHEN s IS NULL OR regexp_full_match(s, "
+        "'[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?)?') THEN s "
+        "ELSE error('not supported locally: timestamp text ' || s || ' (Athena would parse it with "
+        "Trino''s timestamp rules or fail)') END"
+    ),
     # map_agg: rows with a NULL key are skipped; DuckDB fails on duplicate keys rather than pick one
     "lh_map_agg": "(k, v) AS map_from_entries(list({'k': k, 'v': v}) FILTER (WHERE k IS NOT NULL))",
     # url_extract_host / url_extract_path (java.net.URI): NULL for text that is not a URI

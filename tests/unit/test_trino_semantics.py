@@ -213,6 +213,15 @@ EXACT = [
         ["decimal(10,2)", "decimal(38,2)", "bigint"],
     ),
     Case(
+        "types_flow_out_of_a_cte",
+        "functions/aggregate.md sum(decimal(10,2)) -> decimal(38,2); functions/decimal.md: / bigint keeps "
+        "decimal(38,2), rounded half up: 20.01 / 2 = 10.005 -> 10.01",
+        "SELECT CAST(v AS DECIMAL(10,2)) AS p FROM (VALUES (10.00), (10.01)) x(v)",
+        "WITH s AS (SELECT sum(p) AS total, count(*) AS n FROM t) SELECT total / n, typeof(total) FROM s",
+        [(D("10.01"), "decimal(38,2)")],
+        ["decimal(38,2)", "varchar"],
+    ),
+    Case(
         "avg_of_integers_is_a_double_and_sum_a_bigint",
         "functions/aggregate.md, avg(x) -> double for integer input; sum(x) -> bigint for integer input",
         "SELECT v FROM (VALUES (1), (2)) v(v)",

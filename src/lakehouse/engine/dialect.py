@@ -27,6 +27,7 @@ from sqlglot.dialects.trino import Trino
 from sqlglot.errors import OptimizeError, SqlglotError
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
+from sqlglot.optimizer.scope import Scope, traverse_scope
 
 from lakehouse.engine.sql import QueryError
 
@@ -375,6 +376,7 @@ class Translation:
 
 
 UNNAMED = "lh_unnamed"
+DONE = "lh_done"
 ZONE = "lh_zone"
 
 
@@ -389,7 +391,7 @@ class TrinoSemantics:
         """Trino's type of an expression, or None when it cannot be known."""
         if "lh_type" in node.meta:
             return node.meta["lh_type"]
-        if isinstance(node, exp.Paren):
+        if isinstance(node, (exp.Paren, exp.Alias)):
             return self.type_of(node.this)
         if isinstance(node, exp.Literal):
             return _literal_type(node)
@@ -434,17 +436,44 @@ class TrinoSemantics:
 
     # entry point ------------------------------------------------------------------------------------
     def rewrite(self, tree: exp.Expression) -> exp.Expression:
-        for node in reversed(list(tree.walk(bfs=False))):
-            if node.parent is None and node is not tree:
-                continue  # detached by an earlier rewrite
-            new = self.visit(node)
-            if new is not None and new is not node:
-                if node is tree:
-                    tree = new
-                else:
-                    node.replace(new)
+        """Rewrite scope by scope, innermost first, so a CTE's or subquery's Trino output types are
+        known where the outer query reads its columns."""
+        for scope in traverse_scope(tree):
+            self._type_columns_from_inner_scopes(scope)
+            self._rewrite_nodes(scope.expression)
+        tree = self._rewrite_nodes(tree)
         self._check_zones(tree)
         return tree
+
+    def _type_columns_from_inner_scopes(self, scope: Scope) -> None:
+        for col in scope.columns:
+            source = scope.sources.get(col.table)
+            if not isinstance(source, Scope):
+                continue
+            select = _outer_select(source.expression)
+            for p in select.expressions if select else []:
+                if p.alias_or_name == col.name:
+                    t = self.type_of(p)
+                    if t is not None:
+                        col.meta["lh_type"] = t
+                    zone = (p.this if isinstance(p, exp.Alias) else p).meta.get(ZONE)
+                    if zone:
+                        col.meta[ZONE] = zone
+                    break
+
+    def _rewrite_nodes(self, root: exp.Expression) -> exp.Expression:
+        for node in reversed(list(root.walk(bfs=False))):
+            if node.meta.get(DONE) or (node.parent is None and node is not root):
+                continue  # rewritten with an inner scope, or detached by an earlier rewrite
+            new = self.visit(node)
+            if new is not None and new is not node:
+                if node is root:
+                    root = new
+                else:
+                    node.replace(new)
+            for n in (new if new is not None else node).walk():
+                n.meta[DONE] = True
+        return root
 
     def visit(self, node: exp.Expression) -> exp.Expression | None:
         method = getattr(self, f"visit_{type(node).__name__.lower()}", None)

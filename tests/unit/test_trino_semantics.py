@@ -638,6 +638,20 @@ REFUSED = [
         "(Athena would apply MySQL's specifier or fail)",
     ),
     (
+        "run_time_check_inside_try",
+        "SELECT '{\"a\": 1.50}' AS j",
+        "SELECT try(json_extract_scalar(j, '$.a')) FROM t",
+        "not supported locally: json_extract_scalar inside TRY "
+        "(Athena would evaluate it, returning NULL only on an error)",
+    ),
+    (
+        "json_number_with_a_fraction",
+        "SELECT '{\"a\": 1.50}' AS j",
+        "SELECT json_extract_scalar(j, '$.a') FROM t",
+        "not supported locally: json_extract_scalar of a JSON number with a fraction or exponent "
+        "(Athena would return its text exactly as written)",
+    ),
+    (
         "decimal_modulus",
         "SELECT CAST(5.5 AS DECIMAL(4,1)) AS p",
         "SELECT p % 2 FROM t",

@@ -375,6 +375,19 @@ class Translation:
     notes: list[str] = field(default_factory=list)
 
 
+# macros (and templates) that can stop a query at run time, by the construct they implement
+RAISES_AT_RUN_TIME = {
+    "error": "substr with a negative length",
+    "lh_json_extract_scalar": "json_extract_scalar",
+    "lh_json_extract": "json_extract",
+    "lh_url_extract_path": "url_extract_path",
+    "lh_sequence_check": "sequence",
+    "lh_check_date_text": "CAST of text to date",
+    "lh_check_timestamp_text": "CAST of text to timestamp",
+    "lh_check_int_text": "CAST of text to an integer type",
+    "lh_try_int_text": "TRY_CAST of text to an integer type",
+}
+
 UNNAMED = "lh_unnamed"
 DONE = "lh_done"
 ZONE = "lh_zone"
@@ -443,7 +456,18 @@ class TrinoSemantics:
             self._rewrite_nodes(scope.expression)
         tree = self._rewrite_nodes(tree)
         self._check_zones(tree)
+        self._check_try(tree)
         return tree
+
+    def _check_try(self, tree: exp.Expression) -> None:
+        """DuckDB refuses `error()` inside TRY: a check that can only fail at run time is refused there."""
+        for try_node in tree.find_all(exp.Try):
+            for fn in try_node.find_all(exp.Anonymous):
+                construct = RAISES_AT_RUN_TIME.get(fn.name.lower())
+                if construct:
+                    raise NotSupportedLocally(
+                        f"{construct} inside TRY", "evaluate it, returning NULL only on an error"
+                    )
 
     def _type_columns_from_inner_scopes(self, scope: Scope) -> None:
         for col in scope.columns:

@@ -81,7 +81,12 @@ MACROS: dict[str, str] = {
         "(Athena would parse or reject it depending on its engine version)') "
         "ELSE error('Cannot cast ''' || s || ''' to an integer type') END"
     ),
-    "lh_try_int_text": "(s) AS CASE WHEN regexp_matches(s, '^[+-]?[0-9]+$') THEN s END",
+    "lh_try_int_text": (
+        "(s) AS CASE WHEN s IS NULL OR regexp_matches(s, '^[+-]?[0-9]+$') THEN s "
+        "WHEN regexp_matches(s, '^\\s*[+-]?[0-9]+\\s*$') THEN "
+        "error('not supported locally: CAST of text with surrounding spaces to an integer type "
+        "(Athena would parse or reject it depending on its engine version)') END"
+    ),
     # CAST(varchar AS date / timestamp): the canonical forms both engines read alike; others refused
     "lh_check_date_text": (
         "(s) AS CASE WHEN s IS NULL OR regexp_full_match(s, '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN s "

@@ -652,6 +652,13 @@ REFUSED = [
         "(Athena would return its text exactly as written)",
     ),
     (
+        "information_schema",
+        "SELECT 1 AS one",
+        "SELECT table_name FROM information_schema.tables",
+        "not supported locally: information_schema.tables "
+        "(Athena would list the Glue catalog (locally: SHOW TABLES, DESCRIBE))",
+    ),
+    (
         "decimal_modulus",
         "SELECT CAST(5.5 AS DECIMAL(4,1)) AS p",
         "SELECT p % 2 FROM t",

@@ -1459,6 +1459,10 @@ def _check_tables(tree: exp.Expression, schema, default_db: str | None) -> None:
         ):
             continue
         db = table.db or default_db
+        if (db or "").lower() == "information_schema":
+            raise NotSupportedLocally(
+                f"information_schema.{table.name}", "list the Glue catalog (locally: SHOW TABLES, DESCRIBE)"
+            )
         found = schema.find(exp.table_(table.name, db=db), raise_on_missing=False) if db else None
         if found is None:
             raise UnknownTable(f"{db}.{table.name}" if db else table.name)

@@ -159,18 +159,26 @@ def _table(title: str, columns: list[str], rows: list[tuple]):
 
 
 def _print_result(result, fmt: str, title: str = "") -> None:
+    """A query result in Athena's text forms (timestamps with 3 fractional digits in every format)."""
+    from lakehouse.engine.output import cell, json_rows
+
     if fmt == "json":
-        print(
-            json.dumps(
-                [dict(zip(result.columns, r, strict=True)) for r in result.rows], default=str, indent=2
+        rows, renamed = json_rows(result.columns, result.rows)
+        for old, new in renamed:
+            print(
+                f"note: column {old!r} appears more than once; its repeat is {new!r} in the JSON",
+                file=sys.stderr,
             )
-        )
+        print(json.dumps(rows, indent=2))
     elif fmt == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(result.columns)
-        writer.writerows(result.rows)
+        writer.writerows([cell(v) for v in row] for row in result.rows)
     else:
-        _console().print(_table(title or f"{len(result.rows)} rows", result.columns, result.rows))
+        texts = [tuple(cell(v) for v in row) for row in result.rows]
+        _console().print(_table(title or f"{len(result.rows)} rows", result.columns, texts))
+    for note in getattr(result, "notes", []):
+        print(f"note: {note}", file=sys.stderr)
 
 
 def _reconciliation_rows(results) -> list[tuple]:
@@ -452,10 +460,15 @@ def cmd_query(args) -> int:
     if args.file and not args.file.is_file():
         raise UsageError(f"lakehouse query: no such file: {args.file}")
     sql = args.file.read_text(encoding="utf-8") if args.file else args.sql
+    from lakehouse.engine.dialect import NotSupportedLocally
+
     settings = _settings(args)
     engine = _engine(settings, args.target)
     try:
         _print_result(engine.query(sql), args.format)
+    except NotSupportedLocally as exc:  # the one line, as is: what is refused and what Athena would do
+        print(exc, file=sys.stderr)
+        return EXIT_FAILED
     finally:
         engine.close()
     return 0

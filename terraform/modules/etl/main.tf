@@ -78,6 +78,7 @@ resource "aws_glue_job" "this" {
 
 # Glue's own log groups for this environment's jobs (--custom-logGroup-prefix), encrypted and expiring.
 resource "aws_cloudwatch_log_group" "glue" {
+  #checkov:skip=CKV_AWS_338:Retention is each environment's choice (log_retention_days: 365 in prod, 14 in dev, 1 on the local emulator); a year everywhere is a cost decision left to adopters.
   for_each          = toset(["error", "output"])
   name              = "${local.log_prefix}/${each.value}"
   retention_in_days = var.log_retention_days

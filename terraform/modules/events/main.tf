@@ -64,6 +64,7 @@ resource "aws_sqs_queue" "dlq" {
 }
 
 resource "aws_cloudwatch_log_group" "function" {
+  #checkov:skip=CKV_AWS_338:Retention is each environment's choice (log_retention_days: 365 in prod, 14 in dev, 1 on the local emulator); a year everywhere is a cost decision left to adopters.
   for_each          = local.functions
   name              = "/aws/lambda/${each.value.function}"
   retention_in_days = var.log_retention_days

@@ -142,6 +142,9 @@ class Contract:
     dimensions: tuple[Dimension, ...] = ()
     facts: tuple[Fact, ...] = ()
     model: str | None = None  # the multi-source gold model this dataset feeds (datasets/models/<model>.yaml)
+    quarantine_limit: float | None = (
+        None  # share of a run's rows that may be quarantined; None: the project's
+    )
     path: Path = field(default=Path("<memory>"), compare=False)
 
     def column(self, name: str) -> Column:
@@ -163,20 +166,28 @@ class Contract:
 # Loading and validation
 
 
-def load_contract(path: Path | str) -> Contract:
-    """Read and validate one contract file."""
+def parse_yaml(text: str | bytes, path: Path | str) -> Any:
+    """A YAML document; a syntax error becomes a ContractError naming the file and line."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "yaml"
+        raise ContractError(path, where, f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
+
+
+def read_yaml(path: Path | str) -> Any:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ContractError(path, "file", "does not exist") from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "yaml"
-        raise ContractError(path, where, f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    return parse_contract(doc, path)
+    return parse_yaml(text, path)
+
+
+def load_contract(path: Path | str) -> Contract:
+    """Read and validate one contract file (lakehouse.documents also reads s3:// URIs)."""
+    return parse_contract(read_yaml(path), Path(path))
 
 
 def load_contracts(directory: Path | str) -> dict[str, Contract]:
@@ -202,7 +213,7 @@ def find_contract(directory: Path | str, name: str) -> Contract:
     return contracts[name]
 
 
-class _Reader:
+class Reader:
     """Walks a YAML mapping, keeping the field path for error messages."""
 
     def __init__(self, path: Path, doc: Any, where: str = ""):
@@ -248,18 +259,18 @@ class _Reader:
                 raise self.error(f"{key}[{i}]", f"{item!r} must be a lower_snake_case name")
         return tuple(value)
 
-    def items(self, key: str, required: bool = True) -> Iterator[_Reader]:
+    def items(self, key: str, required: bool = True) -> Iterator[Reader]:
         value = self._get(key, list, required, [])
         if required and not value:
             raise self.error(key, "must not be empty")
         for i, item in enumerate(value):
-            yield _Reader(self.path, item, f"{self.where + '.' if self.where else ''}{key}[{i}]")
+            yield Reader(self.path, item, f"{self.where + '.' if self.where else ''}{key}[{i}]")
 
-    def child(self, key: str, required: bool = True) -> _Reader | None:
+    def child(self, key: str, required: bool = True) -> Reader | None:
         value = self._get(key, dict, required)
         if value is None:
             return None
-        return _Reader(self.path, value, f"{self.where + '.' if self.where else ''}{key}")
+        return Reader(self.path, value, f"{self.where + '.' if self.where else ''}{key}")
 
     def type(self, key: str = "type") -> str:
         value = self.str(key).strip().lower()
@@ -322,7 +333,7 @@ def _parse_type(text: str) -> None:
         raise ValueError("trailing characters")
 
 
-def _derived_columns(reader: _Reader, key: str) -> tuple[DerivedColumn, ...]:
+def _derived_columns(reader: Reader, key: str) -> tuple[DerivedColumn, ...]:
     columns = []
     for c in reader.items(key):
         c.only("name", "type", "expr", "agg", "description")
@@ -339,7 +350,7 @@ def _derived_columns(reader: _Reader, key: str) -> tuple[DerivedColumn, ...]:
     return tuple(columns)
 
 
-def _partitions(reader: _Reader, key: str) -> tuple[Partition, ...]:
+def _partitions(reader: Reader, key: str) -> tuple[Partition, ...]:
     parts = []
     for p in reader.items(key, required=False):
         p.only("name", "type", "expr")
@@ -350,7 +361,7 @@ def _partitions(reader: _Reader, key: str) -> tuple[Partition, ...]:
 def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
     """Validate a parsed YAML document and build the Contract."""
     path = Path(path)
-    r = _Reader(path, doc)
+    r = Reader(path, doc)
     r.only(
         "name",
         "description",
@@ -362,6 +373,7 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
         "dedupe",
         "zones",
         "quality",
+        "quarantine_limit",
         "star",
     )
     name = r.ident("name")
@@ -404,7 +416,7 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
     if dup:
         raise r.error("columns", f"column {dup!r} is declared twice")
 
-    def known(reader: _Reader, key: str, values: tuple[str, ...] | list[str]) -> None:
+    def known(reader: Reader, key: str, values: tuple[str, ...] | list[str]) -> None:
         for v in values:
             if v not in names:
                 raise reader.error(key, f"{v!r} is not a declared column")
@@ -540,6 +552,10 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
         if dup:
             raise star.error("", f"table {dup!r} is defined twice")
 
+    limit = r._get("quarantine_limit", (int, float), False, None)
+    if limit is not None and not 0 <= limit <= 1:
+        raise r.error("quarantine_limit", f"{limit} must be a share of rows, from 0 to 1")
+
     return Contract(
         name,
         r.str("description", False, ""),
@@ -555,5 +571,6 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
         tuple(dimensions),
         tuple(facts),
         model,
+        None if limit is None else float(limit),
         path,
     )

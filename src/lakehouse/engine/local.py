@@ -10,23 +10,16 @@ from __future__ import annotations
 
 import glob
 import os
-from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import duckdb
 
 from lakehouse import aws
 from lakehouse.catalog import Catalog, view_sql
+from lakehouse.engine.errors import Result
 from lakehouse.engine.sql import QueryError, glue_to_duckdb_type, to_duckdb
 from lakehouse.settings import DATA_ZONES, Settings
 from lakehouse.storage import Storage
-
-
-@dataclass
-class Result:
-    columns: list[str]
-    types: list[str]
-    rows: list[tuple]
 
 
 def httpfs_extension() -> str:

@@ -54,6 +54,28 @@ class CheckReport:
     def within_limit(self) -> bool:
         return self.share <= self.limit
 
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "dataset": self.dataset,
+            "file": self.file,
+            "rows": self.rows,
+            "parse_failures": dict(self.parse_failures),
+            "columns": [
+                {
+                    "name": c.name,
+                    "type": c.type,
+                    "formats": dict(c.formats),
+                    "missing": c.missing,
+                    "unparseable": c.unparseable,
+                }
+                for c in self.columns
+            ],
+            "quarantined": self.quarantined,
+            "share": round(self.share, 6),
+            "limit": self.limit,
+            "within_limit": self.within_limit,
+        }
+
 
 def _parse_time(text: str, formats: tuple[str, ...]) -> str | None:
     """The format a timestamp or date parses with (the first that does, as the job tries them)."""

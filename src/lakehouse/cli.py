@@ -283,8 +283,6 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from dataclasses import asdict
-
     from lakehouse.check import check_file
     from lakehouse.jobs.accounting import quarantine_limit
 
@@ -294,7 +292,7 @@ def cmd_check(args) -> int:
         raise UsageError(f"lakehouse check: no such file: {args.file}")
     report = check_file(args.file, contract, quarantine_limit(contract))
     if args.json:
-        print(json.dumps(asdict(report) | {"share": round(report.share, 6)}, indent=2, default=str))
+        print(json.dumps(report.as_dict(), indent=2))
     else:
         print_check(report)
     return 0 if report.within_limit else EXIT_FAILED

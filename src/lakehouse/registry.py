@@ -151,7 +151,9 @@ class Project:
         else:
             known = ", ".join(sorted(self.contracts)) or "none"
             models = ", ".join(sorted(self.models)) or "none"
-            raise ContractError("datasets", "dataset", f"unknown dataset {name!r} (known: {known}; models: {models})")
+            raise ContractError(
+                "datasets", "dataset", f"unknown dataset {name!r} (known: {known}; models: {models})"
+            )
         for job in list(plan):
             for follower in self.next_jobs(job):
                 if follower not in plan and follower.is_model and follower.name != name:

@@ -46,8 +46,8 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def _common() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+def _common() -> _Parser:
+    common = _Parser(add_help=False)
     common.add_argument("--env", default=None, help="environment (default: $LAKEHOUSE_ENV or local)")
     common.add_argument(
         "--project", default=None, help="project name (default: $LAKEHOUSE_PROJECT or lakehouse)"

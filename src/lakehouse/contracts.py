@@ -9,11 +9,12 @@ This module needs only PyYAML and the standard library: it runs in Glue jobs, La
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import yaml
 
@@ -237,49 +238,57 @@ class Reader:
             raise self.error(key, f"must be a {names}, got {type(value).__name__}")
         return value
 
-    def str(self, key: str, required: bool = True, default: str | None = None) -> str:
-        return self._get(key, str, required, default)
+    def str(
+        self, key: builtins.str, required: builtins.bool = True, default: builtins.str | None = None
+    ) -> builtins.str:
+        return self._get(key, builtins.str, required, default)
 
-    def ident(self, key: str, required: bool = True) -> str:
+    def ident(self, key: builtins.str, required: builtins.bool = True) -> builtins.str:
         value = self.str(key, required)
         if value is not None and not _IDENT.match(value):
             raise self.error(key, f"{value!r} must be lower_snake_case (a-z, 0-9, _)")
         return value
 
-    def bool(self, key: str, default: bool) -> bool:
+    def bool(self, key: builtins.str, default: builtins.bool) -> builtins.bool:
         return self._get(key, bool, False, default)
 
-    def int(self, key: str, default: int) -> int:
+    def int(self, key: builtins.str, default: builtins.int) -> builtins.int:
         return self._get(key, int, False, default)
 
-    def names(self, key: str, required: bool = True) -> tuple[str, ...]:
+    def names(self, key: builtins.str, required: builtins.bool = True) -> tuple[builtins.str, ...]:
         value = self._get(key, list, required, [])
         for i, item in enumerate(value):
-            if not isinstance(item, str) or not _IDENT.match(item):
+            if not isinstance(item, builtins.str) or not _IDENT.match(item):
                 raise self.error(f"{key}[{i}]", f"{item!r} must be a lower_snake_case name")
         return tuple(value)
 
-    def items(self, key: str, required: bool = True) -> Iterator[Reader]:
+    def items(self, key: builtins.str, required: builtins.bool = True) -> Iterator[Reader]:
         value = self._get(key, list, required, [])
         if required and not value:
             raise self.error(key, "must not be empty")
         for i, item in enumerate(value):
             yield Reader(self.path, item, f"{self.where + '.' if self.where else ''}{key}[{i}]")
 
-    def child(self, key: str, required: bool = True) -> Reader | None:
+    @overload
+    def child(self, key: builtins.str, required: Literal[True] = ...) -> Reader: ...
+
+    @overload
+    def child(self, key: builtins.str, required: builtins.bool) -> Reader | None: ...
+
+    def child(self, key: builtins.str, required: builtins.bool = True) -> Reader | None:
         value = self._get(key, dict, required)
         if value is None:
             return None
         return Reader(self.path, value, f"{self.where + '.' if self.where else ''}{key}")
 
-    def type(self, key: str = "type") -> str:
+    def type(self, key: builtins.str = "type") -> builtins.str:
         value = self.str(key).strip().lower()
         problem = type_problem(value)
         if problem:
             raise self.error(key, problem)
         return value
 
-    def only(self, *allowed: str) -> None:
+    def only(self, *allowed: builtins.str) -> None:
         extra = sorted(set(self.doc) - set(allowed))
         if extra:
             raise self.error(extra[0], f"unknown field (allowed: {', '.join(allowed)})")

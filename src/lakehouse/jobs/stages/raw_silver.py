@@ -57,6 +57,7 @@ def run(ctx: StageContext) -> None:
     counts = checked.agg(
         F.count(F.lit(1)).alias("read"), F.count(F.when(F.size("_reasons") > 0, 1)).alias("rejected")
     ).first()
+    assert counts is not None  # an aggregate always has one row
     result.rows_read, result.rows_quarantined = counts["read"], counts["rejected"]
     result.quality, examples = tally(checked, "_reasons")
     result.warnings, warn_examples = tally(checked, "_warnings")

@@ -266,8 +266,10 @@ def test_demo_command_prints_reconciliation_and_three_queries(spark, capsys, mon
         "AWS_ENDPOINT_URL", os.environ.get("AWS_ENDPOINT_URL", "")
     )  # the demo points it at its own
     code = main(["demo", "--port", str(free_port()), "--days", "1", "--events-per-hour", "8"])
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert code == 0, out
+    assert "RECONCILIATION" not in captured.err  # the jobs' JSON log lines only with --verbose
     assert "reconciliation (rows read = written + duplicates + quarantined)" in out
     for title in ("Daily conversion funnel", "Top 5 pages by page views", "Session length and conversion"):
         assert title in out

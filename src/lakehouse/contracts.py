@@ -9,6 +9,7 @@ This module needs only PyYAML and the standard library: it runs in Glue jobs, La
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,10 @@ class Source:
     encoding: str = "utf-8"
     delimiter: str = ","
     header: bool = True
+
+    def reads(self, name: str) -> bool:
+        """Whether the raw->silver job reads an object of this name (and so whether ingest may land it)."""
+        return fnmatch.fnmatch(name, self.file_pattern) and not name.startswith(("_", "."))
 
 
 @dataclass(frozen=True)

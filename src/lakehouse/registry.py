@@ -154,13 +154,16 @@ class Project:
             raise ContractError(
                 "datasets", "dataset", f"unknown dataset {name!r} (known: {known}; models: {models})"
             )
-        for job in list(plan):
-            for follower in self.next_jobs(job):
-                if follower not in plan and follower.is_model and follower.name != name:
+        i = 0
+        while i < len(plan):  # followers of followers too (a model's build, then the calendar)
+            for follower in self.next_jobs(plan[i]):
+                if follower not in plan and follower.is_model:
                     owner = self.models[follower.name]
                     plan += [Job(s, RAW_TO_SILVER) for s in owner.sources if s in self.contracts]
                     plan.append(follower)
-        return list(dict.fromkeys(plan))
+                    plan = list(dict.fromkeys(plan))
+            i += 1
+        return plan
 
 
 def _storage(settings: Settings | None):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
@@ -45,7 +45,6 @@ class StageContext:
     catalog: Catalog
     ledger: Ledger
     specs: dict[str, TableSpec]
-    models: dict[str, Model] = field(default_factory=dict)  # the deployment's models (who owns what)
 
     @property
     def contract(self) -> Contract:
@@ -76,7 +75,6 @@ def run_stage(
     io: JobIO | None,
     full: bool,
     specs: Iterable[TableSpec],
-    models: dict[str, Model] | None = None,
 ) -> StageResult:
     """Lock, roll forward a dead run's publish, run the stage body, and audit the run whatever happens."""
     t0 = time.monotonic()
@@ -94,7 +92,6 @@ def run_stage(
         Catalog(settings),
         Ledger(settings, subject.name, stage),
         by_name,
-        models or {},
     )
     with RunLock(settings, subject.name, stage, run_id):
         try:

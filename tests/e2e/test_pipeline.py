@@ -172,10 +172,15 @@ def test_views_answer_from_gold(pipeline):
 def test_runs_are_audited(pipeline):
     engine, settings = pipeline["engine"], pipeline["settings"]
     rows = engine.query(
-        f"SELECT stage, status, rows_read, rows_written, duplicates_removed, rows_quarantined, "
-        f"reconciled FROM {settings.database('silver')}.pipeline_runs ORDER BY stage"
+        f"SELECT dataset || ':' || stage, status, rows_read, rows_written, duplicates_removed, rows_quarantined, "
+        f"reconciled FROM {settings.database('silver')}.pipeline_runs ORDER BY 1"
     ).rows
-    assert [r[0] for r in rows] == ["raw_to_silver", "silver_to_gold"]
+    assert [r[0] for r in rows] == [
+        "calendar:build_model",
+        "clickstream:raw_to_silver",
+        "clickstream:silver_to_gold",
+        "fiscal_calendar:raw_to_silver",
+    ]
     assert all(r[1] == "succeeded" and r[6] for r in rows)
     assert all(r[2] == r[3] + r[4] + r[5] for r in rows)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable
+from typing import Any
 
 from lakehouse import aws
 from lakehouse.settings import Settings
@@ -46,8 +47,11 @@ def table_input(spec: TableSpec, location: str | None = None) -> dict:
     params = {"EXTERNAL": "TRUE", "classification": spec.format}
     if spec.format == "parquet":
         params["parquet.compression"] = "SNAPPY"
-    if spec.format == "csv":
-        params["skip.header.line.count"] = "1"
+    params |= dict(spec.parameters)  # e.g. skip.header.line.count for a CSV source with a header
+    storage: dict[str, Any] = dict(FORMATS[spec.format])
+    if spec.serde_parameters:  # e.g. the CSV source's delimiter
+        serde = storage["SerdeInfo"]
+        storage["SerdeInfo"] = {**serde, "Parameters": {**serde["Parameters"], **dict(spec.serde_parameters)}}
     return {
         "Name": spec.name,
         "Description": spec.description,
@@ -57,7 +61,7 @@ def table_input(spec: TableSpec, location: str | None = None) -> dict:
         "StorageDescriptor": {
             "Columns": [{"Name": n, "Type": t} for n, t in spec.columns],
             "Location": location or spec.location,
-            **FORMATS[spec.format],
+            **storage,
         },
     }
 

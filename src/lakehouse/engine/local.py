@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import glob
 import os
-from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlparse
 
@@ -21,20 +20,10 @@ from lakehouse import aws
 from lakehouse.catalog import Catalog, view_sql
 from lakehouse.engine import macros
 from lakehouse.engine.dialect import NotSupportedLocally, UnknownTable, trino_type_name
+from lakehouse.engine.errors import Result
 from lakehouse.engine.sql import QueryError, glue_to_duckdb_type, parse_athena, to_duckdb, translate
 from lakehouse.settings import DATA_ZONES, Settings
 from lakehouse.storage import Storage
-
-
-@dataclass
-class Result:
-    """A query's answer: column names and Trino type names as Athena reports them, rows, and notes
-    (e.g. that an approximate aggregate was computed exactly)."""
-
-    columns: list[str]
-    types: list[str]
-    rows: list[tuple]
-    notes: list[str] = field(default_factory=list)
 
 
 def connect() -> duckdb.DuckDBPyConnection:

@@ -19,7 +19,8 @@ from lakehouse.engine.dialect import NotSupportedLocally
 from lakehouse.engine.sql import QueryError, glue_to_duckdb_type
 
 if TYPE_CHECKING:
-    from lakehouse.engine.local import LocalEngine, Result
+    from lakehouse.engine.errors import Result
+    from lakehouse.engine.local import LocalEngine
 
 _NAME = r"(?:[`\"]?[A-Za-z0-9_$]+[`\"]?)"
 _TABLE = rf"(?P<table>{_NAME}(?:\.{_NAME})?)"
@@ -45,7 +46,7 @@ def _athena_pattern(pattern: str) -> re.Pattern:
 
 def statement(engine: LocalEngine, sql: str) -> Result | None:
     """The answer to a metadata statement, or None when `sql` is not one."""
-    from lakehouse.engine.local import Result
+    from lakehouse.engine.errors import Result
 
     text = _strip_comments(sql)
     gold = engine.settings.database("gold")

@@ -6,11 +6,11 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
+from lakehouse.engine.errors import QueryError
+
+__all__ = ["QueryError"]
+
 ATHENA_CATALOG = "awsdatacatalog"
-
-
-class QueryError(ValueError):
-    """A query that cannot run: syntax error, unknown table or column. One line, for the CLI."""
 
 
 def parse_athena(sql: str) -> exp.Expression:

@@ -8,7 +8,21 @@ same four methods either way and never knows which it got.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from pyspark.sql import Column
+
+
+class JobIO(Protocol):
+    """The four calls job code makes to reach storage."""
+
+    def readable(self, uris: list[str]) -> list[str]: ...
+
+    def source_uri(self, input_file: Column) -> Column: ...
+
+    def writable(self, uri: str) -> str: ...
+
+    def commit(self, uri: str) -> None: ...
 
 
 class DirectIO:

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from botocore.exceptions import ClientError
 
 from lakehouse.catalog import Catalog
-from lakehouse.local.endpoint import pid_alive
+from lakehouse.process import pid_alive
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage
 from lakehouse.tables import TableSpec

@@ -56,8 +56,8 @@ def collect(
         for obj in storage.list(spec.location):
             match = _RUN_DIR.match(obj.uri)
             if match:
-                prefix = match.group(1)
-                runs[prefix] = max(runs.get(prefix, obj.modified), obj.modified)
+                prefix, modified = match.group(1), obj.modified or now
+                runs[prefix] = max(runs.get(prefix, modified), modified)
         for prefix, newest in sorted(runs.items()):
             in_use = any(ref.startswith(prefix) or prefix.startswith(ref) for ref in refs)
             if not in_use and now - newest >= retention:

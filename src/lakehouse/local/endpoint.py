@@ -16,6 +16,10 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from lakehouse.process import pid_alive
+
+__all__ = ["pid_alive"]
+
 HOST = "127.0.0.1"  # never bind beyond loopback
 DEFAULT_PORT = 4566
 
@@ -48,24 +52,53 @@ def answering(url: str, timeout: float = 0.5) -> bool:
         return False
 
 
-def pid_alive(pid: int) -> bool:
-    """True if a process with this id exists and is not a zombie."""
-    if pid <= 0:
-        return False
+PROBE_DEADLINE_S = float(os.environ.get("LAKEHOUSE_ENDPOINT_DEADLINE_S", "15"))
+
+
+def _probe(url: str, timeout: float) -> str:
+    """answered | refused (nothing listens) | slow (no answer in time: busy, or still starting)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie child still "exists": check its state
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().split()[2] == "Z")
+        urllib.request.urlopen(url, timeout=timeout)
+        return "answered"
+    except urllib.error.HTTPError:
+        return "answered"
+    except urllib.error.URLError as exc:
+        return "refused" if isinstance(exc.reason, ConnectionRefusedError) else "slow"
+    except ConnectionRefusedError:
+        return "refused"
+    except OSError:
+        return "slow"
+
+
+def reachable(url: str, deadline_s: float = PROBE_DEADLINE_S, refused_s: float = 2.0) -> bool:
+    """Whether the endpoint answers, retried with growing timeouts until a deadline: a busy or
+    just-started endpoint may miss one short probe and answer the next. A port where nothing listens
+    is given `refused_s`, not the whole deadline."""
+    start = time.monotonic()
+    end, timeout = start + deadline_s, 0.5
+    while True:
+        state = _probe(url, min(timeout, max(end - time.monotonic(), 0.1)))
+        if state == "answered":
+            return True
+        now = time.monotonic()
+        if now >= end or (state == "refused" and now - start >= refused_s):
+            return False
+        time.sleep(0.2)
+        timeout = min(timeout * 2, 5.0)
+
+
+def _ours_alive(port: int) -> int | None:
+    pid_file = _pid_file(port)
+    pid = int(pid_file.read_text()) if pid_file.exists() else None
+    return pid if pid and pid_alive(pid) else None
 
 
 def up(port: int = DEFAULT_PORT, timeout: float = 20.0) -> Endpoint:
     """Start moto on HOST:port, or reuse an endpoint already answering there; wait until it is ready."""
     url = f"http://{HOST}:{port}"
+    ours = _ours_alive(port)
+    if ours and reachable(url, timeout):  # ours, just busy: wait for it rather than start a second one
+        return Endpoint(url, ours, started=False)
     if answering(url):
         pid_file = _pid_file(port)
         pid = int(pid_file.read_text()) if pid_file.exists() else None
@@ -88,7 +121,7 @@ def up(port: int = DEFAULT_PORT, timeout: float = 20.0) -> Endpoint:
                 f"the local endpoint exited at start (code {proc.returncode}); see "
                 f"{state_dir() / f'endpoint-{port}.log'}"
             )
-        if answering(f"{url}/moto-api/"):
+        if answering(f"{url}/moto-api/", timeout=2.0):
             return Endpoint(url, proc.pid, started=True)
         time.sleep(0.1)
     stop_pid(proc.pid)

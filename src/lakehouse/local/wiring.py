@@ -24,16 +24,12 @@ from pathlib import Path
 
 from lakehouse import aws
 from lakehouse.contracts import Contract
+from lakehouse.registry import BUILD_MODEL as MODEL_STAGE
+from lakehouse.registry import DATASET_STAGES as STAGES
+from lakehouse.registry import dataset_stages
 from lakehouse.settings import Settings
 
-STAGES = ("raw_to_silver", "silver_to_gold")
-MODEL_STAGE = "build_model"
-
-
-def dataset_stages(contract: Contract) -> tuple[str, ...]:
-    """Its Glue jobs: silver_to_gold only for a dataset with its own star mapping. A model's source
-    is built to gold by the model's job; a dataset without a star mapping ends in silver."""
-    return STAGES if contract.gold_tables else STAGES[:1]
+__all__ = ["MODEL_STAGE", "STAGES", "dataset_stages"]  # the registry's names, used below
 
 
 def glue_rules(settings: Settings) -> dict[str, dict]:

@@ -1,0 +1,196 @@
+"""The life cycle every stage shares: lock, recover, body, retention, audit; and writing run outputs.
+
+A stage body (one module per stage under lakehouse.jobs.stages) gets a typed `StageContext` and
+fills its `result`; it writes only under run-scoped locations (`<table>/_runs/<run_id>/`) and
+publishes through `commit`, which records the intent in the ledger before touching the catalog. The
+runner writes one audit record per run, failed runs included, and the run's quality rows.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+
+from lakehouse.catalog import Catalog
+from lakehouse.contracts import Contract
+from lakehouse.jobs import retention
+from lakehouse.jobs.io import DirectIO, JobIO
+from lakehouse.jobs.ledger import Ledger, LedgerEntry, RunLock, RunRequest, failpoint, publish, recover
+from lakehouse.jobs.result import StageResult, now
+from lakehouse.models import Model
+from lakehouse.settings import Settings
+from lakehouse.storage import Storage
+from lakehouse.tables import TableSpec, audit_table, quality_table
+
+MAX_RECORDS_PER_FILE = 5_000_000  # keeps files large for Athena, bounded for memory
+
+
+@dataclass
+class StageContext:
+    """What one stage run works with."""
+
+    stage: str
+    spark: SparkSession
+    subject: Contract | Model  # the dataset's contract, or the model a build_model run builds
+    settings: Settings
+    run_id: str
+    io: JobIO
+    full: bool
+    result: StageResult
+    catalog: Catalog
+    ledger: Ledger
+    specs: dict[str, TableSpec]
+
+    @property
+    def contract(self) -> Contract:
+        if not isinstance(self.subject, Contract):
+            raise TypeError(f"{self.stage} needs a dataset contract, got model {self.subject.name}")
+        return self.subject
+
+    @property
+    def model(self) -> Model:
+        if not isinstance(self.subject, Model):
+            raise TypeError(f"{self.stage} needs a model, got dataset {self.subject.name}")
+        return self.subject
+
+    def spec(self, name: str) -> TableSpec:
+        return next(s for s in self.specs.values() if s.name == name)
+
+    def entry(self, full: bool, **fields: Any) -> LedgerEntry:
+        return LedgerEntry(self.run_id, self.stage, self.subject.name, "publishing", full, **fields)
+
+
+def run_stage(
+    stage: str,
+    body: Callable[[StageContext], None],
+    spark: SparkSession,
+    subject: Contract | Model,
+    settings: Settings,
+    run_id: str,
+    io: JobIO | None,
+    full: bool,
+    specs: Iterable[TableSpec],
+) -> StageResult:
+    """Lock, roll forward a dead run's publish, run the stage body, and audit the run whatever happens."""
+    t0 = time.monotonic()
+    result = StageResult(stage, subject.name, run_id, now(), "full" if full else "incremental")
+    by_name = {s.qualified: s for s in specs}
+    ctx = StageContext(
+        stage,
+        spark,
+        subject,
+        settings,
+        run_id,
+        io or DirectIO(),
+        full,
+        result,
+        Catalog(settings),
+        Ledger(settings, subject.name, stage),
+        by_name,
+    )
+    with RunLock(settings, subject.name, stage, run_id):
+        try:
+            RunRequest(settings, subject.name, stage).clear()  # this run takes every input landed so far
+            result.recovered = recover(ctx.ledger, ctx.catalog, by_name)
+            body(ctx)
+            result.removed = retention.collect(settings, list(by_name.values()), [ctx.ledger])
+        except Exception as exc:
+            _finish(result, settings, t0, "failed", f"{type(exc).__name__}: {exc}"[:2000])
+            raise
+    return _finish(result, settings, t0, "succeeded")
+
+
+def _finish(result: StageResult, settings: Settings, t0: float, status: str, error: str = "") -> StageResult:
+    result.status, result.error, result.finished_at = status, error, now()
+    result.duration_s = round(time.monotonic() - t0, 3)
+    record = json.dumps(result.audit_record(), sort_keys=True).encode()
+    storage = Storage(settings)
+    name = f"{result.dataset}-{result.stage}-{result.run_id}.json"
+    storage.put_bytes(f"{audit_table(settings).location}{name}", record + b"\n", "application/json")
+    if result.rule_results:
+        rows = [
+            {"run_id": result.run_id, "dataset": result.dataset, "stage": result.stage, **r}
+            for r in result.rule_results
+        ]
+        body = b"".join(json.dumps(r, sort_keys=True).encode() + b"\n" for r in rows)
+        storage.put_bytes(f"{quality_table(settings).location}{name}", body, "application/json")
+    return result
+
+
+def commit(ctx: StageContext, entry: LedgerEntry) -> None:
+    """Record the intent, publish, mark committed; then report what was published."""
+    failpoint(f"{entry.stage}:after_write")
+    ctx.ledger.write(entry)  # the intent: from here on, the next run completes this publish if we die
+    failpoint(f"{entry.stage}:after_intent")
+    publish(ctx.catalog, ctx.specs, entry)
+    failpoint(f"{entry.stage}:after_publish")
+    entry.status = "committed"
+    ctx.ledger.write(entry)
+    ctx.result.partitions = {t: len(p) for t, p in entry.partitions.items()}
+
+
+def run_prefix(spec: TableSpec, run_id: str) -> str:
+    return f"{spec.location}_runs/{run_id}/"
+
+
+def quarantine_prefix(spec: TableSpec, run_id: str) -> str:
+    return f"{spec.location}run_id={run_id}/"
+
+
+def partition_key(values: Iterable[object]) -> str:
+    """A partition's values as a JSON list: the ledger's and the catalog's common spelling."""
+    return json.dumps([str(v) for v in values])
+
+
+def write(
+    df: DataFrame, spec: TableSpec, uri: str, io: JobIO, partitioned: bool = True
+) -> tuple[DataFrame, dict[str, str]]:
+    """Write rows under uri (one file per partition value, snappy Parquet); return what is really there.
+
+    Returns the written files read back (so counts are of what was written, not assumed) and
+    {partition key: location} ({} for an unpartitioned write).
+    """
+    names = [n for n, _ in spec.partition_keys] if partitioned else []
+    writer = (df.repartition(*names) if names else df.coalesce(1)).write.mode("overwrite")
+    writer = writer.option("maxRecordsPerFile", MAX_RECORDS_PER_FILE)
+    if names:
+        writer = writer.partitionBy(*names)
+    writer.parquet(io.writable(uri))
+    io.commit(uri)
+    written = df.sparkSession.read.parquet(io.writable(uri))
+    if not names:
+        return written, {}
+    values = written.select(*names).distinct().collect()
+    return written, {
+        partition_key(v[n] for n in names): uri + "/".join(f"{n}={v[n]}" for n in names) + "/" for v in values
+    }
+
+
+def write_table(ctx: StageContext, spec: TableSpec, df: DataFrame, entry: LedgerEntry) -> int:
+    """Write a whole gold table run-scoped and record it in the entry; returns the rows written."""
+    uri = run_prefix(spec, ctx.run_id)
+    if spec.partition_keys:
+        written, parts = write(
+            df.select(*spec.column_names, *[n for n, _ in spec.partition_keys]), spec, uri, ctx.io
+        )
+        entry.partitions[spec.qualified] = parts
+        entry.replace_all.append(spec.qualified)
+    else:
+        written, _ = write(df.select(*spec.column_names), spec, uri, ctx.io)
+        entry.table_locations[spec.qualified] = uri
+    ctx.result.tables[spec.qualified] = count = written.count()
+    return count
+
+
+def write_quarantine(ctx: StageContext, spec: TableSpec, rows: DataFrame, entry: LedgerEntry) -> int:
+    """Write a run's quarantine rows (if any) as the run's partition; returns the rows written."""
+    uri = quarantine_prefix(spec, ctx.run_id)
+    written, _ = write(rows, spec, uri, ctx.io, partitioned=False)
+    entry.partitions[spec.qualified] = {partition_key([ctx.run_id]): uri}
+    ctx.result.tables[spec.qualified] = count = written.count()
+    return count

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tarfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -214,9 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"tf-check: {how}")
     work = copy_inputs(root, cache / "work")
-    steps = [fmt_check(tc, root)]
-    for path in terraform_dirs(work):
-        steps += check_dir(tc, path, work)
+    jobs = [(tc, path, work) for path in terraform_dirs(work)]
     real = real_toolchain(cache) if tc.standin else None
     if real is not None:
         print(
@@ -224,8 +223,12 @@ def main(argv: list[str] | None = None) -> int:
             + (f" from {provider_mirror()}" if provider_mirror() else "")
         )
         real_work = copy_inputs(root, cache / "work-real", keep_locks=True)
-        for path in terraform_dirs(real_work):
-            steps += check_dir(real, path, real_work)
+        jobs += [(real, path, real_work) for path in terraform_dirs(real_work)]
+    # Directories are independent (own .terraform, own copy): two at a time, results in order.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        steps = [fmt_check(tc, root)] + [
+            step for done in pool.map(lambda j: check_dir(*j), jobs) for step in done
+        ]
     for step in steps:
         print(f"  {'ok  ' if step.ok else 'FAIL'} {step.name} ({step.seconds:.1f} s)")
         if not step.ok:

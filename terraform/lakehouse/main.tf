@@ -67,7 +67,7 @@ module "storage" {
   buckets                    = local.buckets
   kms_key_arn                = module.security.kms_key_arn
   force_destroy              = !var.deletion_protection
-  deny_insecure_transport    = !var.local_endpoint
+  deny_statements            = !var.local_endpoint
   lifecycle_rules            = !var.local_endpoint
   raw_infrequent_access_days = var.raw_infrequent_access_days
   raw_archive_days           = var.raw_archive_days

@@ -135,7 +135,7 @@ variable "warehouse_subnet_ids" {
 }
 
 variable "local_endpoint" {
-  description = "Applied to a local emulator over plain http (the local env): bucket policies do not deny non-TLS requests, and events are delivered to SQS queues that `lakehouse dispatch` reads instead of invoking Lambda."
+  description = "Applied to a local emulator over plain http (the local env): bucket policies carry no Deny statements (the emulator cannot evaluate their conditions), no lifecycle rules, no named queries, and events are delivered to SQS queues that `lakehouse dispatch` reads instead of invoking Lambda."
   type        = bool
   default     = false
 }

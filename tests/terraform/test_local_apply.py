@@ -8,14 +8,19 @@ runs this file alone; `make test` runs it with the rest.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
 from lakehouse import aws
+from lakehouse.catalog import Catalog
+from lakehouse.engine.local import LocalEngine
+from lakehouse.local import wiring
+from lakehouse.local.dispatcher import Dispatcher
 from lakehouse.local.endpoint import reset
-from lakehouse.local.terraform import LocalEnvironment, local_environment
+from lakehouse.local.terraform import LOCAL_ENV_DIR, LocalEnvironment, local_environment
 from lakehouse.settings import Settings
 
 from .inventory import inventory
@@ -68,12 +73,80 @@ def test_apply_from_empty_creates_the_environment(applied):
     )
 
 
+def test_everything_encrypted_with_the_key_waits_for_the_key_policy(applied):
+    """AWS refuses a log group (queue, topic) encrypted with a key whose policy does not yet admit its
+    service: Terraform's graph must order each after the policy."""
+    env: LocalEnvironment = applied["env"]
+    out = env.tc.run(["graph"], LOCAL_ENV_DIR, env.env)
+    assert out.returncode == 0, out.stderr
+    edges = set(re.findall(r'"([^"]+)" -> "([^"]+)"', out.stdout))
+    policy = "module.lakehouse.module.security.aws_kms_key_policy.this"
+    encrypted = {
+        "module.lakehouse.module.etl.aws_cloudwatch_log_group.glue",
+        "module.lakehouse.module.events.aws_cloudwatch_log_group.function",
+        "module.lakehouse.module.events.aws_sqs_queue.dlq",
+        "module.lakehouse.module.events.aws_sqs_queue.inbox",
+        "module.lakehouse.module.monitoring.aws_sns_topic.alerts",
+        "module.lakehouse.module.storage.aws_s3_bucket_server_side_encryption_configuration.data",
+        "module.lakehouse.module.catalog.aws_glue_security_configuration.this",
+    }
+    assert {(node, policy) for node in encrypted} <= edges
+
+
 def test_a_second_plan_reports_no_changes(applied):
     assert applied["env"].plan_changes() == 0
 
 
 def test_a_second_apply_changes_nothing(applied):
     assert _counts(applied["env"].apply()) == (0, 0, 0)
+
+
+@pytest.mark.spark
+def test_the_pipeline_runs_end_to_end_on_what_terraform_created(applied, spark):
+    """A file lands in the raw bucket -> the notification Terraform configured -> the handlers -> the
+    jobs Terraform defined (their scripts, arguments and the contracts they name, from the endpoint)
+    on local Spark -> gold partitions -> a query; the purchase alert reaches the SNS subscriber."""
+    settings = applied["settings"]
+    events = [
+        {
+            "event_id": f"t{i}",
+            "user_id": f"u{i % 3}",
+            "session_id": f"s{i % 4}",
+            "event_type": "purchase" if i in (2, 7) else "page_view",
+            "event_timestamp": f"2025-05-0{1 + i % 2}T09:{i:02d}:00Z",
+            "device_type": "desktop",
+            "page_url": "https://shop.example.com/checkout",
+            "metadata": {"order_id": f"o{i}", "amount": "12.50", "currency": "EUR"} if i in (2, 7) else {},
+        }
+        for i in range(12)
+    ]
+    aws.client("s3", settings).put_object(
+        Bucket=settings.bucket("raw"),
+        Key="clickstream/year=2025/month=05/day=01/hour=09/landed.json",
+        Body="\n".join(json.dumps(e) for e in events).encode(),
+    )
+    seen: list = []
+    report = Dispatcher(settings, ROOT / "glue" / "jobs", on_event=seen.append).run_until_idle()
+
+    assert report.failures == []
+    assert {h.handler for h in seen} >= {"on_raw_object", "purchase_alert", "on_job_state"}
+    runs = {(r.dataset, r.stage): (r.rows_read, r.rows_written, r.rows_quarantined) for r in report.runs}
+    assert runs[("clickstream", "raw_to_silver")] == (12, 12, 0)
+    assert runs[("clickstream", "silver_to_gold")] == (12, 12, 0)
+    gold = Catalog(settings).get_partitions(settings.database("gold"), "fact_clicks")
+    assert sorted(values for values, _ in gold) == [("2025-05-01",), ("2025-05-02",)]
+    engine = LocalEngine(settings)
+    try:
+        rows = engine.query("SELECT event_date, count(*) FROM fact_clicks GROUP BY 1 ORDER BY 1").rows
+    finally:
+        engine.close()
+    assert [(str(d), n) for d, n in rows] == [("2025-05-01", 6), ("2025-05-02", 6)]
+    inbox = aws.client("sqs", settings).receive_message(
+        QueueUrl=wiring.queue_url(settings, "alerts-inbox"), MaxNumberOfMessages=10
+    )["Messages"]
+    alerts = [json.loads(json.loads(m["Body"])["Message"]) for m in inbox]
+    (purchases,) = [a for a in alerts if "purchases" in a]
+    assert sorted(p["order_id"] for p in purchases["purchases"]) == ["o2", "o7"]
 
 
 def test_the_fast_path_deployer_creates_the_same_resources(applied, endpoint_url):

@@ -131,7 +131,7 @@ def ensure_jobs(
                         "--model_uri": f"s3://{artifacts}/datasets/models/{model.name}.yaml",
                     },
                     "ExecutionProperty": {"MaxConcurrentRuns": 1},
-                    "GlueVersion": "5.0",
+                    "GlueVersion": "5.1",
                 },
             )
         )
@@ -152,7 +152,7 @@ def ensure_jobs(
                     "--contract_uri": f"s3://{artifacts}/datasets/{contract.name}.yaml",
                 },
                 "ExecutionProperty": {"MaxConcurrentRuns": 1},
-                "GlueVersion": "5.0",
+                "GlueVersion": "5.1",
             }
             out.append(_ensure_job(glue, name, spec))
         if contract.crawl:

@@ -81,7 +81,7 @@ locals {
       Version = "2012-10-17"
       Statement = concat([for s in [
         {
-          on = var.deny_insecure_transport
+          on = var.deny_statements
           doc = {
             Sid       = "DenyInsecureTransport"
             Effect    = "Deny"
@@ -92,7 +92,7 @@ locals {
           }
         },
         {
-          on = zone != "logs"
+          on = var.deny_statements && zone != "logs"
           doc = {
             Sid       = "DenyOtherEncryption"
             Effect    = "Deny"
@@ -103,7 +103,7 @@ locals {
           }
         },
         {
-          on = zone != "logs"
+          on = var.deny_statements && zone != "logs"
           doc = {
             Sid       = "DenyOtherKmsKey"
             Effect    = "Deny"
@@ -133,7 +133,8 @@ locals {
 }
 
 resource "aws_s3_bucket_policy" "this" {
-  for_each = aws_s3_bucket.this
+  # every bucket has one, except on an emulator without the Deny statements (data buckets then have none)
+  for_each = { for zone, b in aws_s3_bucket.this : zone => b if var.deny_statements || zone == "logs" }
   bucket   = each.value.id
   policy   = jsonencode(local.bucket_policy[each.key])
 

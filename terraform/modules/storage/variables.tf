@@ -12,8 +12,8 @@ variable "kms_key_arn" {
   type        = string
 }
 
-variable "deny_insecure_transport" {
-  description = "Deny every request not made over TLS. Only an emulator reached over plain http (the local env) turns this off: there the rule would lock Terraform itself out of the buckets."
+variable "deny_statements" {
+  description = "The bucket policies' Deny statements: non-TLS requests, puts asking for other encryption or another key. Only an emulator turns them off (the local env): its endpoint is plain http, so the TLS rule locked Terraform itself out of the buckets, and moto denies every request a conditional Deny names, whatever the condition."
   type        = bool
   default     = true
 }

@@ -138,15 +138,17 @@ run "access_logs_are_allowed_per_source_bucket_and_prefix" {
   }
 }
 
-run "a_plain_http_emulator_gets_no_tls_rule_and_no_lifecycle_waits" {
+run "an_emulator_gets_no_deny_statements_and_no_lifecycle_waits" {
   variables {
-    deny_insecure_transport = false
-    lifecycle_rules         = false
+    deny_statements = false
+    lifecycle_rules = false
   }
   assert {
-    condition = alltrue([
-      for p in aws_s3_bucket_policy.this : !contains([for s in jsondecode(p.policy).Statement : s.Sid], "DenyInsecureTransport")
-    ]) && length(aws_s3_bucket_lifecycle_configuration.this) == 0
-    error_message = "deny_insecure_transport = false must drop only the TLS rule; lifecycle_rules = false the rules"
+    condition = (
+      jsonencode(keys(aws_s3_bucket_policy.this)) == jsonencode(["logs"]) &&
+      alltrue([for s in jsondecode(aws_s3_bucket_policy.this["logs"].policy).Statement : s.Effect == "Allow"]) &&
+      length(aws_s3_bucket_lifecycle_configuration.this) == 0 && length(aws_s3_bucket_server_side_encryption_configuration.data) == 5
+    )
+    error_message = "deny_statements = false leaves only the logs bucket's access-log grant (encryption stays the default); lifecycle_rules = false drops the rules"
   }
 }

@@ -25,6 +25,7 @@ from sqlglot import exp
 from sqlglot.dialects.duckdb import DuckDB
 from sqlglot.dialects.trino import Trino
 from sqlglot.errors import OptimizeError, SqlglotError
+from sqlglot.generators.duckdb import DuckDBGenerator
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, traverse_scope
@@ -273,9 +274,10 @@ class AthenaLocal(Trino):
 class DuckDBLocal(DuckDB):
     """Writing side: DuckDB, with the generator overrides Trino semantics need."""
 
-    class Generator(DuckDB.Generator):
+    # DuckDB.Generator is DuckDBGenerator; named by its class, since mypy cannot subclass a class attribute
+    class Generator(DuckDBGenerator):
         TRANSFORMS: ClassVar[dict] = {
-            **DuckDB.Generator.TRANSFORMS,
+            **DuckDBGenerator.TRANSFORMS,
             # Trino's date_diff counts whole units elapsed: DuckDB's datesub, not its date_diff
             exp.DateDiff: lambda self, e: self.func(
                 "datesub", exp.Literal.string(_unit(e)), e.expression, e.this

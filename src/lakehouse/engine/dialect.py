@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, TypeGuard
 
 import sqlglot
 from sqlglot import exp
@@ -313,7 +313,7 @@ def dtype(text: str) -> exp.DataType:
     return exp.DataType.build(text, dialect="trino")
 
 
-def _is(t: exp.DataType | None, kinds) -> bool:
+def _is(t: exp.DataType | None, kinds) -> TypeGuard[exp.DataType]:
     return t is not None and t.this in kinds
 
 
@@ -839,7 +839,7 @@ class TrinoSemantics:
         t = self.type_of(start)
         if t.this in INTEGERS:
             args = [start, end] + ([step] if step else [])
-            series = exp.Anonymous(this="generate_series", expressions=[a.copy() for a in args])
+            series: exp.Expr = exp.Anonymous(this="generate_series", expressions=[a.copy() for a in args])
             return self.typed(tpl("lh_sequence_check(_s_)", s=series), "array(bigint)")
         if t.this == T.DATE:
             step = step or tpl("INTERVAL 1 DAY")
@@ -872,7 +872,7 @@ class TrinoSemantics:
         t = self.type_of(value)
         if _is(t, TIMESTAMPS):
             # a plain timestamp is read in the session zone (UTC) and shown in the given zone
-            instant = exp.Anonymous(
+            instant: exp.Expr = exp.Anonymous(
                 this="timezone", expressions=[exp.Literal.string(SESSION_ZONE), value.copy()]
             )
         elif _is(t, TZ_TIMESTAMPS):
@@ -909,10 +909,10 @@ class TrinoSemantics:
             )
         if name == "map_agg":
             kt, vt = self.type_of(args[0]), self.type_of(args[1])
-            node = tpl("lh_map_agg(_k_, _v_)", k=args[0], v=args[1])
+            agg = tpl("lh_map_agg(_k_, _v_)", k=args[0], v=args[1])
             if kt is not None and vt is not None:
-                self.typed(node, exp.DataType.build(exp.DType.MAP, expressions=[kt, vt]))
-            return node
+                self.typed(agg, exp.DataType.build(exp.DType.MAP, expressions=[kt, vt]))
+            return agg
         if name in ("any_match", "all_match", "none_match"):
             arr, fn = args
             r = exp.Anonymous(this="list_transform", expressions=[arr.copy(), fn.copy()])
@@ -1004,8 +1004,8 @@ class TrinoSemantics:
                         f"{kind} text {value.name!r}", f"parse it with Trino's {kind} rules or fail"
                     )
             else:
-                check = "lh_check_date_text" if kind == "date" else "lh_check_timestamp_text"
-                node.set("this", tpl(f"{check}(_s_)", s=value))
+                check_fn = "lh_check_date_text" if kind == "date" else "lh_check_timestamp_text"
+                node.set("this", tpl(f"{check_fn}(_s_)", s=value))
         if to.this in (T.DATE, *TIMESTAMPS) and _is(t, TZ_TIMESTAMPS):
             node.set("this", self._wall_clock(value))
         if to.this in TIMESTAMPS:
@@ -1135,7 +1135,7 @@ class TrinoSemantics:
             return node
         if _is(t, {T.MAP}):
             if self.in_try(node):
-                out = exp.Bracket(this=node.this.copy(), expressions=[key.copy()], offset=1)
+                out: exp.Expr = exp.Bracket(this=node.this.copy(), expressions=[key.copy()], offset=1)
             else:
                 out = tpl("lh_map_get(_m_, _k_)", m=node.this, k=key)
             return self.typed(out, t.expressions[1] if len(t.expressions) == 2 else None)

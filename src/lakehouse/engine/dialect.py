@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import ClassVar, TypeGuard
+from typing import ClassVar, TypeGuard, cast
 
 import sqlglot
 from sqlglot import exp
@@ -515,19 +515,23 @@ class TrinoSemantics:
     def in_try(self, node: exp.Expr) -> bool:
         return node.find_ancestor(exp.Try) is not None
 
-    def refuse_unknown(self, node: exp.Expr, *operands: exp.Expr, what: str) -> None:
+    def known_types(self, *operands: exp.Expr, what: str) -> list[exp.DataType]:
+        """The operands' Trino types, refusing the operation when one is not known."""
+        types = []
         for o in operands:
-            if self.type_of(o) is None:
+            t = self.type_of(o)
+            if t is None:
                 raise NotSupportedLocally(
                     f"{what} on `{o.sql(dialect='trino')}`, whose type is not known locally",
                     "pick the operation by the operand's type",
                 )
+            types.append(t)
+        return types
 
     # arithmetic -------------------------------------------------------------------------------------
     def visit_div(self, node: exp.Div) -> exp.Expr:
         a, b = node.left, node.right
-        self.refuse_unknown(node, a, b, what="`/`")
-        lt, rt = self.type_of(a), self.type_of(b)
+        lt, rt = self.known_types(a, b, what="`/`")
         if lt.this in INTEGERS and rt.this in INTEGERS:
             macro = "lh_try_idiv" if self.in_try(node) else "lh_idiv"
             return self.typed(
@@ -569,8 +573,7 @@ class TrinoSemantics:
 
     def visit_mod(self, node: exp.Mod) -> exp.Expr:
         a, b = node.this, node.expression
-        self.refuse_unknown(node, a, b, what="`%`")
-        lt, rt = self.type_of(a), self.type_of(b)
+        lt, rt = self.known_types(a, b, what="`%`")
         if lt.this in INTEGERS and rt.this in INTEGERS:
             macro = "lh_try_imod" if self.in_try(node) else "lh_imod"
             return self.typed(
@@ -834,9 +837,11 @@ class TrinoSemantics:
         return self.typed(node, "bigint")
 
     def visit_generateseries(self, node: exp.GenerateSeries) -> exp.Expr:
-        start, end, step = node.args.get("start"), node.args.get("end"), node.args.get("step")
-        self.refuse_unknown(node, start, end, what="sequence")
-        t = self.type_of(start)
+        # start and end are required arguments of GenerateSeries: args.get() is typed looser than that
+        start = cast(exp.Expr, node.args.get("start"))
+        end = cast(exp.Expr, node.args.get("end"))
+        step = node.args.get("step")
+        t, _ = self.known_types(start, end, what="sequence")
         if t.this in INTEGERS:
             args = [start, end] + ([step] if step else [])
             series: exp.Expr = exp.Anonymous(this="generate_series", expressions=[a.copy() for a in args])

@@ -327,7 +327,7 @@ def _decimal_ps(t: exp.DataType) -> tuple[int, int] | None:
             return int(params[0].name), int(params[1].name)
         if len(params) == 1:
             return int(params[0].name), 0
-        return 38, 0 if not params else None
+        return (38, 0) if not params else None
     return None
 
 

@@ -367,6 +367,18 @@ def trino_type_name(t: exp.DataType | None) -> str | None:
     return simple.get(t.this)
 
 
+def _decimal_params(t: exp.DataType) -> tuple[int, int]:
+    """_decimal_ps of a type the caller has checked is a decimal: never None for one of 0 to 2
+    parameters, all that Trino allows."""
+    return cast("tuple[int, int]", _decimal_ps(t))
+
+
+def _named_type(t: exp.DataType) -> str:
+    """trino_type_name of a type the caller has checked is a number, date, timestamp or boolean type:
+    never None for those."""
+    return cast(str, trino_type_name(t))
+
+
 # --------------------------------------------------------------------------------------------------
 
 
@@ -596,8 +608,8 @@ class TrinoSemantics:
         if t.this in INTEGERS:
             self._wrap(target, "bigint")
         elif t.this == T.DECIMAL:
-            ps = _decimal_ps(t)
-            self.typed(target, f"decimal(38,{ps[1]})")
+            _, scale = _decimal_params(t)
+            self.typed(target, f"decimal(38,{scale})")
         elif t.this in FLOATS:
             self.typed(target, "double" if t.this == T.DOUBLE else "real")
         return None
@@ -614,8 +626,12 @@ class TrinoSemantics:
             )
         name = trino_type_name(t)
         if t.this == T.DECIMAL and what in ("floor", "ceil", "ceiling"):
-            p, s = _decimal_ps(t)
+            p, s = _decimal_params(t)
             name = f"decimal({p - s + min(s, 1)},0)"
+        if name is None:
+            # a type with no Trino name here (a row, say) fails as DataType.build(None) always made it
+            # fail: the same ValueError (refusing it with NotSupportedLocally would change behaviour)
+            raise ValueError("Invalid data type: <class 'NoneType'>. Expected str or DType")
         return self.typed(exp.Cast(this=node.copy(), to=dtype(name)), name)
 
     def visit_sign(self, node: exp.Sign) -> exp.Expr:
@@ -685,7 +701,7 @@ class TrinoSemantics:
                 raise NotSupportedLocally(
                     "avg of a decimal over a window", "return a decimal of the argument's type"
                 )
-            p, s = _decimal_ps(t)
+            p, s = _decimal_params(t)
             total = exp.Sum(this=node.this.copy())
             count = exp.Count(this=node.this.copy())
             macro = "lh_try_div_half_up" if self.in_try(node) else "lh_div_half_up"
@@ -708,7 +724,7 @@ class TrinoSemantics:
                 "return a value of the argument's type",
             )
         if t.this == T.DECIMAL:
-            p, s = _decimal_ps(t)
+            p, s = _decimal_params(t)
             if node.args.get("decimals") is None:
                 type_name = f"decimal({p - s + min(1, s)},0)"
             elif s == 0:
@@ -721,7 +737,7 @@ class TrinoSemantics:
             cast = exp.Cast(this=node.copy(), to=dtype(type_name))
             return self.typed(cast, type_name)
         if t.this in INTEGERS or t.this in FLOATS:
-            name = trino_type_name(t)
+            name = _named_type(t)
             return self.typed(exp.Cast(this=node.copy(), to=dtype(name)), name)
         return None
 
@@ -798,7 +814,7 @@ class TrinoSemantics:
         """Decimal +, -, *: DuckDB's value, Trino's result type (functions/decimal.md)."""
         t = self._arith_type(node)
         if t is not None and t.this == T.DECIMAL:
-            name = trino_type_name(t)
+            name = _named_type(t)
             return self.typed(exp.Cast(this=node.copy(), to=dtype(name)), name)
         return None
 
@@ -1175,7 +1191,7 @@ class TrinoSemantics:
         alias = node.args.get("alias")
         if _is(t, {T.MAP}):
             columns = [c.name for c in alias.columns] if alias is not None else []
-            if len(columns) != 2:
+            if alias is None or len(columns) != 2:
                 raise NotSupportedLocally(
                     "UNNEST of a map without two column names", "name the key and value columns"
                 )
@@ -1199,7 +1215,7 @@ class TrinoSemantics:
             if isinstance(b, exp.Literal) and b.is_string and ta is not None and ta.this in not_text:
                 raise QueryError(
                     f"Cannot apply operator: {trino_type_name(ta)} {op} varchar({len(b.name)}) "
-                    f"(Athena fails too: write {trino_type_name(ta).split('(')[0].upper()} '{b.name}')"
+                    f"(Athena fails too: write {_named_type(ta).split('(')[0].upper()} '{b.name}')"
                 )
 
     def _compare(self, node: exp.Binary, op: str) -> exp.Expr:

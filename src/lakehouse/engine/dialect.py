@@ -18,13 +18,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, TypeGuard, cast
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.duckdb import DuckDB
 from sqlglot.dialects.trino import Trino
 from sqlglot.errors import OptimizeError, SqlglotError
+from sqlglot.generators.duckdb import DuckDBGenerator
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, traverse_scope
@@ -273,9 +274,10 @@ class AthenaLocal(Trino):
 class DuckDBLocal(DuckDB):
     """Writing side: DuckDB, with the generator overrides Trino semantics need."""
 
-    class Generator(DuckDB.Generator):
+    # DuckDB.Generator is DuckDBGenerator; named by its class, since mypy cannot subclass a class attribute
+    class Generator(DuckDBGenerator):
         TRANSFORMS: ClassVar[dict] = {
-            **DuckDB.Generator.TRANSFORMS,
+            **DuckDBGenerator.TRANSFORMS,
             # Trino's date_diff counts whole units elapsed: DuckDB's datesub, not its date_diff
             exp.DateDiff: lambda self, e: self.func(
                 "datesub", exp.Literal.string(_unit(e)), e.expression, e.this
@@ -283,7 +285,7 @@ class DuckDBLocal(DuckDB):
         }
 
 
-def _unit(e: exp.Expression) -> str:
+def _unit(e: exp.Expr) -> str:
     unit = e.args.get("unit")
     name = (unit.name if unit is not None else "DAY").upper()
     return name[:-1] if name.endswith("S") and name[:-1] in DATE_UNITS | TIME_UNITS else name
@@ -292,10 +294,10 @@ def _unit(e: exp.Expression) -> str:
 # --------------------------------------------------------------------------------------------------
 # templates: DuckDB SQL with `_a_`, `_b_`, ... standing for sub-expressions (no string patching)
 
-_TEMPLATES: dict[str, exp.Expression] = {}
+_TEMPLATES: dict[str, exp.Expr] = {}
 
 
-def tpl(sql: str, **parts: exp.Expression) -> exp.Expression:
+def tpl(sql: str, **parts: exp.Expr) -> exp.Expr:
     """A DuckDB expression from a template, its `_name_` columns replaced by the given expressions."""
     if sql not in _TEMPLATES:
         _TEMPLATES[sql] = sqlglot.parse_one(sql, read=DuckDBLocal)
@@ -311,7 +313,7 @@ def dtype(text: str) -> exp.DataType:
     return exp.DataType.build(text, dialect="trino")
 
 
-def _is(t: exp.DataType | None, kinds) -> bool:
+def _is(t: exp.DataType | None, kinds) -> TypeGuard[exp.DataType]:
     return t is not None and t.this in kinds
 
 
@@ -325,7 +327,7 @@ def _decimal_ps(t: exp.DataType) -> tuple[int, int] | None:
             return int(params[0].name), int(params[1].name)
         if len(params) == 1:
             return int(params[0].name), 0
-        return 38, 0 if not params else None
+        return (38, 0) if not params else None
     return None
 
 
@@ -365,6 +367,18 @@ def trino_type_name(t: exp.DataType | None) -> str | None:
     return simple.get(t.this)
 
 
+def _decimal_params(t: exp.DataType) -> tuple[int, int]:
+    """_decimal_ps of a type the caller has checked is a decimal: never None for one of 0 to 2
+    parameters, all that Trino allows."""
+    return cast("tuple[int, int]", _decimal_ps(t))
+
+
+def _named_type(t: exp.DataType) -> str:
+    """trino_type_name of a type the caller has checked is a number, date, timestamp or boolean type:
+    never None for those."""
+    return cast(str, trino_type_name(t))
+
+
 # --------------------------------------------------------------------------------------------------
 
 
@@ -400,7 +414,7 @@ class TrinoSemantics:
         self.notes: list[str] = []
 
     # types ------------------------------------------------------------------------------------------
-    def type_of(self, node: exp.Expression) -> exp.DataType | None:
+    def type_of(self, node: exp.Expr) -> exp.DataType | None:
         """Trino's type of an expression, or None when it cannot be known."""
         if "lh_type" in node.meta:
             return node.meta["lh_type"]
@@ -441,14 +455,14 @@ class TrinoSemantics:
         t = node.type
         return None if t is None or t.this == T.UNKNOWN else t
 
-    def typed(self, node: exp.Expression, t: exp.DataType | str | None) -> exp.Expression:
+    def typed(self, node: exp.Expr, t: exp.DataType | str | None) -> exp.Expr:
         if isinstance(t, str):
             t = dtype(t)
         node.meta["lh_type"] = t
         return node
 
     # entry point ------------------------------------------------------------------------------------
-    def rewrite(self, tree: exp.Expression) -> exp.Expression:
+    def rewrite(self, tree: exp.Expr) -> exp.Expr:
         """Rewrite scope by scope, innermost first, so a CTE's or subquery's Trino output types are
         known where the outer query reads its columns."""
         for scope in traverse_scope(tree):
@@ -459,7 +473,7 @@ class TrinoSemantics:
         self._check_try(tree)
         return tree
 
-    def _check_try(self, tree: exp.Expression) -> None:
+    def _check_try(self, tree: exp.Expr) -> None:
         """DuckDB refuses `error()` inside TRY: a check that can only fail at run time is refused there."""
         for try_node in tree.find_all(exp.Try):
             for fn in try_node.find_all(exp.Anonymous):
@@ -485,7 +499,7 @@ class TrinoSemantics:
                         col.meta[ZONE] = zone
                     break
 
-    def _rewrite_nodes(self, root: exp.Expression) -> exp.Expression:
+    def _rewrite_nodes(self, root: exp.Expr) -> exp.Expr:
         for node in reversed(list(root.walk(bfs=False))):
             if node.meta.get(DONE) or (node.parent is None and node is not root):
                 continue  # rewritten with an inner scope, or detached by an earlier rewrite
@@ -499,7 +513,7 @@ class TrinoSemantics:
                 n.meta[DONE] = True
         return root
 
-    def visit(self, node: exp.Expression) -> exp.Expression | None:
+    def visit(self, node: exp.Expr) -> exp.Expr | None:
         method = getattr(self, f"visit_{type(node).__name__.lower()}", None)
         if method:
             return method(node)
@@ -510,22 +524,26 @@ class TrinoSemantics:
             )
         return None
 
-    def in_try(self, node: exp.Expression) -> bool:
+    def in_try(self, node: exp.Expr) -> bool:
         return node.find_ancestor(exp.Try) is not None
 
-    def refuse_unknown(self, node: exp.Expression, *operands: exp.Expression, what: str) -> None:
+    def known_types(self, *operands: exp.Expr, what: str) -> list[exp.DataType]:
+        """The operands' Trino types, refusing the operation when one is not known."""
+        types = []
         for o in operands:
-            if self.type_of(o) is None:
+            t = self.type_of(o)
+            if t is None:
                 raise NotSupportedLocally(
                     f"{what} on `{o.sql(dialect='trino')}`, whose type is not known locally",
                     "pick the operation by the operand's type",
                 )
+            types.append(t)
+        return types
 
     # arithmetic -------------------------------------------------------------------------------------
-    def visit_div(self, node: exp.Div) -> exp.Expression:
+    def visit_div(self, node: exp.Div) -> exp.Expr:
         a, b = node.left, node.right
-        self.refuse_unknown(node, a, b, what="`/`")
-        lt, rt = self.type_of(a), self.type_of(b)
+        lt, rt = self.known_types(a, b, what="`/`")
         if lt.this in INTEGERS and rt.this in INTEGERS:
             macro = "lh_try_idiv" if self.in_try(node) else "lh_idiv"
             return self.typed(
@@ -546,11 +564,11 @@ class TrinoSemantics:
             "apply Trino's operator for those types",
         )
 
-    def _unscaled(self, e: exp.Expression, scale: int) -> exp.Expression:
+    def _unscaled(self, e: exp.Expr, scale: int) -> exp.Expr:
         """The HUGEINT e * 10^scale of a decimal or integer e (exact)."""
         return tpl(f"CAST(CAST(_e_ AS DECIMAL(38, {scale})) * {10**scale} AS HUGEINT)", e=e)
 
-    def _decimal_quotient(self, a, s1, b, s2, precision, scale, node) -> exp.Expression:
+    def _decimal_quotient(self, a, s1, b, s2, precision, scale, node) -> exp.Expr:
         # a / b = A * 10^(scale - s1 + s2) / B in units of 10^-scale, rounded half up (HUGEINT arithmetic)
         k = scale - s1 + s2
         numerator = tpl(f"_a_ * CAST('{10**k}' AS HUGEINT)", a=self._unscaled(a, s1))
@@ -565,10 +583,9 @@ class TrinoSemantics:
             f"decimal({precision},{scale})",
         )
 
-    def visit_mod(self, node: exp.Mod) -> exp.Expression:
+    def visit_mod(self, node: exp.Mod) -> exp.Expr:
         a, b = node.this, node.expression
-        self.refuse_unknown(node, a, b, what="`%`")
-        lt, rt = self.type_of(a), self.type_of(b)
+        lt, rt = self.known_types(a, b, what="`%`")
         if lt.this in INTEGERS and rt.this in INTEGERS:
             macro = "lh_try_imod" if self.in_try(node) else "lh_imod"
             return self.typed(
@@ -578,7 +595,7 @@ class TrinoSemantics:
             return self.typed(node, "double")
         raise NotSupportedLocally("`%` on decimal operands", "return a decimal remainder of Trino's type")
 
-    def visit_sum(self, node: exp.Sum) -> exp.Expression | None:
+    def visit_sum(self, node: exp.Sum) -> exp.Expr | None:
         t = self.type_of(node.this.unnest() if isinstance(node.this, exp.Distinct) else node.this)
         arg = node.this.expressions[0] if isinstance(node.this, exp.Distinct) else node.this
         t = self.type_of(arg)
@@ -591,8 +608,8 @@ class TrinoSemantics:
         if t.this in INTEGERS:
             self._wrap(target, "bigint")
         elif t.this == T.DECIMAL:
-            ps = _decimal_ps(t)
-            self.typed(target, f"decimal(38,{ps[1]})")
+            _, scale = _decimal_params(t)
+            self.typed(target, f"decimal(38,{scale})")
         elif t.this in FLOATS:
             self.typed(target, "double" if t.this == T.DOUBLE else "real")
         return None
@@ -600,7 +617,7 @@ class TrinoSemantics:
     def visit_countif(self, node: exp.CountIf) -> None:
         self._wrap(node.parent if isinstance(node.parent, exp.Window) else node, "bigint")
 
-    def _same_type_as_input(self, node: exp.Func, what: str) -> exp.Expression:
+    def _same_type_as_input(self, node: exp.Func, what: str) -> exp.Expr:
         t = self.type_of(node.this)
         if t is None:
             raise NotSupportedLocally(
@@ -609,28 +626,32 @@ class TrinoSemantics:
             )
         name = trino_type_name(t)
         if t.this == T.DECIMAL and what in ("floor", "ceil", "ceiling"):
-            p, s = _decimal_ps(t)
+            p, s = _decimal_params(t)
             name = f"decimal({p - s + min(s, 1)},0)"
+        if name is None:
+            # a type with no Trino name here (a row, say) fails as DataType.build(None) always made it
+            # fail: the same ValueError (refusing it with NotSupportedLocally would change behaviour)
+            raise ValueError("Invalid data type: <class 'NoneType'>. Expected str or DType")
         return self.typed(exp.Cast(this=node.copy(), to=dtype(name)), name)
 
-    def visit_sign(self, node: exp.Sign) -> exp.Expression:
+    def visit_sign(self, node: exp.Sign) -> exp.Expr:
         return self._same_type_as_input(node, "sign")
 
-    def visit_floor(self, node: exp.Floor) -> exp.Expression:
+    def visit_floor(self, node: exp.Floor) -> exp.Expr:
         if node.args.get("decimals") is not None:
             raise NotSupportedLocally("floor with a scale", "fail: Trino's floor takes one argument")
         return self._same_type_as_input(node, "floor")
 
-    def visit_ceil(self, node: exp.Ceil) -> exp.Expression:
+    def visit_ceil(self, node: exp.Ceil) -> exp.Expr:
         if node.args.get("decimals") is not None:
             raise NotSupportedLocally("ceil with a scale", "fail: Trino's ceil takes one argument")
         return self._same_type_as_input(node, "ceil")
 
-    def visit_arrayposition(self, node: exp.Expression) -> exp.Expression:
+    def visit_arrayposition(self, node: exp.Expr) -> exp.Expr:
         found = tpl("coalesce(array_position(_a_, _x_), 0)", a=node.this, x=node.expression)
         return self.typed(exp.Cast(this=found, to=dtype("bigint")), "bigint")
 
-    def visit_trim(self, node: exp.Trim) -> exp.Expression:
+    def visit_trim(self, node: exp.Trim) -> exp.Expr:
         if node.args.get("expression") is not None:
             return node  # trim(BOTH 'x' FROM s): the same characters removed in DuckDB
         # Trino trims Java whitespace (tabs, newlines, Unicode spaces), DuckDB only ' '
@@ -641,7 +662,7 @@ class TrinoSemantics:
             "varchar",
         )
 
-    def visit_substring(self, node: exp.Substring) -> exp.Expression:
+    def visit_substring(self, node: exp.Substring) -> exp.Expr:
         start, length = node.args.get("start"), node.args.get("length")
         if start is None:
             return node
@@ -660,12 +681,12 @@ class TrinoSemantics:
             "varchar",
         )
 
-    def _wrap(self, target: exp.Expression, type_name: str) -> None:
+    def _wrap(self, target: exp.Expr, type_name: str) -> None:
         """Cast `target` (in place) to a Trino type."""
         cast = exp.Cast(this=target.copy(), to=exp.DataType.build(type_name, dialect="trino"))
         target.replace(self.typed(cast, type_name))
 
-    def visit_avg(self, node: exp.Avg) -> exp.Expression | None:
+    def visit_avg(self, node: exp.Avg) -> exp.Expr | None:
         arg = node.this.expressions[0] if isinstance(node.this, exp.Distinct) else node.this
         t = self.type_of(arg)
         if t is None:
@@ -680,7 +701,7 @@ class TrinoSemantics:
                 raise NotSupportedLocally(
                     "avg of a decimal over a window", "return a decimal of the argument's type"
                 )
-            p, s = _decimal_ps(t)
+            p, s = _decimal_params(t)
             total = exp.Sum(this=node.this.copy())
             count = exp.Count(this=node.this.copy())
             macro = "lh_try_div_half_up" if self.in_try(node) else "lh_div_half_up"
@@ -695,7 +716,7 @@ class TrinoSemantics:
             )
         raise NotSupportedLocally(f"avg of {trino_type_name(t)}", "return Trino's average type for it")
 
-    def visit_round(self, node: exp.Round) -> exp.Expression | None:
+    def visit_round(self, node: exp.Round) -> exp.Expr | None:
         t = self.type_of(node.this)
         if t is None:
             raise NotSupportedLocally(
@@ -703,7 +724,7 @@ class TrinoSemantics:
                 "return a value of the argument's type",
             )
         if t.this == T.DECIMAL:
-            p, s = _decimal_ps(t)
+            p, s = _decimal_params(t)
             if node.args.get("decimals") is None:
                 type_name = f"decimal({p - s + min(1, s)},0)"
             elif s == 0:
@@ -716,18 +737,18 @@ class TrinoSemantics:
             cast = exp.Cast(this=node.copy(), to=dtype(type_name))
             return self.typed(cast, type_name)
         if t.this in INTEGERS or t.this in FLOATS:
-            name = trino_type_name(t)
+            name = _named_type(t)
             return self.typed(exp.Cast(this=node.copy(), to=dtype(name)), name)
         return None
 
     # approximate aggregates: computed exactly, and said so ----------------------------------------------
-    def visit_approxdistinct(self, node: exp.ApproxDistinct) -> exp.Expression:
+    def visit_approxdistinct(self, node: exp.ApproxDistinct) -> exp.Expr:
         self.notes.append(
             "approx_distinct computed exactly locally (Athena's estimate has a standard error of 2.3%)"
         )
         return self.typed(exp.Count(this=exp.Distinct(expressions=[node.this.copy()])), "bigint")
 
-    def visit_approxquantile(self, node: exp.ApproxQuantile) -> exp.Expression:
+    def visit_approxquantile(self, node: exp.ApproxQuantile) -> exp.Expr:
         if node.args.get("weight") is not None or node.args.get("accuracy") is not None:
             raise NotSupportedLocally(
                 "approx_percentile with a weight or accuracy", "weigh the values in its estimate"
@@ -742,7 +763,7 @@ class TrinoSemantics:
         )
 
     # dates and times --------------------------------------------------------------------------------
-    def visit_datediff(self, node: exp.DateDiff) -> exp.Expression | None:
+    def visit_datediff(self, node: exp.DateDiff) -> exp.Expr | None:
         for arg in (node.this, node.expression):
             if arg.meta.get(ZONE, SESSION_ZONE) != SESSION_ZONE:
                 raise NotSupportedLocally(
@@ -750,7 +771,7 @@ class TrinoSemantics:
                 )
         return self.typed(node, "bigint")
 
-    def _date_result(self, node: exp.Expression, base: exp.Expression, unit: str) -> exp.Expression:
+    def _date_result(self, node: exp.Expr, base: exp.Expr, unit: str) -> exp.Expr:
         t = self.type_of(base)
         if t is None:
             raise NotSupportedLocally(
@@ -770,34 +791,34 @@ class TrinoSemantics:
             "use the calendar of that zone",
         )
 
-    def visit_dateadd(self, node: exp.DateAdd) -> exp.Expression:
+    def visit_dateadd(self, node: exp.DateAdd) -> exp.Expr:
         return self._date_result(node, node.this, _unit(node))
 
-    def _interval_unit(self, e: exp.Expression) -> str | None:
+    def _interval_unit(self, e: exp.Expr) -> str | None:
         if isinstance(e, exp.Interval):
             unit = e.args.get("unit")
             return _unit(e) if unit is not None else None
         return None
 
-    def visit_add(self, node: exp.Add) -> exp.Expression | None:
+    def visit_add(self, node: exp.Add) -> exp.Expr | None:
         for base, other in ((node.left, node.right), (node.right, node.left)):
             unit = self._interval_unit(other)
             if unit:
                 return self._date_result(node, base, unit)
         return self._decimal_arith(node)
 
-    def visit_mul(self, node: exp.Mul) -> exp.Expression | None:
+    def visit_mul(self, node: exp.Mul) -> exp.Expr | None:
         return self._decimal_arith(node)
 
-    def _decimal_arith(self, node: exp.Binary) -> exp.Expression | None:
+    def _decimal_arith(self, node: exp.Binary) -> exp.Expr | None:
         """Decimal +, -, *: DuckDB's value, Trino's result type (functions/decimal.md)."""
         t = self._arith_type(node)
         if t is not None and t.this == T.DECIMAL:
-            name = trino_type_name(t)
+            name = _named_type(t)
             return self.typed(exp.Cast(this=node.copy(), to=dtype(name)), name)
         return None
 
-    def visit_sub(self, node: exp.Sub) -> exp.Expression | None:
+    def visit_sub(self, node: exp.Sub) -> exp.Expr | None:
         unit = self._interval_unit(node.right)
         if unit:
             return self._date_result(node, node.left, unit)
@@ -806,7 +827,7 @@ class TrinoSemantics:
             raise NotSupportedLocally("subtracting dates or timestamps", "return an interval day to second")
         return self._decimal_arith(node)
 
-    def visit_timestamptrunc(self, node: exp.Expression) -> exp.Expression:
+    def visit_timestamptrunc(self, node: exp.Expr) -> exp.Expr:
         t = self.type_of(node.this)
         if t is None:
             raise NotSupportedLocally(
@@ -824,20 +845,22 @@ class TrinoSemantics:
 
     visit_datetrunc = visit_timestamptrunc
 
-    def visit_extract(self, node: exp.Extract) -> exp.Expression:
+    def visit_extract(self, node: exp.Extract) -> exp.Expr:
         name = node.this.name.upper()
         if name not in EXTRACT_FIELDS:
             raise NotSupportedLocally(f"extract({name} FROM ...)", "return Trino's field")
         node.set("this", exp.var(EXTRACT_FIELDS[name]))
         return self.typed(node, "bigint")
 
-    def visit_generateseries(self, node: exp.GenerateSeries) -> exp.Expression:
-        start, end, step = node.args.get("start"), node.args.get("end"), node.args.get("step")
-        self.refuse_unknown(node, start, end, what="sequence")
-        t = self.type_of(start)
+    def visit_generateseries(self, node: exp.GenerateSeries) -> exp.Expr:
+        # start and end are required arguments of GenerateSeries: args.get() is typed looser than that
+        start = cast(exp.Expr, node.args.get("start"))
+        end = cast(exp.Expr, node.args.get("end"))
+        step = node.args.get("step")
+        t, _ = self.known_types(start, end, what="sequence")
         if t.this in INTEGERS:
             args = [start, end] + ([step] if step else [])
-            series = exp.Anonymous(this="generate_series", expressions=[a.copy() for a in args])
+            series: exp.Expr = exp.Anonymous(this="generate_series", expressions=[a.copy() for a in args])
             return self.typed(tpl("lh_sequence_check(_s_)", s=series), "array(bigint)")
         if t.this == T.DATE:
             step = step or tpl("INTERVAL 1 DAY")
@@ -851,18 +874,18 @@ class TrinoSemantics:
             return self.typed(tpl("lh_sequence_check(_s_)", s=series), "array(date)")
         raise NotSupportedLocally(f"sequence of {trino_type_name(t)}", "step through that type")
 
-    def visit_unixtotime(self, node: exp.UnixToTime) -> exp.Expression:
+    def visit_unixtotime(self, node: exp.UnixToTime) -> exp.Expr:
         if node.args.get("zone") is not None or node.args.get("hours") is not None:
             raise NotSupportedLocally("from_unixtime with a time zone", "return a timestamp with that zone")
         return self.typed(node, "timestamp with time zone")
 
-    def visit_currenttimestamp(self, node: exp.Expression) -> exp.Expression:
+    def visit_currenttimestamp(self, node: exp.Expr) -> exp.Expr:
         return self.typed(node, "timestamp with time zone")
 
-    def visit_attimezone(self, node: exp.AtTimeZone) -> exp.Expression:
+    def visit_attimezone(self, node: exp.AtTimeZone) -> exp.Expr:
         return self._at_zone(node, node.this, node.args.get("zone"))
 
-    def _at_zone(self, node, value: exp.Expression, zone: exp.Expression | None) -> exp.Expression:
+    def _at_zone(self, node, value: exp.Expr, zone: exp.Expr | None) -> exp.Expr:
         if not isinstance(zone, exp.Literal) or not zone.is_string:
             raise NotSupportedLocally(
                 "AT TIME ZONE with a zone that is not a literal", "convert to each row's zone"
@@ -870,7 +893,7 @@ class TrinoSemantics:
         t = self.type_of(value)
         if _is(t, TIMESTAMPS):
             # a plain timestamp is read in the session zone (UTC) and shown in the given zone
-            instant = exp.Anonymous(
+            instant: exp.Expr = exp.Anonymous(
                 this="timezone", expressions=[exp.Literal.string(SESSION_ZONE), value.copy()]
             )
         elif _is(t, TZ_TIMESTAMPS):
@@ -883,7 +906,7 @@ class TrinoSemantics:
         instant.meta[ZONE] = zone.name
         return self.typed(instant, "timestamp with time zone")
 
-    def visit_anonymous(self, node: exp.Anonymous) -> exp.Expression | None:
+    def visit_anonymous(self, node: exp.Anonymous) -> exp.Expr | None:
         name = node.name.lower()
         args = node.expressions
         if name not in HANDLED_ANONYMOUS:
@@ -907,10 +930,10 @@ class TrinoSemantics:
             )
         if name == "map_agg":
             kt, vt = self.type_of(args[0]), self.type_of(args[1])
-            node = tpl("lh_map_agg(_k_, _v_)", k=args[0], v=args[1])
+            agg = tpl("lh_map_agg(_k_, _v_)", k=args[0], v=args[1])
             if kt is not None and vt is not None:
-                self.typed(node, exp.DataType.build(exp.DType.MAP, expressions=[kt, vt]))
-            return node
+                self.typed(agg, exp.DataType.build(exp.DType.MAP, expressions=[kt, vt]))
+            return agg
         if name in ("any_match", "all_match", "none_match"):
             arr, fn = args
             r = exp.Anonymous(this="list_transform", expressions=[arr.copy(), fn.copy()])
@@ -929,7 +952,7 @@ class TrinoSemantics:
             return self.typed(tpl("lh_json_array_length(_j_)", j=args[0]), "bigint")
         return None
 
-    def _wall_clock(self, value: exp.Expression) -> exp.Expression:
+    def _wall_clock(self, value: exp.Expr) -> exp.Expr:
         """A timestamp with time zone as the wall-clock timestamp of its zone; other values unchanged."""
         zone = value.meta.get(ZONE)
         t = self.type_of(value)
@@ -940,22 +963,22 @@ class TrinoSemantics:
             return self.typed(wall, "timestamp")
         return value
 
-    def visit_timetostr(self, node: exp.TimeToStr) -> exp.Expression:
+    def visit_timetostr(self, node: exp.TimeToStr) -> exp.Expr:
         _check_mysql_format(node.args.get("format"), "date_format")
         node.set("this", self._wall_clock(node.this))
         return self.typed(node, "varchar")
 
-    def visit_strtotime(self, node: exp.StrToTime) -> exp.Expression:
+    def visit_strtotime(self, node: exp.StrToTime) -> exp.Expr:
         _check_mysql_format(node.args.get("format"), "date_parse")
         return self.typed(node, "timestamp")
 
-    def visit_parsedatetime(self, node: exp.Expression) -> exp.Expression:
+    def visit_parsedatetime(self, node: exp.Expr) -> exp.Expr:
         raise NotSupportedLocally(
             "parse_datetime", "parse a Joda-Time pattern into a timestamp with time zone"
         )
 
     # casts ------------------------------------------------------------------------------------------
-    def visit_cast(self, node: exp.Cast) -> exp.Expression | None:
+    def visit_cast(self, node: exp.Cast) -> exp.Expr | None:
         value, to = node.this, node.to
         t = self.type_of(value)
         safe = isinstance(node, exp.TryCast) or self.in_try(node)
@@ -1002,8 +1025,8 @@ class TrinoSemantics:
                         f"{kind} text {value.name!r}", f"parse it with Trino's {kind} rules or fail"
                     )
             else:
-                check = "lh_check_date_text" if kind == "date" else "lh_check_timestamp_text"
-                node.set("this", tpl(f"{check}(_s_)", s=value))
+                check_fn = "lh_check_date_text" if kind == "date" else "lh_check_timestamp_text"
+                node.set("this", tpl(f"{check_fn}(_s_)", s=value))
         if to.this in (T.DATE, *TIMESTAMPS) and _is(t, TZ_TIMESTAMPS):
             node.set("this", self._wall_clock(value))
         if to.this in TIMESTAMPS:
@@ -1012,19 +1035,19 @@ class TrinoSemantics:
 
     visit_trycast = visit_cast
 
-    def visit_date(self, node: exp.Date) -> exp.Expression:
+    def visit_date(self, node: exp.Date) -> exp.Expr:
         node.set("this", self._wall_clock(node.this))
         return self.typed(node, "date")
 
     # strings, regex, JSON -----------------------------------------------------------------------------
-    def visit_splitpart(self, node: exp.SplitPart) -> exp.Expression:
+    def visit_splitpart(self, node: exp.SplitPart) -> exp.Expr:
         macro = "lh_try_split_part" if self.in_try(node) else "lh_split_part"
         return self.typed(
             tpl(f"{macro}(_s_, _d_, _i_)", s=node.this, d=node.args["delimiter"], i=node.args["part_index"]),
             "varchar",
         )
 
-    def visit_regexpextract(self, node: exp.RegexpExtract) -> exp.Expression:
+    def visit_regexpextract(self, node: exp.RegexpExtract) -> exp.Expr:
         pattern, group = node.expression, node.args.get("group")
         if not (isinstance(pattern, exp.Literal) and pattern.is_string):
             raise NotSupportedLocally(
@@ -1041,7 +1064,7 @@ class TrinoSemantics:
         group = group or exp.Literal.number(0)
         return self.typed(tpl("lh_regexp_extract(_s_, _p_, _g_)", s=node.this, p=pattern, g=group), "varchar")
 
-    def visit_regexpreplace(self, node: exp.RegexpReplace) -> exp.Expression:
+    def visit_regexpreplace(self, node: exp.RegexpReplace) -> exp.Expr:
         replacement = node.args.get("replacement")
         if replacement is None:
             replacement = exp.Literal.string("")
@@ -1061,18 +1084,18 @@ class TrinoSemantics:
         )
         return self.typed(out, "varchar")
 
-    def visit_jsonextractscalar(self, node: exp.JSONExtractScalar) -> exp.Expression:
+    def visit_jsonextractscalar(self, node: exp.JSONExtractScalar) -> exp.Expr:
         return self.typed(
             tpl("lh_json_extract_scalar(_j_, _p_)", j=node.this, p=self._json_path(node.expression)),
             "varchar",
         )
 
-    def visit_jsonextract(self, node: exp.JSONExtract) -> exp.Expression:
+    def visit_jsonextract(self, node: exp.JSONExtract) -> exp.Expr:
         return self.typed(
             tpl("lh_json_extract(_j_, _p_)", j=node.this, p=self._json_path(node.expression)), "json"
         )
 
-    def _json_path(self, path: exp.Expression) -> exp.Expression:
+    def _json_path(self, path: exp.Expr) -> exp.Expr:
         """A JSON path of keys and array indexes as DuckDB's path text; anything else is refused."""
         if not isinstance(path, exp.JSONPath):
             raise NotSupportedLocally("a JSON path that is not a literal", "evaluate each row's path")
@@ -1093,7 +1116,7 @@ class TrinoSemantics:
                 )
         return exp.Literal.string(text)
 
-    def visit_concat(self, node: exp.Concat) -> exp.Expression:
+    def visit_concat(self, node: exp.Concat) -> exp.Expr:
         types = [self.type_of(a) for a in node.expressions]
         if all(_is(t, {T.ARRAY, T.LIST}) for t in types):
             return self.typed(node, types[0])
@@ -1105,7 +1128,7 @@ class TrinoSemantics:
                 )
         return self.typed(node, "varchar")
 
-    def visit_dpipe(self, node: exp.DPipe) -> exp.Expression:
+    def visit_dpipe(self, node: exp.DPipe) -> exp.Expr:
         for side in (node.left, node.right):
             t = self.type_of(side)
             if t is not None and t.this not in TEXT and not isinstance(side, exp.Null):
@@ -1115,7 +1138,7 @@ class TrinoSemantics:
         return self.typed(node, "varchar")
 
     # maps and arrays ----------------------------------------------------------------------------------
-    def visit_bracket(self, node: exp.Bracket) -> exp.Expression | None:
+    def visit_bracket(self, node: exp.Bracket) -> exp.Expr | None:
         t = self.type_of(node.this)
         if len(node.expressions) != 1:
             return None
@@ -1133,7 +1156,7 @@ class TrinoSemantics:
             return node
         if _is(t, {T.MAP}):
             if self.in_try(node):
-                out = exp.Bracket(this=node.this.copy(), expressions=[key.copy()], offset=1)
+                out: exp.Expr = exp.Bracket(this=node.this.copy(), expressions=[key.copy()], offset=1)
             else:
                 out = tpl("lh_map_get(_m_, _k_)", m=node.this, k=key)
             return self.typed(out, t.expressions[1] if len(t.expressions) == 2 else None)
@@ -1147,7 +1170,7 @@ class TrinoSemantics:
             "fail on a missing map key or an index out of range",
         )
 
-    def visit_arraysize(self, node: exp.ArraySize) -> exp.Expression:
+    def visit_arraysize(self, node: exp.ArraySize) -> exp.Expr:
         t = self.type_of(node.this)
         if _is(t, {T.MAP}):
             return self.typed(tpl("CAST(cardinality(_m_) AS BIGINT)", m=node.this), "bigint")
@@ -1158,7 +1181,7 @@ class TrinoSemantics:
             "count array elements or map entries",
         )
 
-    def visit_unnest(self, node: exp.Unnest) -> exp.Expression | None:
+    def visit_unnest(self, node: exp.Unnest) -> exp.Expr | None:
         if node.args.get("offset"):
             raise NotSupportedLocally("UNNEST ... WITH ORDINALITY", "number the elements")
         if len(node.expressions) != 1:
@@ -1168,7 +1191,7 @@ class TrinoSemantics:
         alias = node.args.get("alias")
         if _is(t, {T.MAP}):
             columns = [c.name for c in alias.columns] if alias is not None else []
-            if len(columns) != 2:
+            if alias is None or len(columns) != 2:
                 raise NotSupportedLocally(
                     "UNNEST of a map without two column names", "name the key and value columns"
                 )
@@ -1185,17 +1208,17 @@ class TrinoSemantics:
         return None
 
     # comparisons: Trino does not coerce a string literal to a date, timestamp or number -----------------
-    def _no_string_coercion(self, op: str, left: exp.Expression, right: exp.Expression) -> None:
+    def _no_string_coercion(self, op: str, left: exp.Expr, right: exp.Expr) -> None:
         for a, b in ((left, right), (right, left)):
             ta = self.type_of(a)
             not_text = {T.DATE, *TIMESTAMPS, *TZ_TIMESTAMPS, *INTEGERS, *FLOATS, T.DECIMAL, T.BOOLEAN}
             if isinstance(b, exp.Literal) and b.is_string and ta is not None and ta.this in not_text:
                 raise QueryError(
                     f"Cannot apply operator: {trino_type_name(ta)} {op} varchar({len(b.name)}) "
-                    f"(Athena fails too: write {trino_type_name(ta).split('(')[0].upper()} '{b.name}')"
+                    f"(Athena fails too: write {_named_type(ta).split('(')[0].upper()} '{b.name}')"
                 )
 
-    def _compare(self, node: exp.Binary, op: str) -> exp.Expression:
+    def _compare(self, node: exp.Binary, op: str) -> exp.Expr:
         self._no_string_coercion(op, node.left, node.right)
         return self.typed(node, "boolean")
 
@@ -1217,18 +1240,18 @@ class TrinoSemantics:
     def visit_gte(self, node):
         return self._compare(node, ">=")
 
-    def visit_between(self, node: exp.Between) -> exp.Expression:
+    def visit_between(self, node: exp.Between) -> exp.Expr:
         self._no_string_coercion("BETWEEN", node.this, node.args["low"])
         self._no_string_coercion("BETWEEN", node.this, node.args["high"])
         return self.typed(node, "boolean")
 
-    def visit_in(self, node: exp.In) -> exp.Expression:
+    def visit_in(self, node: exp.In) -> exp.Expr:
         for item in node.expressions:
             self._no_string_coercion("IN", node.this, item)
         return self.typed(node, "boolean")
 
     # misc -------------------------------------------------------------------------------------------
-    def visit_typeof(self, node: exp.Typeof) -> exp.Expression:
+    def visit_typeof(self, node: exp.Typeof) -> exp.Expr:
         t = self.type_of(node.this)
         name = trino_type_name(t)
         if _is(t, TEXT):
@@ -1246,7 +1269,7 @@ class TrinoSemantics:
         return self.typed(exp.Literal.string(name), "varchar")
 
     # time zones: where a value in a zone other than UTC flows ---------------------------------------------
-    def _check_zones(self, tree: exp.Expression) -> None:
+    def _check_zones(self, tree: exp.Expr) -> None:
         for node in tree.walk():
             zone = node.meta.get(ZONE)
             if not zone or zone == SESSION_ZONE:
@@ -1292,7 +1315,7 @@ MYSQL_FORMAT_CODES = {
 }  # fmt: skip
 
 
-def _check_mysql_format(fmt: exp.Expression | None, function: str) -> None:
+def _check_mysql_format(fmt: exp.Expr | None, function: str) -> None:
     if not (isinstance(fmt, exp.Literal) and fmt.is_string):
         raise NotSupportedLocally(
             f"{function} with a format that is not a literal", "apply each row's format"
@@ -1367,7 +1390,7 @@ def trino_replacement_to_re2(text: str) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
-def _mark_unnamed(tree: exp.Expression) -> None:
+def _mark_unnamed(tree: exp.Expr) -> None:
     """Flag the outermost projections Trino names `_colN` (anything but a column or an alias)."""
     select = tree
     while isinstance(select, exp.SetOperation):
@@ -1383,14 +1406,14 @@ def _mark_unnamed(tree: exp.Expression) -> None:
             p.meta[UNNAMED] = True
 
 
-def _outer_select(tree: exp.Expression) -> exp.Select | None:
+def _outer_select(tree: exp.Expr) -> exp.Select | None:
     select = tree
     while isinstance(select, exp.SetOperation):
         select = select.left
     return select if isinstance(select, exp.Select) else None
 
 
-def _carry_unnamed(tree: exp.Expression) -> None:
+def _carry_unnamed(tree: exp.Expr) -> None:
     """After qualify every projection is an alias: move the flag onto it (rewrites replace the inside)."""
     select = _outer_select(tree)
     for p in select.expressions if select else []:
@@ -1398,7 +1421,7 @@ def _carry_unnamed(tree: exp.Expression) -> None:
             p.meta[UNNAMED] = True
 
 
-def _name_outputs(tree: exp.Expression) -> exp.Select | None:
+def _name_outputs(tree: exp.Expr) -> exp.Select | None:
     select = _outer_select(tree)
     for i, p in enumerate(select.expressions if select else []):
         if p.meta.get(UNNAMED) and isinstance(p, exp.Alias):
@@ -1406,7 +1429,7 @@ def _name_outputs(tree: exp.Expression) -> exp.Select | None:
     return select
 
 
-def translate(tree: exp.Expression, schema: dict, default_db: str | None) -> Translation:
+def translate(tree: exp.Expr, schema: dict, default_db: str | None) -> Translation:
     """Rewrite a parsed Athena query for DuckDB (see the module docstring)."""
     tree = tree.copy()
     _check_tables(tree, schema, default_db)
@@ -1449,7 +1472,7 @@ class UnknownTable(QueryError):
         super().__init__(f"Table {name} does not exist")
 
 
-def _check_tables(tree: exp.Expression, schema, default_db: str | None) -> None:
+def _check_tables(tree: exp.Expr, schema, default_db: str | None) -> None:
     ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     for table in tree.find_all(exp.Table):
         if (
@@ -1468,7 +1491,7 @@ def _check_tables(tree: exp.Expression, schema, default_db: str | None) -> None:
             raise UnknownTable(f"{db}.{table.name}" if db else table.name)
 
 
-def _decimal_literals_to_casts(tree: exp.Expression) -> None:
+def _decimal_literals_to_casts(tree: exp.Expr) -> None:
     """Trino types `2.5` as DECIMAL(2,1); sqlglot's annotator says DOUBLE: make the type explicit."""
     for lit in list(tree.find_all(exp.Literal)):
         if lit.is_string or isinstance(lit.parent, (exp.DataTypeParam, exp.Interval, exp.Cast)):

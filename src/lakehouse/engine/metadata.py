@@ -78,17 +78,21 @@ def statement(engine: LocalEngine, sql: str) -> Result | None:
     if m := re.fullmatch(rf"(?is)(?:describe|desc)\s+{_TABLE}", text):
         db, name = _split(m["table"], gold)
         table = _table(engine, db, name)
-        rows = [(c["Name"], c["Type"], c.get("Comment", "")) for c in table["StorageDescriptor"]["Columns"]]
-        keys = [(c["Name"], c["Type"], c.get("Comment", "")) for c in table.get("PartitionKeys", [])]
-        rows += keys
-        if keys:
-            rows += [
+        described: list[tuple[str, str, str]] = [
+            (c["Name"], c["Type"], c.get("Comment", "")) for c in table["StorageDescriptor"]["Columns"]
+        ]
+        partition_keys = [
+            (c["Name"], c["Type"], c.get("Comment", "")) for c in table.get("PartitionKeys", [])
+        ]
+        described += partition_keys
+        if partition_keys:
+            described += [
                 ("", "", ""),
                 ("# Partition Information", "", ""),
                 ("# col_name", "data_type", "comment"),
             ]
-            rows += [("", "", ""), *keys]
-        return Result(["col_name", "data_type", "comment"], ["varchar"] * 3, rows)
+            described += [("", "", ""), *partition_keys]
+        return Result(["col_name", "data_type", "comment"], ["varchar"] * 3, described)
     if m := re.fullmatch(rf"(?is)show\s+create\s+view\s+{_TABLE}", text):
         db, name = _split(m["table"], gold)
         table = _table(engine, db, name)
@@ -103,7 +107,7 @@ def statement(engine: LocalEngine, sql: str) -> Result | None:
 
 
 def _databases(engine: LocalEngine) -> list[str]:
-    names = []
+    names: list[str] = []
     for page in engine.catalog.glue.get_paginator("get_databases").paginate():
         names.extend(d["Name"] for d in page["DatabaseList"])
     return names

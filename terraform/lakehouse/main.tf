@@ -105,6 +105,7 @@ module "etl" {
   number_of_workers      = var.glue_workers
   timeout_minutes        = var.glue_timeout_minutes
   log_retention_days     = var.log_retention_days
+  retention_hours        = var.retention_hours
   kms_key_arn            = module.security.kms_key_arn
   tags                   = local.tags
 }
@@ -139,6 +140,8 @@ module "events" {
   kms_key_arn        = module.security.kms_key_arn
   log_retention_days = var.log_retention_days
   runtime            = var.lambda_runtime
+  retention_hours    = var.retention_hours
+  lock_ttl_minutes   = var.glue_timeout_minutes + 5
   deliver_to_queues  = var.local_endpoint
   tags               = local.tags
 }

@@ -80,6 +80,12 @@ variable "athena_bytes_scanned_cutoff" {
   default     = 10737418240
 }
 
+variable "retention_hours" {
+  description = "Hours a superseded run's files are kept once a newer run replaced them."
+  type        = number
+  default     = 168
+}
+
 variable "log_retention_days" {
   description = "Days Lambda logs are kept."
   type        = number

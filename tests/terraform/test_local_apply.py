@@ -167,6 +167,8 @@ def _renamed(value, old: str, new: str):
         return {_renamed(k, old, new): _renamed(v, old, new) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return type(value)(_renamed(v, old, new) for v in value)
+    if value == old:  # the project itself, e.g. the jobs' --project argument
+        return new
     if isinstance(value, str):
         return value.replace(f"{old}-local", f"{new}-local").replace(f"{old}_local", f"{new}_local")
     return value

@@ -58,7 +58,7 @@ def make(root: Path, endpoint_url: str, *args: str) -> subprocess.CompletedProce
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
     }
-    return subprocess.run(
+    out = subprocess.run(
         ["make", "--no-print-directory", *args],
         cwd=root,
         env=env,
@@ -66,6 +66,9 @@ def make(root: Path, endpoint_url: str, *args: str) -> subprocess.CompletedProce
         text=True,
         timeout=600,
     )
+    ansi = re.compile("\x1b\\[[0-9;]*m")  # make plan keeps Terraform's colours for people
+    out.stdout, out.stderr = ansi.sub("", out.stdout), ansi.sub("", out.stderr)
+    return out
 
 
 def plan(root: Path, endpoint_url: str, env: str, project: str) -> subprocess.CompletedProcess:

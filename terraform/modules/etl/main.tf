@@ -70,8 +70,12 @@ resource "aws_glue_job" "this" {
       # Glue 5 logs continuously by default; this sends it to the groups below, which have a retention.
       "--custom-logGroup-prefix" = local.log_prefix
       "--enable-spark-ui"        = "true"
-      "--spark-event-logs-path"  = "s3://${var.artifacts_bucket}/glue-tmp/${var.name}-${each.value.name}-${each.value.stage}/sparkui/"
-      "--TempDir"                = "s3://${var.artifacts_bucket}/glue-tmp/${var.name}-${each.value.name}-${each.value.stage}/tmp/"
+      # The job's own lock and retention (lakehouse.jobs.entry): a lock older than the job's timeout
+      # can only be a dead run's; superseded run files stay retention_hours for running queries.
+      "--lock_ttl_minutes"      = tostring(var.timeout_minutes + 5)
+      "--retention_hours"       = tostring(var.retention_hours)
+      "--spark-event-logs-path" = "s3://${var.artifacts_bucket}/glue-tmp/${var.name}-${each.value.name}-${each.value.stage}/sparkui/"
+      "--TempDir"               = "s3://${var.artifacts_bucket}/glue-tmp/${var.name}-${each.value.name}-${each.value.stage}/tmp/"
     },
   )
 }

@@ -105,3 +105,13 @@ variable "kms_key_arn" {
   description = "The environment's KMS key: Glue's log groups are encrypted with it."
   type        = string
 }
+
+variable "retention_hours" {
+  description = "Hours superseded run files are kept after a newer run replaced them (queries may still read them)."
+  type        = number
+  default     = 168
+  validation {
+    condition     = var.retention_hours >= 1
+    error_message = "retention_hours must be at least 1."
+  }
+}

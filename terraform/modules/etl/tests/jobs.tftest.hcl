@@ -54,9 +54,10 @@ run "jobs_are_glue5_single_run_logged_and_encrypted" {
       j.default_arguments["--job-bookmark-option"] == "job-bookmark-disable" &&
       !contains(keys(j.default_arguments), "--enable-continuous-cloudwatch-log") &&
       j.default_arguments["--custom-logGroup-prefix"] == "/aws-glue/jobs/lh-test" &&
-      j.default_arguments["--enable-metrics"] == "true"
+      j.default_arguments["--enable-metrics"] == "true" &&
+      j.default_arguments["--lock_ttl_minutes"] == "35" && j.default_arguments["--retention_hours"] == "168"
     ])
-    error_message = "jobs keep bookmarks off (their own ledger), log to the environment's groups and send metrics"
+    error_message = "jobs keep bookmarks off (their own ledger), log to the environment's groups, send metrics, and get their lock TTL (timeout + 5 min) and retention"
   }
   assert {
     condition = (

@@ -91,7 +91,9 @@ def toolchain() -> Toolchain:
     env: dict[str, str] = {}
     mirror = provider_mirror()
     if mirror is not None:
-        env["TF_CLI_CONFIG_FILE"] = str(cli_config(mirror, state_dir() / "terraform" / "mirror.tfrc"))
+        env["TF_CLI_CONFIG_FILE"] = str(
+            cli_config(mirror, state_dir().resolve() / "terraform" / "mirror.tfrc")
+        )
     return Toolchain(binary, env)
 
 
@@ -113,7 +115,11 @@ class LocalEnvironment:
     @property
     def work(self) -> Path:
         endpoint = urlparse(self.settings.endpoint_url or "http://127.0.0.1:4566")
-        return state_dir() / "terraform" / f"{self.settings.project}-{endpoint.hostname}-{endpoint.port}"
+        return (
+            state_dir().resolve()
+            / "terraform"
+            / f"{self.settings.project}-{endpoint.hostname}-{endpoint.port}"
+        )
 
     @property
     def env(self) -> dict[str, str]:

@@ -9,9 +9,11 @@ runner writes one audit record per run, failed runs included, and the run's qual
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
@@ -20,7 +22,16 @@ from lakehouse.catalog import Catalog
 from lakehouse.contracts import Contract
 from lakehouse.jobs import retention
 from lakehouse.jobs.io import DirectIO, JobIO
-from lakehouse.jobs.ledger import Ledger, LedgerEntry, RunLock, RunRequest, failpoint, publish, recover
+from lakehouse.jobs.ledger import (
+    Ledger,
+    LedgerEntry,
+    RunLock,
+    RunRequest,
+    failpoint,
+    lock_ttl,
+    publish,
+    recover,
+)
 from lakehouse.jobs.result import StageResult, now
 from lakehouse.models import Model
 from lakehouse.settings import Settings
@@ -28,6 +39,23 @@ from lakehouse.storage import Storage
 from lakehouse.tables import TableSpec, audit_table, quality_table
 
 MAX_RECORDS_PER_FILE = 5_000_000  # keeps files large for Athena, bounded for memory
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    """How long a lock may be held before it counts as a dead run's, and how long superseded files stay.
+
+    Glue jobs get them as the job arguments --lock_ttl_minutes (set it to the job's timeout) and
+    --retention_hours (lakehouse.jobs.entry); elsewhere LAKEHOUSE_LOCK_TTL_MINUTES (default 360) and
+    LAKEHOUSE_RETENTION_HOURS (default 168).
+    """
+
+    lock_ttl: timedelta
+    retention: timedelta
+
+    @classmethod
+    def from_env(cls) -> RunLimits:
+        return cls(lock_ttl(), timedelta(hours=float(os.environ.get("LAKEHOUSE_RETENTION_HOURS", "168"))))
 
 
 @dataclass
@@ -77,8 +105,10 @@ def run_stage(
     full: bool,
     specs: Iterable[TableSpec],
     models: dict[str, Model] | None = None,
+    limits: RunLimits | None = None,
 ) -> StageResult:
     """Lock, roll forward a dead run's publish, run the stage body, and audit the run whatever happens."""
+    limits = limits or RunLimits.from_env()
     t0 = time.monotonic()
     result = StageResult(stage, subject.name, run_id, now(), "full" if full else "incremental")
     by_name = {s.qualified: s for s in specs}
@@ -96,12 +126,14 @@ def run_stage(
         by_name,
         models or {},
     )
-    with RunLock(settings, subject.name, stage, run_id):
+    with RunLock(settings, subject.name, stage, run_id, limits.lock_ttl):
         try:
             RunRequest(settings, subject.name, stage).clear()  # this run takes every input landed so far
             result.recovered = recover(ctx.ledger, ctx.catalog, by_name)
             body(ctx)
-            result.removed = retention.collect(settings, list(by_name.values()), [ctx.ledger])
+            result.removed = retention.collect(
+                settings, list(by_name.values()), retention.ledgers(settings), limits.retention
+            )
         except Exception as exc:
             _finish(result, settings, t0, "failed", f"{type(exc).__name__}: {exc}"[:2000])
             raise

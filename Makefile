@@ -12,7 +12,7 @@ PROJECT ?= $(shell sed -n 's/^project *= *"\(.*\)".*/\1/p' $(TFDIR)/terraform.tf
 CHECKOV_VENV  := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell cat constraints-checkov.txt | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint fmt bench up down clean lock java package tf-check tf-bootstrap init plan apply views
+.PHONY: demo test typecheck lint fmt bench up down clean lock java package tf-check tf-bootstrap init plan apply views
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (the Glue 5 runtime is Python 3.11)"; exit 2; }
@@ -35,9 +35,12 @@ java:
 demo: $(STAMP) java
 	$(BIN)/lakehouse demo
 
-## test: lint, Terraform checks, then every test (unit, endpoint integration, end to end, terraform)
-test: $(STAMP) java lint tf-check
+## test: lint, type check, Terraform checks, then every test (unit, endpoint integration, end to end, terraform)
+test: $(STAMP) java lint typecheck tf-check
 	$(BIN)/pytest
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 ## package: build/terraform/manifest.json (tables, jobs, permissions from the contracts) and lakehouse.zip
 package: $(STAMP)

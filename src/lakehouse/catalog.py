@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable
+from typing import Any
 
 from lakehouse import aws
 from lakehouse.settings import Settings
@@ -47,7 +48,7 @@ def table_input(spec: TableSpec, location: str | None = None) -> dict:
     if spec.format == "parquet":
         params["parquet.compression"] = "SNAPPY"
     params |= dict(spec.parameters)  # e.g. skip.header.line.count for a CSV source with a header
-    storage = dict(FORMATS[spec.format])
+    storage: dict[str, Any] = dict(FORMATS[spec.format])
     if spec.serde_parameters:  # e.g. the CSV source's delimiter
         serde = storage["SerdeInfo"]
         storage["SerdeInfo"] = {**serde, "Parameters": {**serde["Parameters"], **dict(spec.serde_parameters)}}

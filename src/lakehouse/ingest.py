@@ -54,22 +54,17 @@ def landing_files(paths: Iterable[Path | str], contract: Contract) -> list[Path]
     for p in map(Path, paths):
         if not p.exists():
             raise IngestError(f"no such file or directory: {p}")
-        if p.is_file() and not readable_name(p.name, contract):
+        if p.is_file() and not contract.source.reads(p.name):
             raise IngestError(
                 f"{p.name} does not match {contract.name}'s file_pattern {contract.source.file_pattern!r}: "
                 f"the job would never read it; rename it to match (e.g. "
                 f"{example_name(p.name, contract)}) or change the contract"
             )
         if p.is_dir():
-            files.extend(f for f in sorted(p.rglob("*")) if f.is_file() and readable_name(f.name, contract))
+            files.extend(f for f in sorted(p.rglob("*")) if f.is_file() and contract.source.reads(f.name))
         else:
             files.append(p)
     return files
-
-
-def readable_name(name: str, contract: Contract) -> bool:
-    """Whether the raw->silver job reads an object of this name (lakehouse.jobs.readers.raw_inputs)."""
-    return fnmatch.fnmatch(name, contract.source.file_pattern) and not name.startswith(("_", "."))
 
 
 def example_name(name: str, contract: Contract) -> str:

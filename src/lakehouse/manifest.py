@@ -19,7 +19,7 @@ from lakehouse.catalog import table_input
 from lakehouse.contracts import Contract
 from lakehouse.models import Model
 from lakehouse.registry import BUILD_MODEL as MODEL_STAGE
-from lakehouse.registry import RAW_TO_SILVER, Project, dataset_stages, script_path
+from lakehouse.registry import RAW_TO_SILVER, Project, built_dimensions, dataset_stages, script_path
 from lakehouse.settings import Settings
 from lakehouse.tables import TableSpec, audit_table, model_tables, quality_table, tables_for
 
@@ -111,7 +111,7 @@ def build(datasets_dir: Path) -> dict:
             "tables": [_key(s) for s in specs],
         }
         for stage in dataset_stages(contract):
-            jobs[f"{contract.name}-{stage}"] = _dataset_job(contract, stage, by_zone, project)
+            jobs[f"{contract.name}-{stage}"] = _dataset_job(contract, stage, by_zone)
     for model in models.values():
         specs = model_tables(model, _PLACEHOLDER)
         for spec in specs:
@@ -128,9 +128,7 @@ def build(datasets_dir: Path) -> dict:
     }
 
 
-def _dataset_job(
-    contract: Contract, stage: str, by_zone: dict[str, list[TableSpec]], project: Project
-) -> dict:
+def _dataset_job(contract: Contract, stage: str, by_zone: dict[str, list[TableSpec]]) -> dict:
     name = contract.name
     if stage == RAW_TO_SILVER:
         reads = [("raw", f"{name}/")]
@@ -139,7 +137,8 @@ def _dataset_job(
     else:
         silver = next(s for s in by_zone["silver"] if s.name == name)
         reads = [("silver", _prefix(silver))]
-        built = [s for s in by_zone["gold"] if not project.owner_of(s.name)]  # a conformed table: its model's
+        own = {d.name for d in built_dimensions(contract)} | {f.name for f in contract.facts}
+        built = [s for s in by_zone["gold"] if s.name in own]  # not the conformed calendar: its model's
         writes = [(s.zone, _prefix(s)) for s in built]
         tables = [_key(silver)] + [_key(s) for s in by_zone["gold"]]
     writes += [_ledger(name), *_audit()]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lakehouse.contracts import ContractError, Reader, read_yaml
+from lakehouse.spec import ContractError, Reader, read_yaml
 from lakehouse.tables import CALENDAR_COLUMNS
 
 _MODULE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)+$")

@@ -5,8 +5,8 @@ runner, the dispatcher and the CLI all ask this module which Glue jobs a dataset
 job a name belongs to, what a succeeded run requests next, and which stages `lakehouse run NAME`
 runs. Every gold table has exactly one producer: a dataset's silver_to_gold builds its own
 dimensions and facts, a model builds its tables, and a contract's `kind: calendar` dimension is the
-conformed calendar, owned by the model that declares a calendar table (the `calendar` model), never
-rebuilt by a dataset.
+conformed calendar, a reference to the table the model declaring a calendar table (the `calendar`
+model) builds, never rebuilt by a dataset.
 
 `Project.load` is the one loader of contracts and models, from a directory or an `s3://` prefix (the
 artifacts bucket Terraform uploads them to); `load_contract_at` / `load_model_at` read one file from
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lakehouse.contracts import Contract, ContractError, load_contracts, parse_contract, parse_yaml
+from lakehouse.contracts import Contract, ContractError, Dimension, load_contracts, parse_contract, parse_yaml
 from lakehouse.models import Model, load_models, parse_model
 
 if TYPE_CHECKING:
@@ -41,10 +41,10 @@ def dataset_stages(contract: Contract) -> tuple[str, ...]:
     return DATASET_STAGES if contract.gold_tables else DATASET_STAGES[:1]
 
 
-def built_dimensions(contract: Contract, models: dict[str, Model] | None = None):
-    """The dimensions a dataset's silver_to_gold writes: not a conformed table a model owns."""
-    owned = {t.name for m in (models or {}).values() for t in m.tables}
-    return tuple(d for d in contract.dimensions if not (d.kind == "calendar" and d.name in owned))
+def built_dimensions(contract: Contract) -> tuple[Dimension, ...]:
+    """The dimensions a dataset's silver_to_gold writes: its own, not the conformed calendar (a
+    `kind: calendar` dimension is a reference to it; the model declaring a calendar table builds it)."""
+    return tuple(d for d in contract.dimensions if d.kind != "calendar")
 
 
 @dataclass(frozen=True)
@@ -93,8 +93,8 @@ class Project:
     def _check(self) -> None:
         producers: dict[str, list[str]] = {}
         for c in self.contracts.values():
-            for t in [d.name for d in built_dimensions(c, self.models)] + [f.name for f in c.facts]:
-                producers.setdefault(t, []).append(f"dataset {c.name}")
+            for name in [d.name for d in built_dimensions(c)] + [f.name for f in c.facts]:
+                producers.setdefault(name, []).append(f"dataset {c.name}")
             if c.model and self.models and c.model not in self.models:
                 raise ContractError(c.path, "star.model", f"no model {c.model!r} in datasets/models/")
         for m in self.models.values():
@@ -133,9 +133,7 @@ class Project:
             return [Job(job.name, SILVER_TO_GOLD)] if SILVER_TO_GOLD in dataset_stages(contract) else []
         if job.stage == SILVER_TO_GOLD:
             contract = self.contracts[job.name]
-            referenced = [
-                d.name for d in contract.dimensions if d not in built_dimensions(contract, self.models)
-            ]
+            referenced = [d.name for d in contract.dimensions if d not in built_dimensions(contract)]
             return self._conformed_after(referenced)
         model = self.models[job.name]
         return [j for j in self._conformed_after(list(model.conformed)) if j.name != model.name]
@@ -154,13 +152,16 @@ class Project:
             raise ContractError(
                 "datasets", "dataset", f"unknown dataset {name!r} (known: {known}; models: {models})"
             )
-        for job in list(plan):
-            for follower in self.next_jobs(job):
-                if follower not in plan and follower.is_model and follower.name != name:
+        i = 0
+        while i < len(plan):  # followers of followers too (a model's build, then the calendar)
+            for follower in self.next_jobs(plan[i]):
+                if follower not in plan and follower.is_model:
                     owner = self.models[follower.name]
                     plan += [Job(s, RAW_TO_SILVER) for s in owner.sources if s in self.contracts]
                     plan.append(follower)
-        return list(dict.fromkeys(plan))
+                    plan = list(dict.fromkeys(plan))
+            i += 1
+        return plan
 
 
 def _storage(settings: Settings | None):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -144,7 +145,7 @@ class Storage:
         bucket, key = split_uri(uri)
         return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
 
-    def download_prefix(self, uri: str, dest: Path) -> list[Path]:
+    def download_prefix(self, uri: str, dest: Path) -> builtins.list[Path]:
         """Copy every object under an s3:// prefix to dest, keeping the key layout below the prefix."""
         bucket, prefix = split_uri(uri)
         files = []

@@ -75,9 +75,9 @@ def create_views(settings: Settings, directory: Path, target: str = "local") -> 
     if target == "aws":
         from lakehouse.engine.athena import AthenaEngine
 
-        engine = AthenaEngine(settings)
+        athena = AthenaEngine(settings)
         for view in views:
-            engine.query(view.text)
+            athena.query(view.text)
         return [(v.name, "applied") for v in views]
 
     from lakehouse.engine.local import LocalEngine

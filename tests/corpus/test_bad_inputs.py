@@ -207,7 +207,7 @@ CASES = [
         },
         2,
         1,
-        ["page_url_is_http: page_url does not match ^https?://"],
+        ["page_url_is_http:page_url:regex"],
     ),
     Case(
         "key_with_spaces_and_unicode", {"events ümlaut 2025 ✓.json": lines(ev("uni", 0), ev("uni", 1))}, 2, 2

@@ -172,10 +172,15 @@ def test_views_answer_from_gold(pipeline):
 def test_runs_are_audited(pipeline):
     engine, settings = pipeline["engine"], pipeline["settings"]
     rows = engine.query(
-        f"SELECT stage, status, rows_read, rows_written, duplicates_removed, rows_quarantined, "
-        f"reconciled FROM {settings.database('silver')}.pipeline_runs ORDER BY stage"
+        f"SELECT dataset || ':' || stage, status, rows_read, rows_written, duplicates_removed, rows_quarantined, "
+        f"reconciled FROM {settings.database('silver')}.pipeline_runs ORDER BY 1"
     ).rows
-    assert [r[0] for r in rows] == ["raw_to_silver", "silver_to_gold"]
+    assert [r[0] for r in rows] == [
+        "calendar:build_model",
+        "clickstream:raw_to_silver",
+        "clickstream:silver_to_gold",
+        "fiscal_calendar:raw_to_silver",
+    ]
     assert all(r[1] == "succeeded" and r[6] for r in rows)
     assert all(r[2] == r[3] + r[4] + r[5] for r in rows)
 
@@ -266,8 +271,10 @@ def test_demo_command_prints_reconciliation_and_three_queries(spark, capsys, mon
         "AWS_ENDPOINT_URL", os.environ.get("AWS_ENDPOINT_URL", "")
     )  # the demo points it at its own
     code = main(["demo", "--port", str(free_port()), "--days", "1", "--events-per-hour", "8"])
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert code == 0, out
+    assert "RECONCILIATION" not in captured.err  # the jobs' JSON log lines only with --verbose
     assert "reconciliation (rows read = written + duplicates + quarantined)" in out
     for title in ("Daily conversion funnel", "Top 5 pages by page views", "Session length and conversion"):
         assert title in out

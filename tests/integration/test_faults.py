@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -131,19 +132,19 @@ def test_the_lock_ttl_and_retention_reach_the_job_as_arguments(deployed, monkeyp
     contract = load_contract(REPO / "datasets" / "clickstream.yaml")
 
     def run(limits: RunLimits | None) -> StageResult:
+        spark: Any = None  # the lock is taken before any Spark work; the body does nothing
         return run_stage(
             "raw_to_silver",
             lambda ctx: None,
-            None,
+            spark,
             contract,
             deployed,
             "jr_new",
             None,
             False,
             [],
-            None,
             limits,
-        )  # type: ignore[arg-type]
+        )
 
     dead_lock(deployed, timedelta(hours=2))  # a run on a job with a 60-minute timeout died 2 hours ago
     with pytest.raises(RunInProgress):

@@ -37,7 +37,7 @@ from lakehouse.jobs.ledger import Ledger, RunRequest, publish
 from lakehouse.registry import BUILD_MODEL, Project
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage
-from lakehouse.tables import raw_table
+from lakehouse.tables import model_tables, raw_table, tables_for
 
 log = logging.getLogger("lakehouse.automation")
 
@@ -195,8 +195,6 @@ class Executor:
 
     def publish_run(self, action: PublishRun) -> Outcome:
         """Make sure a succeeded run's partitions are in the catalog (completing its publish if it died)."""
-        from lakehouse.tables import model_tables
-
         ledger = Ledger(self.settings, action.dataset, action.stage)
         entry = next((e for e in ledger.entries() if e.run_id == action.run_id), None)
         if entry is None:
@@ -206,8 +204,6 @@ class Executor:
             if action.stage == BUILD_MODEL:
                 specs = model_tables(proj.models[action.dataset], self.settings)
             else:
-                from lakehouse.tables import tables_for
-
                 specs = tables_for(proj.contracts[action.dataset], self.settings)
             publish(Catalog(self.settings), {s.qualified: s for s in specs}, entry)
             entry.status = "committed"

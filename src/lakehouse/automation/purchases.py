@@ -32,7 +32,8 @@ def purchases_in(text: str) -> list[dict[str, Any]]:
             continue
         if not isinstance(e, dict) or e.get("event_type") != "purchase":
             continue
-        meta = e.get("metadata") if isinstance(e.get("metadata"), dict) else {}
+        found = e.get("metadata")
+        meta: dict[str, Any] = found if isinstance(found, dict) else {}
         try:
             amount: str | None = str(Decimal(str(meta.get("amount"))).quantize(Decimal("0.01")))
         except (InvalidOperation, ValueError):

@@ -13,12 +13,13 @@ import os
 import sys
 from datetime import timedelta
 
+from lakehouse.contracts import Contract
 from lakehouse.jobs import stages
 from lakehouse.jobs.io import JobIO
 from lakehouse.jobs.result import StageResult, new_run_id
 from lakehouse.jobs.runner import RunLimits
 from lakehouse.models import Model
-from lakehouse.registry import BUILD_MODEL, Project, load_contract_at, load_model_at
+from lakehouse.registry import BUILD_MODEL, load_contract_at, load_model_at
 from lakehouse.settings import Settings
 
 log = logging.getLogger("lakehouse.jobs")
@@ -79,12 +80,6 @@ def _settings(args: dict) -> Settings:
     )
 
 
-def _models_next_to(uri: str, settings: Settings) -> dict[str, Model]:
-    """The models deployed next to a contract (`<contracts>/models/`): who owns the conformed tables."""
-    parent = uri.rsplit("/", 1)[0] if "/" in uri else "."
-    return Project.load(parent, settings).models
-
-
 def run_job(stage: str, argv: list[str], io: JobIO | None = None) -> StageResult:
     """The job of one stage: --dataset/--contract_uri, or --model/--model_uri for build_model."""
     from awsglue.utils import getResolvedOptions
@@ -95,11 +90,11 @@ def run_job(stage: str, argv: list[str], io: JobIO | None = None) -> StageResult
     args = getResolvedOptions(argv, MODEL_ARGS if stage == BUILD_MODEL else DATASET_ARGS)
     settings = _settings(args)
     if stage == BUILD_MODEL:
-        subject: object = load_model_at(args["model_uri"], settings)
-        wanted, models = args["model"], None
+        subject: Contract | Model = load_model_at(args["model_uri"], settings)
+        wanted = args["model"]
     else:
         subject = load_contract_at(args["contract_uri"], settings)
-        wanted, models = args["dataset"], _models_next_to(args["contract_uri"], settings)
+        wanted = args["dataset"]
     name = getattr(subject, "name", "")
     if name != wanted:
         raise ValueError(
@@ -109,7 +104,7 @@ def run_job(stage: str, argv: list[str], io: JobIO | None = None) -> StageResult
     limits = run_limits(argv)
     spark, job = job_session(args["JOB_NAME"], args)
     full = optional_arg(argv, "full_refresh", "false").lower() == "true"
-    result = stages.run(stage, spark, subject, settings, run_id, io, full, models, limits)  # type: ignore[arg-type]
+    result = stages.run(stage, spark, subject, settings, run_id, io, full, limits)
     log.info("RECONCILIATION %s", json.dumps(result.as_dict(), sort_keys=True))
     if job is not None:
         job.commit()

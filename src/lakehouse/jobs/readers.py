@@ -16,7 +16,6 @@ from pyspark.sql import types as T
 
 from lakehouse.catalog import Catalog
 from lakehouse.contracts import Contract
-from lakehouse.ingest import readable_name
 from lakehouse.jobs.io import JobIO
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage
@@ -31,7 +30,7 @@ def raw_inputs(contract: Contract, settings: Settings) -> tuple[list[tuple[str, 
     inputs, ignored = [], []
     for o in Storage(settings).list(spec.location):
         name = o.key.rsplit("/", 1)[-1]
-        if readable_name(name, contract):
+        if contract.source.reads(name):
             inputs.append((o.uri, o.etag))
         elif name and not o.key.endswith("/"):
             ignored.append(o.uri)

@@ -12,7 +12,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -73,7 +73,6 @@ class StageContext:
     catalog: Catalog
     ledger: Ledger
     specs: dict[str, TableSpec]
-    models: dict[str, Model] = field(default_factory=dict)  # the deployment's models (who owns what)
 
     @property
     def contract(self) -> Contract:
@@ -104,7 +103,6 @@ def run_stage(
     io: JobIO | None,
     full: bool,
     specs: Iterable[TableSpec],
-    models: dict[str, Model] | None = None,
     limits: RunLimits | None = None,
 ) -> StageResult:
     """Lock, roll forward a dead run's publish, run the stage body, and audit the run whatever happens."""
@@ -124,7 +122,6 @@ def run_stage(
         Catalog(settings),
         Ledger(settings, subject.name, stage),
         by_name,
-        models or {},
     )
     with RunLock(settings, subject.name, stage, run_id, limits.lock_ttl):
         try:

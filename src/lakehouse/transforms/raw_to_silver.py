@@ -135,7 +135,7 @@ def _rule_fails(rule: QualityRule, col: Column, glue_type: str) -> Column:
     if rule.check == "accepted_values":
         return col.isNotNull() & ~col.isin(*rule.values)
     if rule.check == "regex":
-        return col.isNotNull() & ~col.rlike(rule.pattern)
+        return col.isNotNull() & ~col.rlike(rule.pattern or "")
     below = col < _literal(rule.min, glue_type) if rule.min is not None else F.lit(False)
     above = col > _literal(rule.max, glue_type) if rule.max is not None else F.lit(False)
     return col.isNotNull() & (below | above)
@@ -199,7 +199,7 @@ def validate(records: DataFrame, contract: Contract) -> DataFrame:
     # expression rules relate typed columns (e.g. a date and the export's own month); a record that
     # is already rejected for being unreadable is not judged by them
     for rule in (r for r in contract.quality if r.check == "expression"):
-        fails = ~F.col("_unparsed") & ~F.coalesce(F.expr(rule.expr), F.lit(True))
+        fails = ~F.col("_unparsed") & ~F.coalesce(F.expr(rule.expr or "true"), F.lit(True))
         target = "_reasons" if rule.action == "quarantine" else "_warnings"
         label = rule_message(rule)
         checked = checked.withColumn(

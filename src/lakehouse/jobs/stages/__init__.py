@@ -33,7 +33,7 @@ from lakehouse.tables import TableSpec
 @dataclass(frozen=True)
 class Stage:
     body: Callable[[StageContext], None]
-    specs: Callable[..., tuple[TableSpec, ...]]  # (subject, settings, models) -> the tables it writes
+    specs: Callable[..., tuple[TableSpec, ...]]  # (subject, settings) -> the tables it writes
 
 
 STAGES: dict[str, Stage] = {
@@ -51,12 +51,11 @@ def run(
     run_id: str,
     io: JobIO | None = None,
     full: bool = False,
-    models: dict[str, Model] | None = None,
     limits: RunLimits | None = None,
 ) -> StageResult:
     """Run one stage of a dataset (or, for build_model, a model)."""
     found = STAGES[stage]
-    specs = found.specs(subject, settings, models or {})
+    specs = found.specs(subject, settings)
     return run_stage(
         stage,
         lambda ctx: STAGES[stage].body(ctx),
@@ -67,7 +66,6 @@ def run(
         io,
         full,
         specs,
-        models,
         limits,
     )
 

@@ -20,7 +20,7 @@ from lakehouse.transforms import raw_to_silver as r2s
 from lakehouse.transforms.model import ModelBuild
 
 
-def specs(model: Model, settings: Settings, models: dict[str, Model] | None = None) -> tuple[TableSpec, ...]:
+def specs(model: Model, settings: Settings) -> tuple[TableSpec, ...]:
     return model_tables(model, settings)
 
 

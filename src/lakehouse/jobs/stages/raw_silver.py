@@ -18,7 +18,6 @@ from lakehouse.jobs.accounting import ReconciliationError, check_limits, raw_rul
 from lakehouse.jobs.readers import raw_inputs, read_records, read_silver, unreadable_records
 from lakehouse.jobs.result import rule_row
 from lakehouse.jobs.runner import StageContext, commit, run_prefix, write, write_quarantine
-from lakehouse.models import Model
 from lakehouse.settings import Settings
 from lakehouse.tables import EXTRA_FIELDS, TableSpec, quarantine_table, silver_table
 from lakehouse.transforms import raw_to_silver as r2s
@@ -26,9 +25,7 @@ from lakehouse.transforms import raw_to_silver as r2s
 log = logging.getLogger("lakehouse.jobs")
 
 
-def specs(
-    contract: Contract, settings: Settings, models: dict[str, Model] | None = None
-) -> tuple[TableSpec, ...]:
+def specs(contract: Contract, settings: Settings) -> tuple[TableSpec, ...]:
     return silver_table(contract, settings), quarantine_table(contract, settings)
 
 
@@ -57,6 +54,7 @@ def run(ctx: StageContext) -> None:
     counts = checked.agg(
         F.count(F.lit(1)).alias("read"), F.count(F.when(F.size("_reasons") > 0, 1)).alias("rejected")
     ).first()
+    assert counts is not None  # an aggregate always has one row
     result.rows_read, result.rows_quarantined = counts["read"], counts["rejected"]
     result.quality, examples = tally(checked, "_reasons")
     result.warnings, warn_examples = tally(checked, "_warnings")

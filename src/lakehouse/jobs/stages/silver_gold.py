@@ -1,7 +1,7 @@
 """silver -> gold for one dataset: rebuild its dimensions, and the fact partitions whose silver changed.
 
 Generic over the contract's `star` mapping. A `kind: calendar` dimension is the conformed calendar:
-the model that declares it (lakehouse.registry) builds it, not this stage.
+the model that declares a calendar table builds it (lakehouse.registry), not this stage.
 """
 
 from __future__ import annotations
@@ -10,16 +10,15 @@ from lakehouse.contracts import Contract
 from lakehouse.jobs.accounting import ReconciliationError
 from lakehouse.jobs.readers import read_silver
 from lakehouse.jobs.runner import StageContext, commit, partition_key, run_prefix, write
-from lakehouse.models import Model
 from lakehouse.registry import built_dimensions
 from lakehouse.settings import Settings
 from lakehouse.tables import TableSpec, gold_tables, silver_table
 from lakehouse.transforms import star
 
 
-def specs(contract: Contract, settings: Settings, models: dict[str, Model]) -> tuple[TableSpec, ...]:
-    """The tables this stage writes: its dimensions (not a conformed one a model owns) and facts."""
-    built = {d.name for d in built_dimensions(contract, models)} | {f.name for f in contract.facts}
+def specs(contract: Contract, settings: Settings) -> tuple[TableSpec, ...]:
+    """The tables this stage writes: its own dimensions (not the conformed calendar) and its facts."""
+    built = {d.name for d in built_dimensions(contract)} | {f.name for f in contract.facts}
     return tuple(s for s in gold_tables(contract, settings) if s.name in built)
 
 
@@ -47,7 +46,7 @@ def run(ctx: StageContext) -> None:
     result.rows_read = scoped.count()
 
     entry = ctx.entry(everything, consumed=current)
-    for dim in built_dimensions(contract, ctx.models):
+    for dim in built_dimensions(contract):
         spec = ctx.spec(dim.name)
         uri = run_prefix(spec, ctx.run_id)
         written, _ = write(star.build_dimension(all_silver, dim), spec, uri, ctx.io)

@@ -196,3 +196,40 @@ def test_retention_ages_a_folder_from_when_it_was_replaced_and_reads_every_stage
         f"{spec.location}_runs/jr_old/"
     ]
     assert storage.head(new + "part-0.parquet") is not None
+
+
+# point 4: published locations are the folders Spark wrote ------------------------------------------
+
+
+@pytest.mark.spark
+def test_published_locations_are_the_folders_spark_wrote_and_bad_values_are_refused(
+    spark, deployed, tmp_path
+):
+    from lakehouse.jobs.runner import PartitionValueError, write
+    from lakehouse.local.runner import StagingIO
+    from lakehouse.tables import TableSpec
+
+    spec = TableSpec(
+        "silver",
+        deployed.database("silver"),
+        "t",
+        (("id", "string"),),
+        (("p", "string"),),
+        "parquet",
+        "s3://x/t/",
+    )
+    uri = f"s3://{deployed.bucket('silver')}/t/_runs/jr_1/"
+    io = StagingIO(deployed, tmp_path)
+    values = ["2025-02-01", "10:00", "50% off", "a=b?#"]
+    df = spark.createDataFrame([(str(i), v) for i, v in enumerate(values)], "id string, p string")
+    _, parts = write(df, spec, uri, io)
+    assert sorted(json.loads(k)[0] for k in parts) == sorted(values)  # the values, as readers query them
+    assert parts[json.dumps(["10:00"])] == uri + "p=10%3A00/"  # Spark's folder, not `p=10:00/`
+    storage = Storage(deployed)
+    for location in parts.values():
+        assert any(o.key.endswith(".parquet") for o in storage.list(location)), location
+
+    for bad in (None, "x/../../../../other_ds/_runs/R0/p=1", ".."):
+        rows = spark.createDataFrame([("1", bad)], "id string, p string")
+        with pytest.raises(PartitionValueError, match=r"partition column p .*nothing was published"):
+            write(rows, spec, f"s3://{deployed.bucket('silver')}/t/_runs/jr_bad/", io)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import unquote
 
 from pyspark.sql import DataFrame, SparkSession
 
@@ -179,13 +180,69 @@ def partition_key(values: Iterable[object]) -> str:
     return json.dumps([str(v) for v in values])
 
 
+class PartitionValueError(ValueError):
+    """A partition value that cannot be published: null, or path-like. Nothing is published."""
+
+
+HIVE_DEFAULT_PARTITION = "__HIVE_DEFAULT_PARTITION__"  # Spark's folder for a null (or empty) value
+
+
+def unescape_path_name(name: str) -> str:
+    """A partition folder's value as Spark/Hive escaped it (ExternalCatalogUtils.unescapePathName)."""
+    out, i = [], 0
+    while i < len(name):
+        if name[i] == "%" and i + 2 < len(name) and _is_hex(name[i + 1 : i + 3]):
+            out.append(chr(int(name[i + 1 : i + 3], 16)))
+            i += 3
+        else:
+            out.append(name[i])
+            i += 1
+    return "".join(out)
+
+
+def _is_hex(text: str) -> bool:
+    return len(text) == 2 and all(c in "0123456789abcdefABCDEF" for c in text)
+
+
+def path_like(value: str) -> bool:
+    """A value that would read as a path (a separator, `.`/`..`, a control character): never published."""
+    return "/" in value or "\\" in value or value in (".", "..") or any(ord(c) < 32 for c in value)
+
+
+def written_partitions(files: Iterable[str], names: list[str], uri: str) -> dict[str, str]:
+    """{partition key: location} from the files Spark actually wrote under uri (as Spark named their
+    folders, escaped), never rebuilt from the values; null and path-like values are refused."""
+    parts: dict[str, str] = {}
+    for file in files:
+        folders = unquote(file).rstrip("/").split("/")[-len(names) - 1 : -1]  # the URI-encoded path
+        pairs = [f.split("=", 1) for f in folders]
+        if len(pairs) != len(names) or any(
+            len(p) != 2 or p[0] != n for p, n in zip(pairs, names, strict=False)
+        ):
+            raise PartitionValueError(f"a file Spark wrote under {uri} is not in a {'/'.join(names)} folder")
+        values = [unescape_path_name(v) for _, v in pairs]
+        for name, value in zip(names, values, strict=True):
+            if value == HIVE_DEFAULT_PARTITION:
+                raise PartitionValueError(
+                    f"partition column {name} is null for some rows: nothing was published"
+                )
+            if path_like(value):
+                raise PartitionValueError(
+                    f"partition column {name} has a path-like value (a '/', '\\', '.' or '..' or a control "
+                    "character): nothing was published"
+                )
+        parts[partition_key(values)] = uri + "/".join(folders) + "/"
+    return parts
+
+
 def write(
     df: DataFrame, spec: TableSpec, uri: str, io: JobIO, partitioned: bool = True
 ) -> tuple[DataFrame, dict[str, str]]:
     """Write rows under uri (one file per partition value, snappy Parquet); return what is really there.
 
     Returns the written files read back (so counts are of what was written, not assumed) and
-    {partition key: location} ({} for an unpartitioned write).
+    {partition key: location} ({} for an unpartitioned write), the locations taken from the folders
+    of the files written (Spark escapes `:` `/` `%` and others in folder names; see written_partitions).
     """
     names = [n for n, _ in spec.partition_keys] if partitioned else []
     writer = (df.repartition(*names) if names else df.coalesce(1)).write.mode("overwrite")
@@ -197,10 +254,7 @@ def write(
     written = df.sparkSession.read.parquet(io.writable(uri))
     if not names:
         return written, {}
-    values = written.select(*names).distinct().collect()
-    return written, {
-        partition_key(v[n] for n in names): uri + "/".join(f"{n}={v[n]}" for n in names) + "/" for v in values
-    }
+    return written, written_partitions(written.inputFiles(), names, uri)
 
 
 def write_table(ctx: StageContext, spec: TableSpec, df: DataFrame, entry: LedgerEntry) -> int:

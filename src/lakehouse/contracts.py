@@ -125,6 +125,9 @@ class Contract:
         None  # share of a run's rows that may be quarantined; None: the project's
     )
     path: Path = field(default=Path("<memory>"), compare=False)
+    # days a run's quarantine partition (whole raw records) is kept; then its files and catalog
+    # partition are deleted. None: the project's (LAKEHOUSE_QUARANTINE_EXPIRY_DAYS, default 30)
+    quarantine_expiry_days: int | None = None
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -255,6 +258,7 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
         "zones",
         "quality",
         "quarantine_limit",
+        "quarantine_expiry_days",
         "star",
     )
     name = r.table_name("name")
@@ -451,6 +455,9 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
     limit = r._get("quarantine_limit", (int, float), False, None)
     if limit is not None and not 0 <= limit <= 1:
         raise r.error("quarantine_limit", f"{limit} must be a share of rows, from 0 to 1")
+    expiry = r._get("quarantine_expiry_days", int, False, None)
+    if expiry is not None and not 1 <= expiry <= 3650:
+        raise r.error("quarantine_expiry_days", f"{expiry} must be a number of days from 1 to 3650")
 
     return Contract(
         name,
@@ -469,4 +476,5 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
         model,
         None if limit is None else float(limit),
         path,
+        expiry,
     )

@@ -233,3 +233,93 @@ def test_published_locations_are_the_folders_spark_wrote_and_bad_values_are_refu
         rows = spark.createDataFrame([("1", bad)], "id string, p string")
         with pytest.raises(PartitionValueError, match=r"partition column p .*nothing was published"):
             write(rows, spec, f"s3://{deployed.bucket('silver')}/t/_runs/jr_bad/", io)
+
+
+# point 6: no record values in audit rows, the log line or alerts; quarantine expires -------------
+
+SECRET = "jane.doe@example.com"
+
+
+def audit_texts(settings) -> str:
+    from lakehouse.tables import audit_table, quality_table
+
+    storage = Storage(settings)
+    return "".join(
+        storage.read_bytes(o.uri).decode()
+        for spec in (audit_table(settings), quality_table(settings))
+        for o in storage.list(spec.location)
+    )
+
+
+def test_a_foreign_error_is_audited_by_its_type_only(deployed):
+    from lakehouse.contracts import load_contract
+
+    contract = load_contract(REPO / "datasets" / "clickstream.yaml")
+
+    def body(ctx):
+        raise ValueError(f"Text '{SECRET}' could not be parsed at index 0")
+
+    spark: Any = None
+    with pytest.raises(ValueError):
+        run_stage("raw_to_silver", body, spark, contract, deployed, "jr_leak", None, False, [])
+    audit = audit_texts(deployed)
+    assert '"status": "failed"' in audit and "ValueError (not one of the kit's errors" in audit
+    assert SECRET not in audit
+
+
+@pytest.mark.spark
+def test_record_values_reach_neither_audit_nor_log_nor_failure_message(
+    deployed, clickstream, tmp_path, caplog
+):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="lakehouse.jobs")
+    jobs = REPO / "glue" / "jobs"
+    good = [event(f"g{i}", "2025-02-01T10:00:00Z") for i in range(40)]
+    bad = [event("b1", SECRET), event("b2", "2025-02-01T10:00:00Z", **{SECRET: "x", "campaign": "spring"})]
+    land(tmp_path / "b1", "a.json", good + bad)
+    ingest(deployed, clickstream, [tmp_path / "b1"])
+    (r2s,) = run_dataset(deployed, clickstream, jobs, stages=("raw_to_silver",))
+    assert r2s.rows_quarantined == 1 and r2s.new_fields == {"<other field names>": 1, "campaign": 1}
+    log = "\n".join(r.getMessage() for r in caplog.records)
+    assert "RECONCILIATION" in log and SECRET not in log
+    assert SECRET not in audit_texts(deployed)
+
+    from lakehouse.jobs.accounting import QuarantineLimitError
+
+    land(tmp_path / "b2", "b.json", [event(f"x{i}", f"{SECRET}{i}") for i in range(5)])
+    ingest(deployed, clickstream, [tmp_path / "b2"])
+    with pytest.raises(QuarantineLimitError) as failed:  # its text is Glue's failure message: the alert
+        run_dataset(deployed, clickstream, jobs, stages=("raw_to_silver",))
+    assert SECRET not in str(failed.value) and SECRET not in audit_texts(deployed)
+
+
+def test_quarantine_partitions_expire_as_the_contract_says(deployed, clickstream):
+    import dataclasses
+
+    from lakehouse.contracts import parse_contract
+    from lakehouse.tables import quarantine_table
+
+    doc = __import__("yaml").safe_load((REPO / "datasets" / "clickstream.yaml").read_text())
+    doc["quarantine_expiry_days"] = 14
+    assert parse_contract(doc).quarantine_expiry_days == 14
+    assert retention.quarantine_expiry(
+        dataclasses.replace(clickstream, quarantine_expiry_days=14)
+    ) == timedelta(days=14)
+
+    spec = quarantine_table(clickstream, deployed)
+    storage, catalog = Storage(deployed), Catalog(deployed)
+    location = f"{spec.location}run_id=jr_q/"
+    storage.put_bytes(location + "part-0.parquet", b"PAR1")
+    catalog.register_partitions(spec, {("jr_q",): location})
+    now = datetime.now(UTC)
+    ledgers = retention.ledgers(deployed)
+    assert (
+        retention.expire_quarantine(deployed, spec, timedelta(days=14), ledgers, now + timedelta(days=13))
+        == []
+    )
+    assert retention.expire_quarantine(
+        deployed, spec, timedelta(days=14), ledgers, now + timedelta(days=15)
+    ) == [location]
+    assert catalog.get_partitions(spec.database, spec.name) == []
+    assert list(storage.list(location)) == []

@@ -17,7 +17,7 @@ from lakehouse.contracts import Contract
 from lakehouse.jobs import stages
 from lakehouse.jobs.io import JobIO
 from lakehouse.jobs.result import StageResult, new_run_id
-from lakehouse.jobs.runner import RunLimits
+from lakehouse.jobs.runner import JobFailed, RunLimits, error_text, own_error
 from lakehouse.models import Model
 from lakehouse.registry import BUILD_MODEL, load_contract_at, load_model_at
 from lakehouse.settings import Settings
@@ -104,7 +104,13 @@ def run_job(stage: str, argv: list[str], io: JobIO | None = None) -> StageResult
     limits = run_limits(argv)
     spark, job = job_session(args["JOB_NAME"], args)
     full = optional_arg(argv, "full_refresh", "false").lower() == "true"
-    result = stages.run(stage, spark, subject, settings, run_id, io, full, limits)
+    try:
+        result = stages.run(stage, spark, subject, settings, run_id, io, full, limits)
+    except Exception as exc:
+        if own_error(exc):
+            raise
+        # Glue's failure message (and so the job alert) is this exception's text: never a record's value
+        raise JobFailed(error_text(exc)) from exc
     log.info("RECONCILIATION %s", json.dumps(result.as_dict(), sort_keys=True))
     if job is not None:
         job.commit()

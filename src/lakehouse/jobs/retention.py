@@ -8,10 +8,15 @@ ledger), never counted from when they were written: a partition rebuilt after a 
 files for the whole period. Nothing is deleted while a catalog partition, a table location, or a
 pending publish intent of *any* stage's ledger still points into it. Files of a run that died before
 publishing (no ledger entry) are orphans, aged from their last write.
+
+Quarantine partitions hold whole raw records (personal data among them): `expire_quarantine` removes
+a run's quarantine partition, from the catalog and then its files, once it is older than the
+contract's `quarantine_expiry_days` (project default LAKEHOUSE_QUARANTINE_EXPIRY_DAYS, 30).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -124,3 +129,35 @@ def collect(
                 storage.delete_prefix(prefix)
                 deleted.append(prefix)
     return deleted
+
+
+def quarantine_expiry(subject: object) -> timedelta:
+    """How long a run's quarantine partition is kept: the contract's, else the project's default."""
+    days = getattr(subject, "quarantine_expiry_days", None)
+    return timedelta(days=days or float(os.environ.get("LAKEHOUSE_QUARANTINE_EXPIRY_DAYS", "30")))
+
+
+def expire_quarantine(
+    settings: Settings, spec: TableSpec, expiry: timedelta, ledgers: list[Ledger], now: datetime | None = None
+) -> list[str]:
+    """Drop quarantine partitions written more than `expiry` ago (never one a pending intent names):
+    the catalog partition first, so no reader is left pointing at deleted files; returns their locations."""
+    now = now or datetime.now(UTC)
+    catalog, storage = Catalog(settings), Storage(settings)
+    pending = {
+        loc
+        for ledger in ledgers
+        for e in ledger.pending()
+        for loc in e.partitions.get(spec.qualified, {}).values()
+    }
+    expired = []
+    for values, location in catalog.get_partitions(spec.database, spec.name):
+        written = [o.modified for o in storage.list(location) if o.modified is not None]
+        if location in pending or (written and now - max(written) < expiry):
+            continue
+        catalog.glue.batch_delete_partition(
+            DatabaseName=spec.database, TableName=spec.name, PartitionsToDelete=[{"Values": list(values)}]
+        )
+        storage.delete_prefix(location)
+        expired.append(location)
+    return expired

@@ -129,13 +129,40 @@ def run_stage(
             RunRequest(settings, subject.name, stage).clear()  # this run takes every input landed so far
             result.recovered = recover(ctx.ledger, ctx.catalog, by_name)
             body(ctx)
-            result.removed = retention.collect(
-                settings, list(by_name.values()), retention.ledgers(settings), limits.retention
-            )
+            ledgers = retention.ledgers(settings)
+            for spec in by_name.values():
+                if spec.name.endswith("_quarantine"):
+                    result.removed += retention.expire_quarantine(
+                        settings, spec, retention.quarantine_expiry(subject), ledgers
+                    )
+            result.removed += retention.collect(settings, list(by_name.values()), ledgers, limits.retention)
         except Exception as exc:
-            _finish(result, settings, t0, "failed", f"{type(exc).__name__}: {exc}"[:2000])
+            _finish(result, settings, t0, "failed", error_text(exc))
             raise
     return _finish(result, settings, t0, "succeeded")
+
+
+class JobFailed(RuntimeError):
+    """A run failed on an error that is not the kit's own: its message names the type only."""
+
+
+def own_error(exc: BaseException) -> bool:
+    """The kit's own errors: their messages are built from codes, counts, names and URIs, never data."""
+    from lakehouse.contracts import ContractError
+    from lakehouse.jobs.accounting import QualityError, QuarantineLimitError, ReconciliationError
+    from lakehouse.jobs.ledger import RunInProgress
+
+    own = (QualityError, QuarantineLimitError, ReconciliationError, PartitionValueError, RunInProgress)
+    return isinstance(exc, (*own, ContractError, JobFailed))
+
+
+def error_text(exc: BaseException) -> str:
+    """What the audit record, and through the job's failure message the alert, say about a failure:
+    the kit's own errors in full; any other only by its type (a Spark or parser error may quote a
+    record, e.g. `Text '<value>' could not be parsed`); the driver log has the traceback."""
+    if own_error(exc):
+        return f"{type(exc).__name__}: {exc}"[:2000]
+    return f"{type(exc).__name__} (not one of the kit's errors: the job's driver log has the details)"
 
 
 def _finish(result: StageResult, settings: Settings, t0: float, status: str, error: str = "") -> StageResult:

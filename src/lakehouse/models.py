@@ -72,7 +72,9 @@ def parse_model(doc: Any, path: Path | str = "<memory>") -> Model:
         if kind == "calendar":
             conformed = (("date_key", "int"), *CALENDAR_COLUMNS)
             if columns and columns != conformed:  # listed for readers of the file (and Terraform's tests)
-                raise t.error("columns", f"a calendar table has the conformed calendar's columns: {conformed}")
+                raise t.error(
+                    "columns", f"a calendar table has the conformed calendar's columns: {conformed}"
+                )
             columns = conformed
         partitions = tuple((p.ident("name"), p.type()) for p in t.items("partitions", required=False))
         tables.append(GoldTable(t.ident("name"), columns, partitions, t.str("description", False, ""), kind))

@@ -3,7 +3,8 @@
 A contract describes one source; a model describes gold tables fed by several (the sales model:
 customers, transactions and order-line exports) or by none at all (the calendar model: the conformed
 `dim_date`, with fiscal periods when `fiscal_calendar` has landed). The model file is its tables'
-single definition (columns, types, partitions), the business parameters its rules use, and the
+single definition (columns, types, partitions; a `kind: calendar` table's are checked against the
+conformed calendar's in lakehouse.tables), the business parameters its rules use, and the
 transform module holding those rules (`transform: lakehouse.transforms.sales`): the generic
 build_model stage imports it by name and holds no model code. A table of `kind: calendar` is the
 conformed calendar, whose columns are defined once in lakehouse.tables; `conformed` names the tables
@@ -67,10 +68,14 @@ def parse_model(doc: Any, path: Path | str = "<memory>") -> Model:
         kind = t.str("kind", False, "table")
         if kind not in ("table", "calendar"):
             raise t.error("kind", f"{kind!r} is not table or calendar")
+        columns = tuple((c.ident("name"), c.type()) for c in t.items("columns", required=kind != "calendar"))
         if kind == "calendar":
-            columns: tuple[tuple[str, str], ...] = (("date_key", "int"), *CALENDAR_COLUMNS)
-        else:
-            columns = tuple((c.ident("name"), c.type()) for c in t.items("columns"))
+            conformed = (("date_key", "int"), *CALENDAR_COLUMNS)
+            if columns and columns != conformed:  # listed for readers of the file (and Terraform's tests)
+                raise t.error(
+                    "columns", f"a calendar table has the conformed calendar's columns: {conformed}"
+                )
+            columns = conformed
         partitions = tuple((p.ident("name"), p.type()) for p in t.items("partitions", required=False))
         tables.append(
             GoldTable(t.table_name("name"), columns, partitions, t.str("description", False, ""), kind)

@@ -21,5 +21,5 @@ class ModelBuild:
     tables: dict[str, DataFrame]  # gold table -> rows (its declared columns, partition columns included)
     lines: DataFrame | None = None  # the rows read, at the grain of `fact`
     fact: str | None = None  # the table holding one row per line that was not rejected
-    rejected: DataFrame | None = None  # _source_file, _source_line, _codes (array of codes), record
+    rejected: DataFrame | None = None  # _source_file, _source_line, _codes (array of codes), _record
     checks: tuple[tuple[Code, str], ...] = ()  # every check the model applies, with its message

@@ -279,7 +279,7 @@ def fact_transactions(lines: DataFrame, customers: DataFrame, params: dict) -> t
                 F.col("order_date").cast("string").alias("order_date"),
                 F.col("total_amount").cast("string").alias("total_amount"),
             )
-        ).alias("record"),
+        ).alias("_record"),
     )
     return fact, rejected
 

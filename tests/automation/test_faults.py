@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from lakehouse import aws
 from lakehouse.automation import handlers
 from lakehouse.jobs.ledger import RunRequest
@@ -56,3 +58,53 @@ def test_a_request_left_by_a_start_that_never_happened_expires(config):
     again = handlers.on_raw_object(land(settings, KEY.replace("hour=10", "hour=11"), b"{}"), None, config)
     assert ("run", "already_requested", "raw_to_silver") in did(again)  # a fresh request still debounces
     assert len(job_runs(settings, JOB_R2S)) == 1
+
+
+# point 7: purchase alerts ---------------------------------------------------------------------------
+
+
+def purchases_file(n: int) -> bytes:
+    return "\n".join(
+        json.dumps(
+            {
+                "event_id": f"p{i}",
+                "event_type": "purchase",
+                "user_id": "u-secret",
+                "event_timestamp": "2025-03-01T10:00:00Z",
+                "metadata": {"order_id": f"ORD-{i:05d}", "amount": "19.99", "currency": "EUR"},
+            }
+        )
+        for i in range(n)
+    ).encode()
+
+
+def test_a_large_batch_of_purchases_is_split_under_the_sns_limit(config):
+    """2,500 purchases made one message over 256 KB: SNS refused it and the alert was lost."""
+    settings = config.settings
+    event = land(settings, KEY, purchases_file(2500))
+    result = handlers.purchase_alert(event, None, config)
+    assert result["processed"] == 1
+    sent = alerts(settings)
+    assert len(sent) > 1 and all(len(m["Message"].encode()) < 256 * 1024 for m in sent)
+    bodies = sorted((json.loads(m["Message"]) for m in sent), key=lambda b: b["part"])
+    assert [b["part"] for b in bodies] == list(range(1, len(sent) + 1)) and {b["parts"] for b in bodies} == {
+        len(sent)
+    }
+    ids = [p["order_id"] for b in bodies for p in b["purchases"]]
+    assert ids == [f"ORD-{i:05d}" for i in range(2500)]  # every purchase once, in order
+    assert sum(b["count"] for b in bodies) == 2500
+    assert all("u-secret" not in m["Message"] for m in sent)
+
+
+def test_a_purchase_alert_that_fails_to_publish_is_sent_on_the_retry(config):
+    """The object must be marked seen only once its alert is out, or the retry skips it."""
+    settings = config.settings
+    event = land(settings, KEY, purchases_file(3))
+    broken = handlers.Config(settings, config.contracts_uri, config.alert_topic_arn + "-gone", config.dlq_url)
+    with pytest.raises(Exception, match=r"NotFound|does not exist"):
+        handlers.purchase_alert(event, None, broken)
+    assert alerts(settings) == []
+    retried = handlers.purchase_alert(event, None, config)
+    assert (retried["processed"], retried["duplicates"]) == (1, 0)
+    (msg,) = alerts(settings)
+    assert json.loads(msg["Message"])["count"] == 3

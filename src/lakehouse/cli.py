@@ -68,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("up", parents=[common], help="start (or reuse) the local AWS endpoint")
     p.add_argument("--port", type=int, default=4566)
+    p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="use a server already on the port that `up` did not start (your LocalStack or moto)",
+    )
     p = sub.add_parser("down", parents=[common], help="stop the local endpoint started by `up`")
     p.add_argument("--port", type=int, default=4566)
     sub.add_parser("deploy", parents=[common], help="terraform apply of terraform/envs/local on the endpoint")
@@ -130,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--events-per-hour", type=int, default=60)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--port", type=int, default=4566)
+    p.add_argument("--reuse", action="store_true", help="use a server on the port that `up` did not start")
     p.add_argument("--verbose", action="store_true", help="show the jobs' log lines (JSON on stderr)")
     return parser
 
@@ -177,7 +183,7 @@ def quiet_job_logs(verbose: bool) -> None:
 def cmd_up(args) -> int:
     from lakehouse.local import endpoint
 
-    ep = endpoint.up(args.port)
+    ep = endpoint.up(args.port, reuse=args.reuse)
     how = f"started (pid {ep.pid})" if ep.started else "already answering, reused"
     print(f"local endpoint {ep.url}: {how}")
     return 0

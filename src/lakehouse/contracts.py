@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +125,9 @@ class Contract:
         None  # share of a run's rows that may be quarantined; None: the project's
     )
     path: Path = field(default=Path("<memory>"), compare=False)
+    # days a run's quarantine partition (whole raw records) is kept; then its files and catalog
+    # partition are deleted. None: the project's (LAKEHOUSE_QUARANTINE_EXPIRY_DAYS, default 30)
+    quarantine_expiry_days: int | None = None
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -159,7 +164,22 @@ def load_contracts(directory: Path | str) -> dict[str, Contract]:
         if contract.name in contracts:
             raise ContractError(file, "name", f"dataset {contract.name!r} is also defined in another file")
         contracts[contract.name] = contract
+    check_unique_tables(contracts.values())
     return contracts
+
+
+def check_unique_tables(contracts: Iterable[Contract]) -> None:
+    """A gold table (an entity dimension or a fact) is defined by one contract only. (A calendar
+    dimension is a reference to the conformed calendar, which its model owns: lakehouse.registry.)"""
+    owners: dict[str, str] = {}
+    for c in contracts:
+        built = [d.name for d in c.dimensions if d.kind != "calendar"] + [f.name for f in c.facts]
+        for table in built:
+            if table in owners:
+                raise ContractError(
+                    c.path, "star", f"table {table!r} is also defined by dataset {owners[table]!r}"
+                )
+            owners[table] = c.name
 
 
 def find_contract(directory: Path | str, name: str) -> Contract:
@@ -196,6 +216,32 @@ def _partitions(reader: Reader, key: str) -> tuple[Partition, ...]:
     return tuple(parts)
 
 
+_NUMERIC = ("tinyint", "smallint", "int", "bigint", "float", "double")
+RELATIVE_TIME = re.compile(r"now(?:\s*([+-])\s*(\d{1,6})\s*(second|minute|hour|day)s?)?")
+
+
+def bound_problem(value: Any, column_type: str) -> str | None:
+    """Why a range rule's min/max does not fit its column's type, or None. Bounds are bound as typed
+    values, never pasted into SQL: a number for a numeric column; for a date or timestamp column an
+    ISO 8601 date/time or `now`, `now+1 day`, `now-2 hours`."""
+    if value is None:
+        return None
+    if column_type in _NUMERIC or column_type.startswith("decimal("):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"{value!r} must be a number for a {column_type} column"
+        return None
+    if column_type in ("date", "timestamp"):
+        text = str(value).strip()
+        if RELATIVE_TIME.fullmatch(text.lower()):
+            return None
+        try:
+            datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return f"{value!r} must be an ISO 8601 date or time, or now[+-N unit], for a {column_type} column"
+        return None
+    return f"a range rule needs a numeric, date or timestamp column, not {column_type}"
+
+
 def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
     """Validate a parsed YAML document and build the Contract."""
     path = Path(path)
@@ -212,9 +258,10 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
         "zones",
         "quality",
         "quarantine_limit",
+        "quarantine_expiry_days",
         "star",
     )
-    name = r.ident("name")
+    name = r.table_name("name")
     if path.suffix == ".yaml" and path.stem != name:
         raise r.error("name", f"{name!r} must match the file name {path.stem!r}")
 
@@ -234,13 +281,22 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
     columns = []
     for c in r.items("columns"):
         c.only("name", "type", "required", "description", "formats")
+        formats = c._get("formats", list, False, [])
+        for i, fmt in enumerate(formats):
+            if not isinstance(fmt, str) or not fmt.strip() or any(ord(ch) < 32 for ch in fmt):
+                raise c.error(
+                    f"formats[{i}]", f"{fmt!r} must be a Spark datetime pattern (a non-empty string)"
+                )
+        column_name = c.ident("name")
+        if column_name.startswith("_"):
+            raise c.error("name", f"{column_name!r} is reserved: columns starting with '_' are the kit's own")
         columns.append(
             Column(
-                c.ident("name"),
+                column_name,
                 c.type(),
                 c.bool("required", False),
                 c.str("description", False, ""),
-                tuple(c._get("formats", list, False, [])),
+                tuple(formats),
             )
         )
     names = [c.name for c in columns]
@@ -336,8 +392,14 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
                 re.compile(rule.pattern)
             except re.error as exc:
                 raise q.error("pattern", f"invalid regular expression ({exc})") from None
-        if check == "range" and rule.min is None and rule.max is None:
-            raise q.error("min", "range needs min, max or both")
+        if check == "range":
+            if rule.min is None and rule.max is None:
+                raise q.error("min", "range needs min, max or both")
+            column_type = next(c.type for c in columns if c.name == column)
+            for bound in ("min", "max"):
+                problem = bound_problem(q.doc.get(bound), column_type)
+                if problem:
+                    raise q.error(bound, problem)
         quality.append(rule)
 
     dimensions, facts, model = [], [], None
@@ -355,7 +417,7 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
             if kind not in ("entity", "calendar"):
                 raise dr.error("kind", f"{kind!r} is not entity or calendar")
             dim = Dimension(
-                dr.ident("name"),
+                dr.table_name("name"),
                 dr.ident("surrogate_key"),
                 dr.names("natural_key", kind == "entity"),
                 kind,
@@ -373,7 +435,7 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
         for fr in star.items("facts", required=False):
             fr.only("name", "surrogate_key", "natural_key", "references", "columns", "partitions")
             fact = Fact(
-                fr.ident("name"),
+                fr.table_name("name"),
                 fr.ident("surrogate_key"),
                 fr.names("natural_key"),
                 fr.names("references", False),
@@ -393,6 +455,9 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
     limit = r._get("quarantine_limit", (int, float), False, None)
     if limit is not None and not 0 <= limit <= 1:
         raise r.error("quarantine_limit", f"{limit} must be a share of rows, from 0 to 1")
+    expiry = r._get("quarantine_expiry_days", int, False, None)
+    if expiry is not None and not 1 <= expiry <= 3650:
+        raise r.error("quarantine_expiry_days", f"{expiry} must be a number of days from 1 to 3650")
 
     return Contract(
         name,
@@ -411,4 +476,5 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
         model,
         None if limit is None else float(limit),
         path,
+        expiry,
     )

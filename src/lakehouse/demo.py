@@ -38,7 +38,7 @@ def demo(args, settings: Settings) -> int:
         console.print(f"[bold cyan]==>[/] {text}  [dim]({time.monotonic() - t0:.1f}s)[/]")
 
     step(f"up: local AWS endpoint on {settings.endpoint_url}")
-    ep = endpoint.up(args.port)
+    ep = endpoint.up(args.port, reuse=getattr(args, "reuse", False))
     console.print(f"    {'started' if ep.started else 'reused'} {ep.url}")
     try:
         step("deploy: terraform apply of terraform/envs/local (the real AWS provider, on the endpoint)")

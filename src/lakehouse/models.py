@@ -59,7 +59,7 @@ def parse_model(doc: Any, path: Path | str = "<memory>") -> Model:
     path = Path(path)
     r = Reader(path, doc)
     r.only("name", "description", "sources", "parameters", "tables", "transform", "conformed")
-    name = r.ident("name")
+    name = r.table_name("name")
     if path.suffix == ".yaml" and path.stem != name:
         raise r.error("name", f"{name!r} must match the file name {path.stem!r}")
     tables = []
@@ -77,7 +77,9 @@ def parse_model(doc: Any, path: Path | str = "<memory>") -> Model:
                 )
             columns = conformed
         partitions = tuple((p.ident("name"), p.type()) for p in t.items("partitions", required=False))
-        tables.append(GoldTable(t.ident("name"), columns, partitions, t.str("description", False, ""), kind))
+        tables.append(
+            GoldTable(t.table_name("name"), columns, partitions, t.str("description", False, ""), kind)
+        )
     transform = r.str("transform")
     if not _MODULE.match(transform):
         raise r.error("transform", f"{transform!r} must be a dotted Python module name")

@@ -15,7 +15,11 @@ from typing import Any, Literal, overload
 
 import yaml
 
-_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+_IDENT = re.compile(r"[a-z_][a-z0-9_]*")  # always fullmatch: `$` would accept a trailing newline
+MAX_IDENT = 64  # Glue allows 255, but names are joined (`<name>_quarantine`, job names, S3 prefixes)
+# The kit's own objects: the `_ledger`, `_audit`, `_automation` prefixes and `_runs` folders, the
+# `<dataset>_quarantine` tables and the audit tables. No dataset, model or table may take these names.
+RESERVED_TABLES = ("pipeline_runs", "quality_results")
 _PRIMITIVES = {
     "string",
     "boolean",
@@ -29,6 +33,29 @@ _PRIMITIVES = {
     "timestamp",
 }
 _DECIMAL = re.compile(r"^decimal\((\d{1,2}),\s*(\d{1,2})\)$")
+
+
+def ident_problem(value: object) -> str | None:
+    """Why a value is not a valid name (lower_snake_case, at most MAX_IDENT characters), or None."""
+    if not isinstance(value, str) or not _IDENT.fullmatch(value):
+        return f"{value!r} must be lower_snake_case (a-z, 0-9, _)"
+    if len(value) > MAX_IDENT:
+        return f"{value[:20]!r}... is {len(value)} characters long: at most {MAX_IDENT}"
+    return None
+
+
+def table_name_problem(value: object) -> str | None:
+    """Why a value may not name a dataset, model or table (invalid, or reserved for the kit), or None."""
+    problem = ident_problem(value)
+    if problem or not isinstance(value, str):
+        return problem
+    if value.startswith("_"):
+        return f"{value!r} is reserved: names starting with '_' are the kit's own (ledger, audit, runs)"
+    if value.endswith("_quarantine"):
+        return f"{value!r} is reserved: '<dataset>_quarantine' is the kit's quarantine table"
+    if value in RESERVED_TABLES:
+        return f"{value!r} is reserved: it is one of the kit's audit tables ({', '.join(RESERVED_TABLES)})"
+    return None
 
 
 def normalize(name: str) -> str:
@@ -94,8 +121,17 @@ class Reader:
 
     def ident(self, key: builtins.str, required: builtins.bool = True) -> builtins.str:
         value = self.str(key, required)
-        if value is not None and not _IDENT.match(value):
-            raise self.error(key, f"{value!r} must be lower_snake_case (a-z, 0-9, _)")
+        problem = ident_problem(value) if value is not None else None
+        if problem:
+            raise self.error(key, problem)
+        return value
+
+    def table_name(self, key: builtins.str = "name") -> builtins.str:
+        """The name of a dataset, model or table: an identifier not reserved for the kit."""
+        value = self.str(key)
+        problem = table_name_problem(value)
+        if problem:
+            raise self.error(key, problem)
         return value
 
     def bool(self, key: builtins.str, default: builtins.bool) -> builtins.bool:
@@ -107,8 +143,9 @@ class Reader:
     def names(self, key: builtins.str, required: builtins.bool = True) -> tuple[builtins.str, ...]:
         value = self._get(key, list, required, [])
         for i, item in enumerate(value):
-            if not isinstance(item, builtins.str) or not _IDENT.match(item):
-                raise self.error(f"{key}[{i}]", f"{item!r} must be a lower_snake_case name")
+            problem = ident_problem(item)
+            if problem:
+                raise self.error(f"{key}[{i}]", problem)
         return tuple(value)
 
     def items(self, key: builtins.str, required: builtins.bool = True) -> Iterator[Reader]:

@@ -129,3 +129,34 @@ def test_silver_and_quarantine_rows(spark, clickstream):
         "readable_record:_record:malformed_json: not a JSON object",
         "{oops",
     )
+
+
+def test_formats_with_quotes_are_bound_as_literals(spark):
+    """Issue 15, point 8: `yyyy-MM-dd'T'HH:mm:ss` passed validation but broke the job's SQL."""
+    import copy
+
+    import yaml
+
+    from lakehouse.contracts import parse_contract
+    from tests.conftest import REPO
+
+    d = copy.deepcopy(yaml.safe_load((REPO / "datasets" / "clickstream.yaml").read_text()))
+    column = next(c for c in d["columns"] if c["name"] == "event_timestamp")
+    column["formats"] = ["yyyy-MM-dd'T'HH:mm:ss", "dd/MM/yyyy"]
+    contract = parse_contract(d)
+    got = run_lines(
+        spark,
+        contract,
+        {
+            "f": "\n".join(
+                [
+                    event(event_id="a", event_timestamp="2025-01-06T10:15:00"),
+                    event(event_id="b", event_timestamp="06/01/2025"),
+                ]
+            )
+        },
+    )
+    rows = {r["event_id"]: r for r in got.collect()}
+    assert rows["a"]["event_timestamp"].isoformat() == "2025-01-06T10:15:00"
+    assert rows["b"]["event_timestamp"].isoformat() == "2025-01-06T00:00:00"
+    assert rows["a"]["_reasons"] == rows["b"]["_reasons"] == []

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from lakehouse import aws
 from lakehouse.automation.actions import (
     Action,
@@ -29,7 +31,7 @@ from lakehouse.automation.actions import (
     StartIfRequested,
 )
 from lakehouse.automation.decide import Ignored
-from lakehouse.automation.events import MalformedEvent, records
+from lakehouse.automation.events import MalformedEvent, sourced
 from lakehouse.catalog import Catalog
 from lakehouse.jobs.ledger import Ledger, RunRequest, publish
 from lakehouse.registry import BUILD_MODEL, Project
@@ -38,6 +40,10 @@ from lakehouse.storage import Storage
 from lakehouse.tables import model_tables, raw_table, tables_for
 
 log = logging.getLogger("lakehouse.automation")
+
+
+class StartFailed(RuntimeError):
+    """A job start failed for a reason other than the concurrency limit (its request was cleared)."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,9 @@ class Summary:
     duplicates: int = 0
     ignored: int = 0
     malformed: int = 0
+    failed: int = 0  # records whose handling raised: not marked seen, their SQS messages redelivered
     actions: list[dict[str, str]] = field(default_factory=list)  # Outcome.as_dict() of every action
+    batchItemFailures: list[dict[str, str]] = field(default_factory=list)  # the SQS reply
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -160,13 +168,30 @@ class Executor:
         return self.start_job(action.dataset, action.stage)
 
     def start_job(self, dataset: str, stage: str) -> Outcome:
+        """Start the job. At the concurrency limit the request stays (the end of the running job starts
+        the next run); any other failure (throttling, access denied, a missing job) clears the request,
+        alerts, and raises StartFailed so the record is retried, never left as "already requested"."""
         glue, job = aws.client("glue", self.settings), self.settings.job_name(dataset, stage)
         try:
             run_id = glue.start_job_run(JobName=job)["JobRunId"]
             return Outcome("run", "started", dataset, stage, run_id)
         except glue.exceptions.ConcurrentRunsExceededException:
-            # the request stays; the end of the running job starts the next run
             return Outcome("run", "running_request_kept", dataset, stage)
+        except (ClientError, BotoCoreError) as exc:
+            RunRequest(self.settings, dataset, stage).clear()
+            code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else type(exc).__name__
+            send_alert(
+                self.config,
+                f"[{self.settings.project} {self.settings.env}] could not start Glue job {job}",
+                {
+                    "job": job,
+                    "dataset": dataset,
+                    "stage": stage,
+                    "error": code,
+                    "request": "cleared; retried",
+                },
+            )
+            raise StartFailed(f"could not start {job}: {code}") from exc
 
     def publish_run(self, action: PublishRun) -> Outcome:
         """Make sure a succeeded run's partitions are in the catalog (completing its publish if it died)."""
@@ -222,12 +247,16 @@ Decision = Callable[[dict[str, Any], Config], tuple[str, list[Action]]]
 
 
 def handle(handler: str, event: dict[str, Any], config: Config | None, decide: Decision) -> dict[str, Any]:
-    """Decide and execute per record; duplicates skipped, malformed records dead-lettered, the rest go on."""
+    """Decide and execute per record; duplicates skipped, malformed records dead-lettered, the rest go on.
+
+    Each record is isolated: an unexpected error in one is logged, counted in `failed`, and its SQS
+    message reported in `batchItemFailures` (redelivered alone; it is not marked seen), and the rest
+    of the batch goes on."""
     config = config or Config.from_env()
     summary, executor, seen = Summary(handler), Executor(config), Seen(config, handler)
-    for record in records(event):
+    for message_id, record in sourced(event):
         try:
-            if "_unreadable" in record:
+            if not isinstance(record, dict) or "_unreadable" in record:
                 raise MalformedEvent("not JSON")
             delivery_id, actions = decide(record, config)
         except MalformedEvent as exc:
@@ -237,14 +266,31 @@ def handle(handler: str, event: dict[str, Any], config: Config | None, decide: D
             summary.ignored += 1
             log_json(logging.INFO, handler, f"{why}: ignored")
             continue
+        except Exception as exc:  # one bad record never aborts the batch
+            failed(summary, message_id, exc)
+            continue
         if delivery_id in seen:
             summary.duplicates += 1
             log_json(logging.INFO, handler, "duplicate delivery: skipped", delivery=delivery_id)
             continue
-        outcomes = [o.as_dict() for o in executor.run(actions)]
+        try:
+            outcomes = [o.as_dict() for o in executor.run(actions)]
+        except Exception as exc:
+            failed(summary, message_id, exc)
+            continue
         seen.add(delivery_id)
         summary.processed += 1
         summary.actions.extend(outcomes)
         log_json(logging.INFO, handler, "handled", outcomes=outcomes)
     log_json(logging.INFO, handler, "done", **{k: v for k, v in summary.as_dict().items() if k != "handler"})
     return summary.as_dict()
+
+
+def failed(summary: Summary, message_id: str, exc: Exception) -> None:
+    """A record whose handling raised: counted, logged (the error type and message, no record), retried."""
+    summary.failed += 1
+    if message_id and {"itemIdentifier": message_id} not in summary.batchItemFailures:
+        summary.batchItemFailures.append({"itemIdentifier": message_id})
+    log_json(
+        logging.ERROR, summary.handler, "record failed: retried", error=f"{type(exc).__name__}: {exc}"[:500]
+    )

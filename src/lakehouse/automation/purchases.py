@@ -20,6 +20,9 @@ from lakehouse.automation.execute import Config, Seen, Summary, dead_letter, log
 from lakehouse.storage import Storage
 
 UNKNOWN_CURRENCY = "unknown"
+SNS_MESSAGE_LIMIT = 262_144  # bytes, SNS's maximum message size
+MESSAGE_BUDGET = 240_000  # per message: room left for the envelope
+MAX_OBJECTS_LISTED = 100
 
 
 def purchases_in(text: str) -> list[dict[str, Any]]:
@@ -63,11 +66,42 @@ def totals(purchases: list[dict[str, Any]]) -> dict[str, str]:
 def summarize(dataset: str, objects: list[str], purchases: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "dataset": dataset,
-        "objects": objects,
+        "objects": objects[:MAX_OBJECTS_LISTED],
+        "objects_count": len(objects),
         "count": len(purchases),
         "totals": totals(purchases),
         "purchases": purchases,
     }
+
+
+def render(message: dict[str, Any]) -> str:
+    """The message as sent (lakehouse.automation.execute.send_alert's JSON)."""
+    return json.dumps(message, default=str, indent=2)
+
+
+def messages(dataset: str, objects: list[str], purchases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The batch's alert split into messages under SNS's size limit, each with its part number, count
+    and per-currency totals; together they list every purchase once, in order."""
+
+    def fits(chunk: list[dict[str, Any]]) -> bool:
+        return (
+            len(render(summarize(dataset, objects, chunk) | {"part": 999, "parts": 999}).encode())
+            <= MESSAGE_BUDGET
+        )
+
+    chunks: list[list[dict[str, Any]]] = []
+    pending = [purchases]
+    while pending:
+        chunk = pending.pop(0)
+        if fits(chunk) or len(chunk) == 1:
+            chunks.append(chunk)
+        else:  # halve until each part fits: O(n log n) serialisation, not one trial per purchase
+            half = len(chunk) // 2
+            pending[:0] = [chunk[:half], chunk[half:]]
+    return [
+        summarize(dataset, objects, chunk) | {"part": i, "parts": len(chunks)}
+        for i, chunk in enumerate(chunks, 1)
+    ]
 
 
 def _read_text(storage: Storage, uri: str) -> str:
@@ -110,10 +144,20 @@ def purchase_alert(
             Outcome("purchases", "found", config.purchase_dataset, "", str(len(found))).as_dict()
         )
     if purchases:
-        message = summarize(config.purchase_dataset, objects, purchases)
-        send_alert(config, f"[{settings.project} {settings.env}] {len(purchases)} purchases landed", message)
+        parts = messages(config.purchase_dataset, objects, purchases)
+        for message in parts:  # a failed publish raises before anything is marked seen: all retried
+            subject = f"[{settings.project} {settings.env}] {len(purchases)} purchases landed"
+            if len(parts) > 1:
+                subject += f" ({message['part']}/{len(parts)})"
+            send_alert(config, subject, message)
         summary.actions.append(
-            Outcome("alert", "sent", config.purchase_dataset, "", f"{len(purchases)} purchases").as_dict()
+            Outcome(
+                "alert",
+                "sent",
+                config.purchase_dataset,
+                "",
+                f"{len(purchases)} purchases, {len(parts)} messages",
+            ).as_dict()
         )
     for delivery_id in delivered:  # marked seen only once the alert is out: a failed publish is retried
         seen.add(delivery_id)

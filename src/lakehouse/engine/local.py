@@ -28,7 +28,8 @@ from lakehouse.storage import Storage
 
 def connect() -> duckdb.DuckDBPyConnection:
     """A DuckDB connection set up as the local Athena: session time zone UTC and the lh_* macros."""
-    con = duckdb.connect()
+    # nothing is fetched or loaded on its own: httpfs comes from the wheel, loaded by path
+    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     con.execute("SET TimeZone = 'UTC'")  # Athena's session zone: timestamps are UTC wall-clock values
     macros.install(con)
     return con
@@ -97,6 +98,7 @@ class LocalEngine:
         self.con = connect()
         self.con.execute(f"LOAD {_lit(httpfs_extension())}")
         self._s3_secret()
+        self._sandbox()
         self.tables: dict[str, list[str]] = {}
         self.unavailable: dict[str, str] = {}  # table -> why its files cannot be read locally
         self._register_catalog()
@@ -110,6 +112,15 @@ class LocalEngine:
             f"SECRET {_lit(secret)}{session}, REGION {_lit(self.settings.region)}, "
             f"ENDPOINT {_lit(url.netloc)}, URL_STYLE 'path', USE_SSL {str(url.scheme == 'https').lower()})"
         )
+
+    def _sandbox(self) -> None:
+        """No local files and no network but the environment's buckets on its S3 endpoint, for good:
+        view SQL comes from the (locally unauthenticated) catalog and must not read `/etc/passwd`,
+        write files, attach databases or fetch URLs. The configuration is then locked."""
+        buckets = ", ".join(_lit(f"s3://{self.settings.bucket(zone)}/") for zone in DATA_ZONES)
+        self.con.execute(f"SET allowed_directories = [{buckets}]")
+        self.con.execute("SET enable_external_access = false")
+        self.con.execute("SET lock_configuration = true")
 
     # catalog -> DuckDB ----------------------------------------------------------------------------
     def _register_catalog(self) -> None:

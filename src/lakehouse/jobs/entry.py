@@ -11,17 +11,22 @@ import json
 import logging
 import os
 import sys
+from datetime import timedelta
 
 from lakehouse.contracts import Contract
 from lakehouse.jobs import stages
 from lakehouse.jobs.io import JobIO
 from lakehouse.jobs.result import StageResult, new_run_id
+from lakehouse.jobs.runner import JobFailed, RunLimits, error_text, own_error
 from lakehouse.models import Model
 from lakehouse.registry import BUILD_MODEL, load_contract_at, load_model_at
 from lakehouse.settings import Settings
 
 log = logging.getLogger("lakehouse.jobs")
 DATASET_ARGS = ["JOB_NAME", "dataset", "contract_uri", "project", "env"]  # plus optional --full_refresh true
+# Optional on every job: --lock_ttl_minutes (the job timeout: a lock older than this is a dead run's) and
+# --retention_hours (how long superseded run files stay); without them, the LAKEHOUSE_* variables.
+LOCK_TTL_ARG, RETENTION_ARG = "lock_ttl_minutes", "retention_hours"
 MODEL_ARGS = ["JOB_NAME", "model", "model_uri", "project", "env"]
 
 
@@ -34,6 +39,28 @@ def optional_arg(argv: list[str], name: str, default: str) -> str:
         if arg.startswith(flag + "="):
             return arg.split("=", 1)[1]
     return default
+
+
+def run_limits(argv: list[str]) -> RunLimits:
+    """The lock TTL and retention period of a job run, from its optional job arguments."""
+    default = RunLimits.from_env()
+
+    def duration(name: str, unit: str, fallback: timedelta) -> timedelta:
+        text = optional_arg(argv, name, "")
+        if not text:
+            return fallback
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not 0 < value < 1e6:
+            raise ValueError(f"--{name} must be a positive number of {unit}, got {text!r}")
+        return timedelta(**{unit: value})
+
+    return RunLimits(
+        duration(LOCK_TTL_ARG, "minutes", default.lock_ttl),
+        duration(RETENTION_ARG, "hours", default.retention),
+    )
 
 
 def _log_to_stderr() -> None:
@@ -74,9 +101,16 @@ def run_job(stage: str, argv: list[str], io: JobIO | None = None) -> StageResult
             f"the job is for {wanted!r} but {args.get('contract_uri') or args['model_uri']} is {name!r}"
         )
     run_id = args.get("JOB_RUN_ID") or new_run_id()
+    limits = run_limits(argv)
     spark, job = job_session(args["JOB_NAME"], args)
     full = optional_arg(argv, "full_refresh", "false").lower() == "true"
-    result = stages.run(stage, spark, subject, settings, run_id, io, full)
+    try:
+        result = stages.run(stage, spark, subject, settings, run_id, io, full, limits)
+    except Exception as exc:
+        if own_error(exc):
+            raise
+        # Glue's failure message (and so the job alert) is this exception's text: never a record's value
+        raise JobFailed(error_text(exc)) from exc
     log.info("RECONCILIATION %s", json.dumps(result.as_dict(), sort_keys=True))
     if job is not None:
         job.commit()

@@ -1,7 +1,9 @@
 """The local AWS endpoint: moto in server mode on 127.0.0.1, started and stopped by PID.
 
-`up` reuses any endpoint already answering on the port (a user's LocalStack or moto), so the kit
-stays endpoint-agnostic; `down` stops only a server that `up` started (it keeps a PID file).
+`up` reuses the endpoint it started itself (its PID file names a live moto server); any other
+server answering on the port is refused unless the user says it is theirs (`reuse=True`, the CLI's
+`--reuse`: a user's LocalStack or moto), since every later command sends it the AWS credentials in the
+environment and the request bodies. `down` stops only a server that `up` started.
 """
 
 from __future__ import annotations
@@ -87,22 +89,40 @@ def reachable(url: str, deadline_s: float = PROBE_DEADLINE_S, refused_s: float =
         timeout = min(timeout * 2, 5.0)
 
 
+class ForeignEndpoint(RuntimeError):
+    """Something `up` did not start answers on the port, and the user did not ask to reuse it."""
+
+
+def _is_moto(pid: int) -> bool:
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    return not cmdline.exists() or b"moto.server" in cmdline.read_bytes()  # no /proc (macOS): trust the PID
+
+
 def _ours_alive(port: int) -> int | None:
+    """The PID of the endpoint `up` started on port, if it still runs (and the PID was not reused)."""
     pid_file = _pid_file(port)
-    pid = int(pid_file.read_text()) if pid_file.exists() else None
-    return pid if pid and pid_alive(pid) else None
+    try:
+        pid = int(pid_file.read_text()) if pid_file.exists() else None
+    except ValueError:
+        pid = None
+    return pid if pid and pid_alive(pid) and _is_moto(pid) else None
 
 
-def up(port: int = DEFAULT_PORT, timeout: float = 20.0) -> Endpoint:
-    """Start moto on HOST:port, or reuse an endpoint already answering there; wait until it is ready."""
+def up(port: int = DEFAULT_PORT, timeout: float = 20.0, reuse: bool = False) -> Endpoint:
+    """Start moto on HOST:port and wait until it is ready. Reuses the endpoint `up` started before; a
+    server it did not start is reused only with `reuse=True`, else ForeignEndpoint."""
     url = f"http://{HOST}:{port}"
     ours = _ours_alive(port)
     if ours and reachable(url, timeout):  # ours, just busy: wait for it rather than start a second one
         return Endpoint(url, ours, started=False)
     if answering(url):
-        pid_file = _pid_file(port)
-        pid = int(pid_file.read_text()) if pid_file.exists() else None
-        return Endpoint(url, pid if pid and pid_alive(pid) else None, started=False)
+        if not reuse:
+            raise ForeignEndpoint(
+                f"port {port} is held by a server `lakehouse up` did not start (no live PID file in "
+                f"{state_dir()}): not sending it AWS credentials. Stop it, pick another --port, or pass "
+                "--reuse if it is your own LocalStack or moto"
+            )
+        return Endpoint(url, None, started=False)
     log = open(state_dir() / f"endpoint-{port}.log", "ab")  # noqa: SIM115 - handed to the child process
     proc = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
@@ -156,8 +176,7 @@ def down(port: int = DEFAULT_PORT) -> bool:
     pid_file.unlink()
     if not pid_alive(pid):
         return False
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    if cmdline.exists() and b"moto.server" not in cmdline.read_bytes():
+    if not _is_moto(pid):
         return False  # the PID was reused by something else: not ours to stop
     stop_pid(pid)
     return True

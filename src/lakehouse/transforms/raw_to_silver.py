@@ -103,12 +103,11 @@ def _typed(c: ContractColumn) -> Column:
     raw = F.col(_q(c.name))
     if c.type.startswith(RAW_COMPLEX) or c.type == "string":
         return raw
-    if c.type == "timestamp":
-        attempts = [F.expr(f"try_to_timestamp({_q(c.name)}, '{fmt}')") for fmt in c.formats]
-        return F.coalesce(*attempts) if attempts else F.expr(f"try_to_timestamp({_q(c.name)})")
-    if c.type == "date":
-        attempts = [F.expr(f"try_to_timestamp({_q(c.name)}, '{fmt}')") for fmt in c.formats]
-        return F.to_date(F.coalesce(*attempts) if attempts else F.expr(f"try_to_timestamp({_q(c.name)})"))
+    if c.type in ("timestamp", "date"):
+        # formats are bound as literals, never pasted into SQL: `yyyy-MM-dd'T'HH:mm:ss` keeps its quotes
+        attempts = [F.try_to_timestamp(raw, F.lit(fmt)) for fmt in c.formats]
+        parsed = F.coalesce(*attempts) if attempts else F.try_to_timestamp(raw)
+        return parsed if c.type == "timestamp" else F.to_date(parsed)
     if c.type == "boolean":
         return F.when(F.lower(F.trim(raw)).isin("true", "1", "yes", "y", "t"), F.lit(True)).when(
             F.lower(F.trim(raw)).isin("false", "0", "no", "n", "f"), F.lit(False)
@@ -126,9 +125,10 @@ def _literal(value, glue_type: str) -> Column:
         sign, amount, unit = relative.groups()
         shift = f" {sign} INTERVAL {amount} {unit.upper()}S" if sign else ""
         return F.expr(f"current_timestamp(){shift}").cast(glue_type)
+    # a value, never SQL text (lakehouse.contracts.bound_problem checked it fits the column's type)
     if glue_type == "timestamp":
-        return F.expr(f"try_to_timestamp('{value}')")
-    return F.expr(f"try_cast('{value}' AS {glue_type})")
+        return F.try_to_timestamp(F.lit(str(value)))
+    return F.lit(str(value)).cast(glue_type)
 
 
 def _rule_fails(rule: QualityRule, col: Column, glue_type: str) -> Column:

@@ -22,7 +22,7 @@ from lakehouse.contracts import Contract
 from lakehouse.jobs.accounting import QualityError, QuarantineLimitError, ReconciliationError
 from lakehouse.jobs.io import JobIO
 from lakehouse.jobs.result import StageResult, new_run_id
-from lakehouse.jobs.runner import StageContext, run_stage
+from lakehouse.jobs.runner import RunLimits, StageContext, run_stage
 from lakehouse.jobs.stages import model, raw_silver, silver_gold
 from lakehouse.models import Model
 from lakehouse.registry import BUILD_MODEL, RAW_TO_SILVER, SILVER_TO_GOLD
@@ -51,12 +51,22 @@ def run(
     run_id: str,
     io: JobIO | None = None,
     full: bool = False,
+    limits: RunLimits | None = None,
 ) -> StageResult:
     """Run one stage of a dataset (or, for build_model, a model)."""
     found = STAGES[stage]
     specs = found.specs(subject, settings)
     return run_stage(
-        stage, lambda ctx: STAGES[stage].body(ctx), spark, subject, settings, run_id, io, full, specs
+        stage,
+        lambda ctx: STAGES[stage].body(ctx),
+        spark,
+        subject,
+        settings,
+        run_id,
+        io,
+        full,
+        specs,
+        limits,
     )
 
 
@@ -65,6 +75,7 @@ __all__ = [
     "QualityError",
     "QuarantineLimitError",
     "ReconciliationError",
+    "RunLimits",
     "Stage",
     "StageResult",
     "new_run_id",

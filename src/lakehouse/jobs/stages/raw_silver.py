@@ -9,6 +9,8 @@ incremental history and `--full` keep the same rows. Objects under the raw prefi
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterable
 
 from pyspark.sql import functions as F
 
@@ -27,6 +29,25 @@ log = logging.getLogger("lakehouse.jobs")
 
 def specs(contract: Contract, settings: Settings) -> tuple[TableSpec, ...]:
     return silver_table(contract, settings), quarantine_table(contract, settings)
+
+
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\- ]{0,63}")
+MAX_NEW_FIELDS = 50
+OTHER_FIELDS = "<other field names>"  # names that look like data (an e-mail as a JSON key), or too many
+
+
+def field_names(counts: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Undeclared source fields for the audit and the log: names that look like names, at most
+    MAX_NEW_FIELDS; the rest counted together, so a record's keys that are data never leak."""
+    out: dict[str, int] = {}
+    for name, n in sorted(counts, key=lambda kv: (-kv[1], kv[0])):
+        key = (
+            name
+            if _FIELD_NAME.fullmatch(name) and "@" not in name and len(out) < MAX_NEW_FIELDS
+            else OTHER_FIELDS
+        )
+        out[key] = out.get(key, 0) + n
+    return out
 
 
 def run(ctx: StageContext) -> None:
@@ -61,10 +82,10 @@ def run(ctx: StageContext) -> None:
     result.examples = examples | warn_examples
     result.messages = {c: q.message(q.Code.parse(c), contract) for c in result.examples}
     good = checked.where(F.size("_reasons") == 0)
-    result.new_fields = {
-        r[0]: r[1]
+    result.new_fields = field_names(
+        (r[0], r[1])
         for r in good.select(F.explode(F.map_keys(EXTRA_FIELDS)).alias("k")).groupBy("k").count().collect()
-    }
+    )
     result.rule_results = raw_rule_results(contract, result)
     check_limits(contract, result)
 

@@ -1,16 +1,16 @@
 """AWS Glue 5 job: build a multi-source gold model (the sales star schema) from its sources' silver.
 
 Arguments: --model, --model_uri, --project, --env (and Glue's own --JOB_NAME, --JOB_RUN_ID).
-The logic is in lakehouse.jobs.stages.build_model; this file only starts it, on Glue or locally.
+The logic is in lakehouse.jobs.stages.model; this file only starts it, on Glue or locally.
 """
 
 import sys
 
-from lakehouse.jobs.entry import run_model
+from lakehouse.jobs.entry import run_job
 
 
 def main(argv=None, io=None):
-    return run_model(sys.argv if argv is None else argv, io)
+    return run_job("build_model", sys.argv if argv is None else argv, io)
 
 
 if __name__ == "__main__":

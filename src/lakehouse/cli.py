@@ -1,33 +1,39 @@
 """`lakehouse`: the local loop and the query front end.
 
     lakehouse up | down                       start / stop the local AWS endpoint (127.0.0.1:4566)
-    lakehouse deploy --env local              buckets, KMS key, databases and tables from the contracts
+    lakehouse deploy --env local              terraform apply of terraform/envs/local on the endpoint
     lakehouse generate clickstream --out DIR  synthetic landing files
+    lakehouse check DATASET FILE              parse a landing file against its contract (no upload, no run)
     lakehouse ingest DATASET PATH...          landing files -> raw zone, partitions registered
-    lakehouse run DATASET                     the dataset's Glue jobs, locally, with reconciliation
+    lakehouse run DATASET|MODEL               the Glue jobs the registry plans for it, locally, reconciled
     lakehouse dispatch                        pending endpoint events -> Lambda handlers -> the jobs they start
     lakehouse views                           athena/views/*.sql into the catalog (or Athena: --target aws)
     lakehouse query "SQL" | --file F          Athena SQL on the local engine (or Athena: --target aws)
     lakehouse demo                            all of the above on a small sample, then three queries
 
 Misuse (bad arguments, unknown dataset, missing path, invalid contract) prints one line and exits 2;
-a failing query or job prints one line and exits 1.
+a failing query or job prints one line and exits 1. Output to a closed pipe (`| head`) ends quietly.
+
+At ~440 lines this module is over the project's ~400: it holds every command's arguments and its short
+handler side by side (rendering is in cli_output.py, the demo in demo.py, file checks in check.py);
+splitting the parser from the handlers would separate what is read together.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
 from lakehouse.catalog import SchemaChangeError
+from lakehouse.cli_output import console as _console
+from lakehouse.cli_output import print_check, print_reconciliation, summarize
+from lakehouse.cli_output import print_result as _print_result
 from lakehouse.contracts import ContractError, find_contract
-from lakehouse.engine.sql import QueryError
+from lakehouse.engine.errors import QueryError
 from lakehouse.ingest import IngestError
 from lakehouse.settings import Settings
 
@@ -43,8 +49,8 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def _common() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+def _common() -> _Parser:
+    common = _Parser(add_help=False)
     common.add_argument("--env", default=None, help="environment (default: $LAKEHOUSE_ENV or local)")
     common.add_argument(
         "--project", default=None, help="project name (default: $LAKEHOUSE_PROJECT or lakehouse)"
@@ -62,11 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("up", parents=[common], help="start (or reuse) the local AWS endpoint")
     p.add_argument("--port", type=int, default=4566)
+    p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="use a server already on the port that `up` did not start (your LocalStack or moto)",
+    )
     p = sub.add_parser("down", parents=[common], help="stop the local endpoint started by `up`")
     p.add_argument("--port", type=int, default=4566)
-    sub.add_parser(
-        "deploy", parents=[common], help="create buckets, key, databases and tables on the endpoint"
-    )
+    sub.add_parser("deploy", parents=[common], help="terraform apply of terraform/envs/local on the endpoint")
 
     p = sub.add_parser(
         "package", parents=[common], help="write Terraform's inputs: manifest.json and lakehouse.zip"
@@ -82,6 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--start", type=date.fromisoformat, default=None, help="first day, YYYY-MM-DD")
 
+    p = sub.add_parser(
+        "check", parents=[common], help="parse a landing file against its contract, without uploading it"
+    )
+    p.add_argument("dataset")
+    p.add_argument("file", type=Path)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
     p = sub.add_parser("ingest", parents=[common], help="upload landing files into the raw zone")
     p.add_argument("dataset")
     p.add_argument("paths", nargs="+", type=Path)
@@ -91,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset")
     p.add_argument("--full", action="store_true", help="reprocess every raw input, not only new ones")
     p.add_argument("--json", action="store_true", help="print the reconciliation as JSON")
+    p.add_argument("--verbose", action="store_true", help="show the jobs' log lines (JSON on stderr)")
 
     p = sub.add_parser(
         "dispatch",
@@ -98,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="feed the endpoint's pending events to the Lambda handlers and run the jobs they start",
     )
     p.add_argument("--json", action="store_true", help="print what was handled as JSON")
+    p.add_argument("--verbose", action="store_true", help="show the jobs' log lines (JSON on stderr)")
 
     p = sub.add_parser("views", parents=[common], help="create the athena/views in the gold database")
     p.add_argument("--target", choices=["local", "aws"], default="local")
@@ -123,92 +141,46 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--events-per-hour", type=int, default=60)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--port", type=int, default=4566)
+    p.add_argument("--reuse", action="store_true", help="use a server on the port that `up` did not start")
+    p.add_argument("--verbose", action="store_true", help="show the jobs' log lines (JSON on stderr)")
     return parser
 
 
 # ---------------------------------------------------------------------------------------------------
 
 
-def _settings(args) -> Settings:
+def _settings(args, **overrides) -> Settings:
     try:
-        settings = Settings.from_env(args.env, project=args.project, datasets_dir=args.datasets)
+        settings = Settings.from_env(args.env, project=args.project, datasets_dir=args.datasets, **overrides)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     return settings
 
 
 def _require_endpoint(settings: Settings) -> None:
-    from lakehouse.local.endpoint import answering
+    from lakehouse.local.endpoint import reachable
 
-    if settings.is_local and settings.endpoint_url and not answering(settings.endpoint_url):
+    if settings.is_local and settings.endpoint_url and not reachable(settings.endpoint_url):
         raise RuntimeError(
             f"the local endpoint is not answering at {settings.endpoint_url}: run `lakehouse up`"
         )
 
 
-def _console(stderr: bool = False):
-    """A rich console; when output is not a terminal (CI, pipes), wide enough that tables are not cut."""
-    from rich.console import Console
+def quiet_job_logs(verbose: bool) -> None:
+    """Unless verbose, the jobs' and handlers' JSON log lines stay off the terminal (warnings still show)."""
+    import logging
 
-    stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() else int(os.environ.get("COLUMNS", "160"))
-    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
-
-
-def _table(title: str, columns: list[str], rows: list[tuple]):
-    from rich.table import Table
-
-    table = Table(title=title, title_justify="left", title_style="bold")
-    for c in columns:
-        table.add_column(c)
-    for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
-    return table
+    for name in ("lakehouse.jobs", "lakehouse.automation"):
+        log = logging.getLogger(name)
+        if verbose:
+            continue
+        if not log.handlers:
+            log.addHandler(logging.NullHandler())  # lakehouse.jobs.entry then adds no stderr handler
+        log.propagate = False
+        log.setLevel(logging.WARNING)
 
 
-def _print_result(result, fmt: str, title: str = "") -> None:
-    if fmt == "json":
-        print(
-            json.dumps(
-                [dict(zip(result.columns, r, strict=True)) for r in result.rows], default=str, indent=2
-            )
-        )
-    elif fmt == "csv":
-        writer = csv.writer(sys.stdout)
-        writer.writerow(result.columns)
-        writer.writerows(result.rows)
-    else:
-        _console().print(_table(title or f"{len(result.rows)} rows", result.columns, result.rows))
-
-
-def _reconciliation_rows(results) -> list[tuple]:
-    return [
-        (
-            f"{r.dataset}: {r.stage}",
-            r.mode,
-            r.inputs,
-            r.rows_read,
-            r.rows_written,
-            r.duplicates_removed,
-            r.rows_quarantined,
-            "yes" if r.reconciled else "NO",
-            f"{r.duration_s:.1f}s",
-        )
-        for r in results
-    ]
-
-
-RECONCILIATION_COLUMNS = [
-    "stage",
-    "mode",
-    "inputs",
-    "rows read",
-    "rows written",
-    "duplicates removed",
-    "quarantined",
-    "reconciled",
-    "time",
-]
+# ---------------------------------------------------------------------------------------------------
 
 
 # commands ------------------------------------------------------------------------------------------
@@ -217,7 +189,7 @@ RECONCILIATION_COLUMNS = [
 def cmd_up(args) -> int:
     from lakehouse.local import endpoint
 
-    ep = endpoint.up(args.port)
+    ep = endpoint.up(args.port, reuse=args.reuse)
     how = f"started (pid {ep.pid})" if ep.started else "already answering, reused"
     print(f"local endpoint {ep.url}: {how}")
     return 0
@@ -232,25 +204,24 @@ def cmd_down(args) -> int:
 
 
 def cmd_deploy(args) -> int:
-    from lakehouse.local.deploy import deploy
+    from lakehouse.local.terraform import TerraformError, deploy
 
     settings = _settings(args)
     if not settings.is_local:
         raise UsageError(
-            f"deploy creates the local environment only; for {settings.env!r} use Terraform "
-            f"(make apply ENV={settings.env})"
+            f"deploy applies the local environment only; for {settings.env!r} use Terraform "
+            f"(make plan apply ENV={settings.env} PROJECT=...)"
         )
     _require_endpoint(settings)
-    changes = deploy(settings)
-    _console().print(
-        _table(
-            f"deploy --env {settings.env} ({settings.endpoint_url})",
-            ["kind", "name", "status"],
-            [(c.kind, c.name, c.status) for c in changes],
-        )
+    try:
+        line, seconds = deploy(settings)
+    except TerraformError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(
+        f"deploy --env {settings.env} ({settings.endpoint_url}): terraform/envs/local applied in {seconds:.0f} s"
     )
-    counts = {s: sum(c.status == s for c in changes) for s in ("created", "updated", "unchanged")}
-    print(", ".join(f"{n} {s}" for s, n in counts.items()))
+    print(line)
     return 0
 
 
@@ -326,82 +297,43 @@ def cmd_ingest(args) -> int:
     return 0
 
 
-def cmd_run(args) -> int:
-    from lakehouse.contracts import load_contracts
-    from lakehouse.local.runner import run_dataset, run_model
-    from lakehouse.local.wiring import dataset_stages
-    from lakehouse.models import load_models
+def cmd_check(args) -> int:
+    from lakehouse.check import check_file
+    from lakehouse.jobs.accounting import quarantine_limit
 
     settings = _settings(args)
-    models = load_models(settings.datasets_dir)
-    if args.dataset in models:  # a model: its landed sources to silver, then the model's gold
-        model, contracts = models[args.dataset], load_contracts(settings.datasets_dir)
-        _require_endpoint(settings)
-        results = []
-        for name in model.sources:
-            if name in contracts:
-                results += run_dataset(settings, contracts[name], stages=("raw_to_silver",), full=args.full)
-        results.append(run_model(settings, model, full=args.full))
+    contract = find_contract(settings.datasets_dir, args.dataset)
+    if not args.file.is_file():
+        raise UsageError(f"lakehouse check: no such file: {args.file}")
+    report = check_file(args.file, contract, quarantine_limit(contract))
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
     else:
-        contract = find_contract(settings.datasets_dir, args.dataset)
-        _require_endpoint(settings)
-        results = run_dataset(settings, contract, stages=dataset_stages(contract), full=args.full)
+        print_check(report)
+    return 0 if report.within_limit else EXIT_FAILED
+
+
+def cmd_run(args) -> int:
+    from lakehouse.local.runner import run_plan
+    from lakehouse.registry import Project
+
+    settings = _settings(args)
+    project = Project.load(settings.datasets_dir)
+    plan = project.run_plan(args.dataset)  # unknown names fail here, before the endpoint is asked
+    _require_endpoint(settings)
+    quiet_job_logs(args.verbose or args.json)
+    results = run_plan(settings, project, args.dataset, full=args.full)
     if args.json:
         print(json.dumps([r.as_dict() for r in results], indent=2))
     else:
-        _print_reconciliation(args.dataset, results)
+        print_reconciliation(f"{args.dataset} ({len(plan)} jobs)", results)
     return 0 if all(r.reconciled for r in results) else EXIT_FAILED
 
 
-def _print_reconciliation(dataset: str, results) -> None:
-    console = _console()
-    console.print(
-        _table(
-            f"{dataset}: reconciliation (rows read = written + duplicates + quarantined)",
-            RECONCILIATION_COLUMNS,
-            _reconciliation_rows(results),
-        )
-    )
-    for r in results:
-        if not r.inputs:
-            console.print(f"  {r.stage}: nothing new to process")
-        for run in r.recovered:
-            console.print(f"  {r.stage}: completed the publish of interrupted run {run}")
-        for table, n in r.tables.items():
-            console.print(f"  {r.stage}: {table} {n:,} rows in the rebuilt files")
-        if r.rows_replaced:
-            console.print(
-                f"  {r.stage}: {r.rows_replaced:,} earlier rows replaced by an earlier copy of their key"
-            )
-        for reason, n in sorted(r.quality.items()):
-            if n:
-                console.print(f"  {r.stage}: quarantined {n:,}: {reason}")
-        for rule, n in r.warnings.items():
-            console.print(f"  {r.stage}: warning {rule}: {n:,} rows")
-        for name, n in sorted(r.new_fields.items()):
-            console.print(
-                f"  {r.stage}: new source field {name!r} in {n:,} rows: kept in _extra_fields; "
-                f"declare it in the contract to type it"
-            )
-
-
-def _summarize(actions: list[str]) -> str:
-    """Many per-object actions in one line: 'partition registered x10; raw_to_silver already requested x9'."""
-    import re
-    from collections import Counter
-
-    phrases = Counter()
-    for action in actions:
-        for phrase in action.split("; "):
-            phrase = re.sub(r"^\w+: partition \S+", "partition", phrase)
-            phrase = re.sub(r"(jr_\w{10})\w+", r"\1…", phrase)
-            phrase = re.sub(r"^s3://\S+: (\d+) purchases$", r"\1 purchases in an object", phrase)
-            phrases[phrase] += 1
-    return "; ".join(f"{p} x{n}" if n > 1 else p for p, n in phrases.items())
-
-
 def _print_handled(console, handled) -> None:
-    console.print(f"    [bold]{handled.handler}[/] <- {handled.event}: {_summarize(handled.actions)}")
+    console.print(
+        f"    [bold]{handled.handler}[/] <- {handled.event}: {summarize(handled.actions, handled.malformed)}"
+    )
 
 
 def _dispatch(settings: Settings, console):
@@ -413,6 +345,7 @@ def _dispatch(settings: Settings, console):
 def cmd_dispatch(args) -> int:
     settings = _settings(args)
     _require_endpoint(settings)
+    quiet_job_logs(args.verbose)
     console = _console(stderr=args.json)
     report = _dispatch(settings, console)
     if args.json:
@@ -428,7 +361,7 @@ def cmd_dispatch(args) -> int:
             )
         )
     elif report.runs:
-        _print_reconciliation(", ".join(sorted({r.dataset for r in report.runs})), report.runs)
+        print_reconciliation(", ".join(sorted({r.dataset for r in report.runs})), report.runs)
     return 0 if not report.failures else EXIT_FAILED
 
 
@@ -461,12 +394,17 @@ def cmd_query(args) -> int:
     if args.file and not args.file.is_file():
         raise UsageError(f"lakehouse query: no such file: {args.file}")
     sql = args.file.read_text(encoding="utf-8") if args.file else args.sql
+    from lakehouse.engine.dialect import NotSupportedLocally
+
     settings = _settings(args)
     if args.explain:
         return _explain(settings, sql, args)
     engine = _engine(settings, args.target)
     try:
         _print_result(engine.query(sql), args.format)
+    except NotSupportedLocally as exc:  # the one line, as is: what is refused and what Athena would do
+        print(exc, file=sys.stderr)
+        return EXIT_FAILED
     finally:
         engine.close()
     return 0
@@ -484,90 +422,10 @@ def _explain(settings: Settings, sql: str, args) -> int:
 
 
 def cmd_demo(args) -> int:
-    import shutil
+    from lakehouse.demo import demo
 
-    from lakehouse.generate.clickstream import generate_clickstream
-    from lakehouse.generate.sales import generate_sales
-    from lakehouse.ingest import ingest
-    from lakehouse.local import endpoint
-    from lakehouse.local.deploy import deploy
-    from lakehouse.views import create_views, load_queries
-
-    console = _console()
-    os.environ["AWS_ENDPOINT_URL"] = f"http://{endpoint.HOST}:{args.port}"  # the endpoint the demo brings up
-    settings = _settings(args)
-    if not settings.is_local:
-        raise UsageError("lakehouse demo: runs on the local environment only")
-    t0 = time.monotonic()
-
-    def step(text: str) -> None:
-        console.print(f"[bold cyan]==>[/] {text}  [dim]({time.monotonic() - t0:.1f}s)[/]")
-
-    step(f"up: local AWS endpoint on {settings.endpoint_url}")
-    ep = endpoint.up(args.port)
-    console.print(f"    {'started' if ep.started else 'reused'} {ep.url}")
-    try:
-        step("deploy: buckets, KMS key, Glue databases and tables from the contracts")
-        changes = deploy(settings)
-        console.print(
-            f"    {sum(c.status == 'created' for c in changes)} created, "
-            f"{sum(c.status == 'unchanged' for c in changes)} unchanged"
-        )
-        landing = (
-            Path(os.environ.get("LAKEHOUSE_STATE_DIR", ".lakehouse")) / "demo" / "landing" / "clickstream"
-        )
-        shutil.rmtree(landing, ignore_errors=True)
-        step(
-            f"generate: {args.days} days of clickstream, ~{args.events_per_hour} events/hour, seed {args.seed}"
-        )
-        stats = generate_clickstream(landing, args.days, args.events_per_hour, args.seed)
-        console.print(
-            f"    {stats.files} files, {stats.lines} lines: {stats.events} events, {stats.duplicates} "
-            f"duplicates, {stats.late} late, {stats.bad} bad records"
-        )
-        contract = find_contract(settings.datasets_dir, "clickstream")
-        sales_landing = landing.parent / "sales"
-        shutil.rmtree(sales_landing, ignore_errors=True)
-        generate_sales(sales_landing, args.seed)
-        console.print(
-            f"    sales: CRM exports, point-of-sale lines, fiscal calendar, and a messy order-line export "
-            f"(cp1252, CRLF, two date formats, no DEALSIZE) in {sales_landing}"
-        )
-        step("ingest: landing files -> raw zone by event time")
-        summary = ingest(settings, contract, [landing])
-        console.print(
-            f"    clickstream: {summary.files_uploaded} uploaded, {summary.files_skipped} skipped, "
-            f"{summary.partitions_registered} raw partitions registered"
-        )
-        for name in ("customers", "transactions", "fiscal_calendar", "sales_orders"):
-            source = find_contract(settings.datasets_dir, name)
-            done = ingest(settings, source, [sales_landing])
-            console.print(f"    {name}: {done.files_uploaded} uploaded, {done.files_skipped} skipped")
-        step(
-            "automation: the endpoint's S3 and EventBridge events -> Lambda handlers -> Glue jobs on local Spark"
-        )
-        report = _dispatch(settings, console)
-        results = report.runs
-        if report.failures:
-            raise RuntimeError("a job run failed: " + report.failures[0])
-        _print_reconciliation("clickstream and sales", results)
-        step("views: athena/views -> gold database")
-        for name, status in create_views(settings, Path("athena/views")):
-            console.print(f"    {name}: {status}")
-        step("queries: athena/queries on the local engine (Athena SQL, transpiled to DuckDB)")
-        engine = _engine(settings, "local")
-        try:
-            for name, sql in load_queries(Path("athena/queries")).items():
-                title = sql.strip().splitlines()[0].lstrip("- ").strip() or name
-                _print_result(engine.query(sql), "table", f"{title}  (athena/queries/{name}.sql)")
-        finally:
-            engine.close()
-    finally:
-        if not args.keep and ep.started:
-            step("down: stopping the local endpoint (use --keep to leave it running)")
-            endpoint.down(args.port)
-    step("done")
-    return 0 if all(r.reconciled for r in results) else EXIT_FAILED
+    quiet_job_logs(args.verbose)
+    return demo(args, _settings(args, endpoint_url=f"http://127.0.0.1:{args.port}"))
 
 
 COMMANDS = {
@@ -575,6 +433,7 @@ COMMANDS = {
     "down": cmd_down,
     "deploy": cmd_deploy,
     "generate": cmd_generate,
+    "check": cmd_check,
     "ingest": cmd_ingest,
     "package": cmd_package,
     "run": cmd_run,
@@ -589,6 +448,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
+    except BrokenPipeError:
+        # the reader went away (`lakehouse ... | head`): stop quietly, and keep Python's exit-time flush
+        # of stdout from raising again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

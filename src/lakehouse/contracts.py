@@ -9,47 +9,22 @@ This module needs only PyYAML and the standard library: it runs in Glue jobs, La
 
 from __future__ import annotations
 
+import fnmatch
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
+from lakehouse.spec import ContractError, Reader, normalize, parse_yaml, read_yaml, type_problem
+
+__all__ = ["ContractError", "Reader", "normalize", "parse_yaml", "read_yaml", "type_problem"]
 
 SOURCE_FORMATS = ("json", "csv")
 QUALITY_CHECKS = ("accepted_values", "regex", "range", "expression")
 QUALITY_ACTIONS = ("quarantine", "warn")
 RAW_TIME_PARTITIONS = ("year", "month", "day", "hour")
-_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
-_PRIMITIVES = {
-    "string",
-    "boolean",
-    "tinyint",
-    "smallint",
-    "int",
-    "bigint",
-    "float",
-    "double",
-    "date",
-    "timestamp",
-}
-_DECIMAL = re.compile(r"^decimal\((\d{1,2}),\s*(\d{1,2})\)$")
-
-
-def normalize(name: str) -> str:
-    """A source's spelling of a column name in contract spelling: 'Order Date ' -> 'order_date'."""
-    return re.sub(r"[^a-z0-9]+", "_", name.strip().lstrip("\ufeff").lower()).strip("_")
-
-
-class ContractError(ValueError):
-    """An invalid contract: the message names the file, the field and the problem, on one line."""
-
-    def __init__(self, path: Path | str, where: str, problem: str):
-        self.path, self.where, self.problem = str(path), where, problem
-        super().__init__(f"{path}: {where}: {problem}")
-
-
 # ---------------------------------------------------------------------------------------------------
 # The contract model
 
@@ -88,6 +63,10 @@ class Source:
     encoding: str = "utf-8"
     delimiter: str = ","
     header: bool = True
+
+    def reads(self, name: str) -> bool:
+        """Whether the raw->silver job reads an object of this name (and so whether ingest may land it)."""
+        return fnmatch.fnmatch(name, self.file_pattern) and not name.startswith(("_", "."))
 
 
 @dataclass(frozen=True)
@@ -142,7 +121,13 @@ class Contract:
     dimensions: tuple[Dimension, ...] = ()
     facts: tuple[Fact, ...] = ()
     model: str | None = None  # the multi-source gold model this dataset feeds (datasets/models/<model>.yaml)
+    quarantine_limit: float | None = (
+        None  # share of a run's rows that may be quarantined; None: the project's
+    )
     path: Path = field(default=Path("<memory>"), compare=False)
+    # days a run's quarantine partition (whole raw records) is kept; then its files and catalog
+    # partition are deleted. None: the project's (LAKEHOUSE_QUARANTINE_EXPIRY_DAYS, default 30)
+    quarantine_expiry_days: int | None = None
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -164,19 +149,8 @@ class Contract:
 
 
 def load_contract(path: Path | str) -> Contract:
-    """Read and validate one contract file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ContractError(path, "file", "does not exist") from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "yaml"
-        raise ContractError(path, where, f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    return parse_contract(doc, path)
+    """Read and validate one contract file (lakehouse.documents also reads s3:// URIs)."""
+    return parse_contract(read_yaml(path), Path(path))
 
 
 def load_contracts(directory: Path | str) -> dict[str, Contract]:
@@ -190,7 +164,22 @@ def load_contracts(directory: Path | str) -> dict[str, Contract]:
         if contract.name in contracts:
             raise ContractError(file, "name", f"dataset {contract.name!r} is also defined in another file")
         contracts[contract.name] = contract
+    check_unique_tables(contracts.values())
     return contracts
+
+
+def check_unique_tables(contracts: Iterable[Contract]) -> None:
+    """A gold table (an entity dimension or a fact) is defined by one contract only. (A calendar
+    dimension is a reference to the conformed calendar, which its model owns: lakehouse.registry.)"""
+    owners: dict[str, str] = {}
+    for c in contracts:
+        built = [d.name for d in c.dimensions if d.kind != "calendar"] + [f.name for f in c.facts]
+        for table in built:
+            if table in owners:
+                raise ContractError(
+                    c.path, "star", f"table {table!r} is also defined by dataset {owners[table]!r}"
+                )
+            owners[table] = c.name
 
 
 def find_contract(directory: Path | str, name: str) -> Contract:
@@ -202,127 +191,7 @@ def find_contract(directory: Path | str, name: str) -> Contract:
     return contracts[name]
 
 
-class _Reader:
-    """Walks a YAML mapping, keeping the field path for error messages."""
-
-    def __init__(self, path: Path, doc: Any, where: str = ""):
-        self.path, self.where = path, where
-        if not isinstance(doc, dict):
-            raise self.error("", f"must be a mapping, got {type(doc).__name__}")
-        self.doc = doc
-
-    def error(self, key: str, problem: str) -> ContractError:
-        where = ".".join(p for p in (self.where, key) if p) or "contract"
-        return ContractError(self.path, where, problem)
-
-    def _get(self, key: str, kind: type | tuple[type, ...], required: bool, default: Any = None) -> Any:
-        if key not in self.doc or self.doc[key] is None:
-            if required:
-                raise self.error(key, "is required")
-            return default
-        value = self.doc[key]
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
-            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            raise self.error(key, f"must be a {names}, got {type(value).__name__}")
-        return value
-
-    def str(self, key: str, required: bool = True, default: str | None = None) -> str:
-        return self._get(key, str, required, default)
-
-    def ident(self, key: str, required: bool = True) -> str:
-        value = self.str(key, required)
-        if value is not None and not _IDENT.match(value):
-            raise self.error(key, f"{value!r} must be lower_snake_case (a-z, 0-9, _)")
-        return value
-
-    def bool(self, key: str, default: bool) -> bool:
-        return self._get(key, bool, False, default)
-
-    def int(self, key: str, default: int) -> int:
-        return self._get(key, int, False, default)
-
-    def names(self, key: str, required: bool = True) -> tuple[str, ...]:
-        value = self._get(key, list, required, [])
-        for i, item in enumerate(value):
-            if not isinstance(item, str) or not _IDENT.match(item):
-                raise self.error(f"{key}[{i}]", f"{item!r} must be a lower_snake_case name")
-        return tuple(value)
-
-    def items(self, key: str, required: bool = True) -> Iterator[_Reader]:
-        value = self._get(key, list, required, [])
-        if required and not value:
-            raise self.error(key, "must not be empty")
-        for i, item in enumerate(value):
-            yield _Reader(self.path, item, f"{self.where + '.' if self.where else ''}{key}[{i}]")
-
-    def child(self, key: str, required: bool = True) -> _Reader | None:
-        value = self._get(key, dict, required)
-        if value is None:
-            return None
-        return _Reader(self.path, value, f"{self.where + '.' if self.where else ''}{key}")
-
-    def type(self, key: str = "type") -> str:
-        value = self.str(key).strip().lower()
-        problem = type_problem(value)
-        if problem:
-            raise self.error(key, problem)
-        return value
-
-    def only(self, *allowed: str) -> None:
-        extra = sorted(set(self.doc) - set(allowed))
-        if extra:
-            raise self.error(extra[0], f"unknown field (allowed: {', '.join(allowed)})")
-
-
-def type_problem(value: str) -> str | None:
-    """Why a Glue/Hive type string is not supported, or None if it is."""
-    try:
-        _parse_type(value.replace(" ", ""))
-    except ValueError as exc:
-        return f"{value!r} is not a supported type ({exc})"
-    return None
-
-
-def _parse_type(text: str) -> None:
-    def parse(s: str, i: int) -> int:
-        m = re.match(r"[a-z]+(\(\d+,\d+\))?", s[i:])
-        if not m:
-            raise ValueError("expected a type name")
-        name = m.group(0)
-        i += len(name)
-        if name in _PRIMITIVES or _DECIMAL.match(name):
-            return i
-        if name in ("array", "map", "struct"):
-            if i >= len(s) or s[i] != "<":
-                raise ValueError(f"{name} needs <...>")
-            i += 1
-            if name == "array":
-                i = parse(s, i)
-            elif name == "map":
-                i = parse(s, i)
-                if s[i : i + 1] != ",":
-                    raise ValueError("map needs <key,value>")
-                i = parse(s, i + 1)
-            else:
-                while True:
-                    f = re.match(r"[a-z_][a-z0-9_]*:", s[i:])
-                    if not f:
-                        raise ValueError("struct fields are name:type")
-                    i = parse(s, i + len(f.group(0)))
-                    if s[i : i + 1] != ",":
-                        break
-                    i += 1
-            if s[i : i + 1] != ">":
-                raise ValueError("unbalanced <>")
-            return i + 1
-        raise ValueError(f"unknown type {name!r}")
-
-    end = parse(text, 0)
-    if end != len(text):
-        raise ValueError("trailing characters")
-
-
-def _derived_columns(reader: _Reader, key: str) -> tuple[DerivedColumn, ...]:
+def _derived_columns(reader: Reader, key: str) -> tuple[DerivedColumn, ...]:
     columns = []
     for c in reader.items(key):
         c.only("name", "type", "expr", "agg", "description")
@@ -339,7 +208,7 @@ def _derived_columns(reader: _Reader, key: str) -> tuple[DerivedColumn, ...]:
     return tuple(columns)
 
 
-def _partitions(reader: _Reader, key: str) -> tuple[Partition, ...]:
+def _partitions(reader: Reader, key: str) -> tuple[Partition, ...]:
     parts = []
     for p in reader.items(key, required=False):
         p.only("name", "type", "expr")
@@ -347,10 +216,36 @@ def _partitions(reader: _Reader, key: str) -> tuple[Partition, ...]:
     return tuple(parts)
 
 
+_NUMERIC = ("tinyint", "smallint", "int", "bigint", "float", "double")
+RELATIVE_TIME = re.compile(r"now(?:\s*([+-])\s*(\d{1,6})\s*(second|minute|hour|day)s?)?")
+
+
+def bound_problem(value: Any, column_type: str) -> str | None:
+    """Why a range rule's min/max does not fit its column's type, or None. Bounds are bound as typed
+    values, never pasted into SQL: a number for a numeric column; for a date or timestamp column an
+    ISO 8601 date/time or `now`, `now+1 day`, `now-2 hours`."""
+    if value is None:
+        return None
+    if column_type in _NUMERIC or column_type.startswith("decimal("):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"{value!r} must be a number for a {column_type} column"
+        return None
+    if column_type in ("date", "timestamp"):
+        text = str(value).strip()
+        if RELATIVE_TIME.fullmatch(text.lower()):
+            return None
+        try:
+            datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return f"{value!r} must be an ISO 8601 date or time, or now[+-N unit], for a {column_type} column"
+        return None
+    return f"a range rule needs a numeric, date or timestamp column, not {column_type}"
+
+
 def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
     """Validate a parsed YAML document and build the Contract."""
     path = Path(path)
-    r = _Reader(path, doc)
+    r = Reader(path, doc)
     r.only(
         "name",
         "description",
@@ -362,9 +257,11 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
         "dedupe",
         "zones",
         "quality",
+        "quarantine_limit",
+        "quarantine_expiry_days",
         "star",
     )
-    name = r.ident("name")
+    name = r.table_name("name")
     if path.suffix == ".yaml" and path.stem != name:
         raise r.error("name", f"{name!r} must match the file name {path.stem!r}")
 
@@ -384,13 +281,22 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
     columns = []
     for c in r.items("columns"):
         c.only("name", "type", "required", "description", "formats")
+        formats = c._get("formats", list, False, [])
+        for i, fmt in enumerate(formats):
+            if not isinstance(fmt, str) or not fmt.strip() or any(ord(ch) < 32 for ch in fmt):
+                raise c.error(
+                    f"formats[{i}]", f"{fmt!r} must be a Spark datetime pattern (a non-empty string)"
+                )
+        column_name = c.ident("name")
+        if column_name.startswith("_"):
+            raise c.error("name", f"{column_name!r} is reserved: columns starting with '_' are the kit's own")
         columns.append(
             Column(
-                c.ident("name"),
+                column_name,
                 c.type(),
                 c.bool("required", False),
                 c.str("description", False, ""),
-                tuple(c._get("formats", list, False, [])),
+                tuple(formats),
             )
         )
     names = [c.name for c in columns]
@@ -404,7 +310,7 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
     if dup:
         raise r.error("columns", f"column {dup!r} is declared twice")
 
-    def known(reader: _Reader, key: str, values: tuple[str, ...] | list[str]) -> None:
+    def known(reader: Reader, key: str, values: tuple[str, ...] | list[str]) -> None:
         for v in values:
             if v not in names:
                 raise reader.error(key, f"{v!r} is not a declared column")
@@ -486,8 +392,14 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
                 re.compile(rule.pattern)
             except re.error as exc:
                 raise q.error("pattern", f"invalid regular expression ({exc})") from None
-        if check == "range" and rule.min is None and rule.max is None:
-            raise q.error("min", "range needs min, max or both")
+        if check == "range":
+            if rule.min is None and rule.max is None:
+                raise q.error("min", "range needs min, max or both")
+            column_type = next(c.type for c in columns if c.name == column)
+            for bound in ("min", "max"):
+                problem = bound_problem(q.doc.get(bound), column_type)
+                if problem:
+                    raise q.error(bound, problem)
         quality.append(rule)
 
     dimensions, facts, model = [], [], None
@@ -505,7 +417,7 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
             if kind not in ("entity", "calendar"):
                 raise dr.error("kind", f"{kind!r} is not entity or calendar")
             dim = Dimension(
-                dr.ident("name"),
+                dr.table_name("name"),
                 dr.ident("surrogate_key"),
                 dr.names("natural_key", kind == "entity"),
                 kind,
@@ -523,7 +435,7 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
         for fr in star.items("facts", required=False):
             fr.only("name", "surrogate_key", "natural_key", "references", "columns", "partitions")
             fact = Fact(
-                fr.ident("name"),
+                fr.table_name("name"),
                 fr.ident("surrogate_key"),
                 fr.names("natural_key"),
                 fr.names("references", False),
@@ -540,6 +452,13 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
         if dup:
             raise star.error("", f"table {dup!r} is defined twice")
 
+    limit = r._get("quarantine_limit", (int, float), False, None)
+    if limit is not None and not 0 <= limit <= 1:
+        raise r.error("quarantine_limit", f"{limit} must be a share of rows, from 0 to 1")
+    expiry = r._get("quarantine_expiry_days", int, False, None)
+    if expiry is not None and not 1 <= expiry <= 3650:
+        raise r.error("quarantine_expiry_days", f"{expiry} must be a number of days from 1 to 3650")
+
     return Contract(
         name,
         r.str("description", False, ""),
@@ -555,5 +474,7 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
         tuple(dimensions),
         tuple(facts),
         model,
+        None if limit is None else float(limit),
         path,
+        expiry,
     )

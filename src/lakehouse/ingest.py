@@ -45,22 +45,42 @@ class IngestSummary:
 
 
 def landing_files(paths: Iterable[Path | str], contract: Contract) -> list[Path]:
-    """Files to ingest: given files, and files matching the contract's pattern inside given directories."""
+    """Files to ingest: given files, and files matching the contract's pattern inside given directories.
+
+    A file named explicitly must match the pattern too: the job reads only objects that do, so one
+    that does not is refused here, before anything is uploaded, rather than landed and never read.
+    """
     files: list[Path] = []
     for p in map(Path, paths):
         if not p.exists():
             raise IngestError(f"no such file or directory: {p}")
-        if p.is_dir():
-            files.extend(
-                f
-                for f in sorted(p.rglob("*"))
-                if f.is_file()
-                and not f.name.startswith(("_", "."))
-                and fnmatch.fnmatch(f.name, contract.source.file_pattern)
+        if p.is_file() and not contract.source.reads(p.name):
+            raise IngestError(
+                f"{p.name} does not match {contract.name}'s file_pattern {contract.source.file_pattern!r}: "
+                f"the job would never read it; rename it to match (e.g. "
+                f"{example_name(p.name, contract)}) or change the contract"
             )
+        if p.is_dir():
+            files.extend(f for f in sorted(p.rglob("*")) if f.is_file() and contract.source.reads(f.name))
         else:
             files.append(p)
     return files
+
+
+def example_name(name: str, contract: Contract) -> str:
+    """A name matching the pattern, built from the file's own name where the pattern allows."""
+    pattern = contract.source.file_pattern
+    stem = name.lstrip("_.")
+    if "*" in pattern:
+        head, _, tail = pattern.partition("*")
+        joint = "" if not head or head[-1] in "_-." else "-"
+        guess = head + joint + stem
+        if fnmatch.fnmatch(guess, pattern):
+            return guess
+        guess = f"{head}{joint}{Path(stem).stem}{tail.replace('*', '')}"
+        if fnmatch.fnmatch(guess, pattern):
+            return guess
+    return pattern.replace("*", "export")
 
 
 def _open_text(path: Path, encoding: str) -> io.TextIOBase:
@@ -87,7 +107,7 @@ _STRPTIME = {
 }
 
 
-def _strptime_format(java_pattern: str) -> str:
+def strptime_format(java_pattern: str) -> str:
     """A Spark datetime pattern ('MM/dd/yyyy HH:mm') as a strptime format ('%m/%d/%Y %H:%M')."""
     return _JAVA_TOKENS.sub(
         lambda m: m.group(0).strip("'") if m.group(0).startswith("'") else _STRPTIME[m.group(0)], java_pattern
@@ -105,7 +125,7 @@ def _parse_time(value: object, formats: tuple[str, ...] = ()) -> datetime | None
         ts = None
         for pattern in formats:
             try:
-                ts = datetime.strptime(text, _strptime_format(pattern))
+                ts = datetime.strptime(text, strptime_format(pattern))
                 break
             except ValueError:
                 continue

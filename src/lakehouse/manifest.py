@@ -16,20 +16,15 @@ import json
 from pathlib import Path
 
 from lakehouse.catalog import table_input
-from lakehouse.contracts import Contract, load_contracts
-from lakehouse.local.wiring import MODEL_STAGE, dataset_stages
-from lakehouse.models import load_models
+from lakehouse.contracts import Contract
+from lakehouse.models import Model
+from lakehouse.registry import BUILD_MODEL as MODEL_STAGE
+from lakehouse.registry import RAW_TO_SILVER, Project, built_dimensions, dataset_stages, script_path
 from lakehouse.settings import Settings
 from lakehouse.tables import TableSpec, audit_table, model_tables, quality_table, tables_for
 
 # Placeholder names: every environment-dependent part is cut back to (zone, prefix) below.
 _PLACEHOLDER = Settings(project="manifest", env="any")
-_RAW_PROJECTION = {
-    "year": {"type": "integer", "range": "2000,2099"},
-    "month": {"type": "integer", "range": "1,12", "digits": "2"},
-    "day": {"type": "integer", "range": "1,31", "digits": "2"},
-    "hour": {"type": "integer", "range": "0,23", "digits": "2"},
-}
 
 
 def _prefix(spec: TableSpec) -> str:
@@ -41,16 +36,11 @@ def _table(spec: TableSpec) -> dict:
     glue = table_input(spec, location="")
     sd = glue["StorageDescriptor"]
     params = dict(glue["Parameters"])
-    if spec.zone == "raw":
-        # Raw partitions are laid out by ingest as year=YYYY/month=MM/...: Athena projects them, so a new
-        # hour is queryable without a crawler or a catalog call (the Lambda still registers partitions
-        # for Redshift Spectrum, which does not read projection).
-        params["projection.enabled"] = "true"
-        for key, _ in spec.partition_keys:
-            for prop, value in _RAW_PROJECTION[key].items():
-                params[f"projection.{key}.{prop}"] = value
-        template = "/".join(f"{k}=${{{k}}}" for k, _ in spec.partition_keys)
-        params["storage.location.template"] = "s3://${bucket}/" + _prefix(spec) + template + "/"
+    if "storage.location.template" in params:  # the raw projection: the bucket is Terraform's to name
+        bucket = _PLACEHOLDER.bucket(spec.zone)
+        params["storage.location.template"] = params["storage.location.template"].replace(
+            f"s3://{bucket}/", "s3://${bucket}/"
+        )
     return {
         "zone": spec.zone,
         "name": spec.name,
@@ -88,8 +78,8 @@ def _audit() -> list[tuple[str, str]]:
 
 
 def build(datasets_dir: Path) -> dict:
-    contracts = load_contracts(datasets_dir)
-    models = load_models(datasets_dir)
+    project = Project.load(datasets_dir)
+    contracts, models = project.contracts, project.models
     tables: dict[str, dict] = {}
     audit = [audit_table(_PLACEHOLDER), quality_table(_PLACEHOLDER)]
     for spec in audit:
@@ -129,14 +119,16 @@ def build(datasets_dir: Path) -> dict:
 
 def _dataset_job(contract: Contract, stage: str, by_zone: dict[str, list[TableSpec]]) -> dict:
     name = contract.name
-    if stage == "raw_to_silver":
+    if stage == RAW_TO_SILVER:
         reads = [("raw", f"{name}/")]
         writes = [(s.zone, _prefix(s)) for s in by_zone["silver"]]
         tables = [_key(s) for s in by_zone["raw"] + by_zone["silver"]]
     else:
         silver = next(s for s in by_zone["silver"] if s.name == name)
         reads = [("silver", _prefix(silver))]
-        writes = [(s.zone, _prefix(s)) for s in by_zone["gold"]]
+        own = {d.name for d in built_dimensions(contract)} | {f.name for f in contract.facts}
+        built = [s for s in by_zone["gold"] if s.name in own]  # not the conformed calendar: its model's
+        writes = [(s.zone, _prefix(s)) for s in built]
         tables = [_key(silver)] + [_key(s) for s in by_zone["gold"]]
     writes += [_ledger(name), *_audit()]
     tables += ["silver.pipeline_runs", "silver.quality_results"]
@@ -144,13 +136,13 @@ def _dataset_job(contract: Contract, stage: str, by_zone: dict[str, list[TableSp
         "kind": "dataset",
         "name": name,
         "stage": stage,
-        "script": f"glue/jobs/{stage}.py",
+        "script": script_path(stage),
         "arguments": {"--dataset": name, "--contract_uri": f"datasets/{contract.path.name}"},
         "access": _access(reads, writes, tables),
     }
 
 
-def _model_job(model, specs: tuple[TableSpec, ...], contracts: dict[str, Contract]) -> dict:
+def _model_job(model: Model, specs: tuple[TableSpec, ...], contracts: dict[str, Contract]) -> dict:
     sources = [contracts[s] for s in model.sources if s in contracts]
     reads = [("silver", f"{c.name}/") for c in sources]
     writes = [(s.zone, _prefix(s)) for s in specs] + [_ledger(model.name), *_audit()]
@@ -160,7 +152,7 @@ def _model_job(model, specs: tuple[TableSpec, ...], contracts: dict[str, Contrac
         "kind": "model",
         "name": model.name,
         "stage": MODEL_STAGE,
-        "script": f"glue/jobs/{MODEL_STAGE}.py",
+        "script": script_path(MODEL_STAGE),
         "arguments": {"--model": model.name, "--model_uri": f"datasets/models/{model.path.name}"},
         "access": _access(reads, writes, tables),
     }

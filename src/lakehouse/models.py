@@ -1,20 +1,28 @@
 """Gold models built from several datasets: datasets/models/<name>.yaml.
 
-A contract describes one source; a model describes a star schema fed by several (the sales model:
-customers, transactions, fiscal calendar and order-line exports). The model file is the tables'
-single definition (columns, types, partitions) plus the business parameters the rules use. The
-conformed `dim_date` is shared by every domain and is not repeated here.
+A contract describes one source; a model describes gold tables fed by several (the sales model:
+customers, transactions and order-line exports) or by none at all (the calendar model: the conformed
+`dim_date`, with fiscal periods when `fiscal_calendar` has landed). The model file is its tables'
+single definition (columns, types, partitions; a `kind: calendar` table's are checked against the
+conformed calendar's in lakehouse.tables), the business parameters its rules use, and the
+transform module holding those rules (`transform: lakehouse.transforms.sales`): the generic
+build_model stage imports it by name and holds no model code. A table of `kind: calendar` is the
+conformed calendar, whose columns are defined once in lakehouse.tables; `conformed` names the tables
+of other models a model's facts key into (the sales fact's date_key -> dim_date), so the registry
+builds those after it.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from lakehouse.spec import ContractError, Reader, read_yaml
+from lakehouse.tables import CALENDAR_COLUMNS
 
-from lakehouse.contracts import ContractError, _Reader
+_MODULE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)+$")
 
 
 @dataclass(frozen=True)
@@ -23,6 +31,7 @@ class GoldTable:
     columns: tuple[tuple[str, str], ...]
     partitions: tuple[tuple[str, str], ...] = ()
     description: str = ""
+    kind: str = "table"  # table | calendar (the conformed calendar: columns from lakehouse.tables)
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,8 @@ class Model:
     sources: tuple[str, ...]
     parameters: dict[str, Any]
     tables: tuple[GoldTable, ...]
+    transform: str = ""  # module with `build(spark, sources, parameters) -> ModelBuild | None`
+    conformed: tuple[str, ...] = ()  # tables of other models its facts reference
     path: Path = field(default=Path("<memory>"), compare=False)
 
     def table(self, name: str) -> GoldTable:
@@ -43,27 +54,50 @@ class Model:
         return self.parameters[name]
 
 
-def load_model(path: Path | str) -> Model:
+def parse_model(doc: Any, path: Path | str = "<memory>") -> Model:
+    """Validate a parsed model document."""
     path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ContractError(path, "file", "does not exist") from None
-    except yaml.YAMLError as exc:
-        raise ContractError(path, "yaml", f"not valid YAML ({exc})") from None
-    r = _Reader(path, doc)
-    r.only("name", "description", "sources", "parameters", "tables")
-    name = r.ident("name")
-    if path.stem != name:
+    r = Reader(path, doc)
+    r.only("name", "description", "sources", "parameters", "tables", "transform", "conformed")
+    name = r.table_name("name")
+    if path.suffix == ".yaml" and path.stem != name:
         raise r.error("name", f"{name!r} must match the file name {path.stem!r}")
     tables = []
     for t in r.items("tables"):
-        t.only("name", "description", "columns", "partitions")
-        columns = tuple((c.ident("name"), c.type()) for c in t.items("columns"))
+        t.only("name", "description", "columns", "partitions", "kind")
+        kind = t.str("kind", False, "table")
+        if kind not in ("table", "calendar"):
+            raise t.error("kind", f"{kind!r} is not table or calendar")
+        columns = tuple((c.ident("name"), c.type()) for c in t.items("columns", required=kind != "calendar"))
+        if kind == "calendar":
+            conformed = (("date_key", "int"), *CALENDAR_COLUMNS)
+            if columns and columns != conformed:  # listed for readers of the file (and Terraform's tests)
+                raise t.error(
+                    "columns", f"a calendar table has the conformed calendar's columns: {conformed}"
+                )
+            columns = conformed
         partitions = tuple((p.ident("name"), p.type()) for p in t.items("partitions", required=False))
-        tables.append(GoldTable(t.ident("name"), columns, partitions, t.str("description", False, "")))
+        tables.append(
+            GoldTable(t.table_name("name"), columns, partitions, t.str("description", False, ""), kind)
+        )
+    transform = r.str("transform")
+    if not _MODULE.match(transform):
+        raise r.error("transform", f"{transform!r} must be a dotted Python module name")
     params = r._get("parameters", dict, False, {})
-    return Model(name, r.str("description", False, ""), r.names("sources"), dict(params), tuple(tables), path)
+    return Model(
+        name,
+        r.str("description", False, ""),
+        r.names("sources", required=False),
+        dict(params),
+        tuple(tables),
+        transform,
+        r.names("conformed", required=False),
+        path,
+    )
+
+
+def load_model(path: Path | str) -> Model:
+    return parse_model(read_yaml(path), Path(path))
 
 
 def load_models(datasets_dir: Path | str) -> dict[str, Model]:

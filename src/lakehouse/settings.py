@@ -10,8 +10,10 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-ZONES = ("raw", "silver", "gold", "athena-results", "artifacts")
+ZONES = ("raw", "silver", "gold", "athena-results", "artifacts", "logs")
+KMS_ZONES = ZONES[:-1]  # the logs bucket is SSE-S3: S3 server access logging cannot write SSE-KMS
 DATA_ZONES = ("raw", "silver", "gold")
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
 LOCAL_ENV = "local"
@@ -76,7 +78,7 @@ class Settings:
         """Settings from LAKEHOUSE_* and AWS_* variables; the local env defaults to the local endpoint."""
         env = env or os.environ.get("LAKEHOUSE_ENV", LOCAL_ENV)
         endpoint = os.environ.get("AWS_ENDPOINT_URL") or (LOCAL_ENDPOINT if env == LOCAL_ENV else None)
-        values = dict(
+        values: dict[str, Any] = dict(
             project=os.environ.get("LAKEHOUSE_PROJECT", "lakehouse"),
             env=env,
             region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",

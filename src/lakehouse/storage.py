@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +14,9 @@ from botocore.exceptions import ClientError
 
 from lakehouse import aws
 from lakehouse.settings import Settings
+
+# a conditional write lost: the object changed (412), a concurrent conditional write (409), or it is gone
+_CONDITION_FAILED = ("PreconditionFailed", "ConditionalRequestConflict", "412", "409", "404", "NoSuchKey")
 
 
 def create_bucket_if_absent(s3, name: str, region: str) -> bool:
@@ -90,20 +94,58 @@ class Storage:
 
     def put_if_absent(self, uri: str, body: bytes) -> bool:
         """Create the object only if no object exists at uri (S3 conditional write); True if this call did."""
+        return self.create(uri, body) is not None
+
+    def create(self, uri: str, body: bytes) -> str | None:
+        """Create the object only if none exists at uri (If-None-Match: *); its ETag, or None if one existed."""
         bucket, key = split_uri(uri)
         try:
-            self.s3.put_object(Bucket=bucket, Key=key, Body=body, IfNoneMatch="*")
-            return True
+            put = self.s3.put_object(Bucket=bucket, Key=key, Body=body, IfNoneMatch="*")
         except ClientError as exc:
-            if exc.response["Error"]["Code"] in ("PreconditionFailed", "ConditionalRequestConflict", "412"):
+            if exc.response["Error"]["Code"] in _CONDITION_FAILED:
+                return None
+            raise
+        return str(put["ETag"]).strip('"')
+
+    def read_versioned(self, uri: str) -> tuple[bytes, str] | None:
+        """(body, ETag) of an object, or None when there is none: what a conditional write names."""
+        bucket, key = split_uri(uri)
+        try:
+            got = self.s3.get_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return got["Body"].read(), got["ETag"].strip('"')
+
+    def replace_if_match(self, uri: str, body: bytes, etag: str) -> str | None:
+        """Overwrite the object only if it is still the version `etag` (S3 If-Match); its new ETag, or
+        None when another writer replaced or removed it first."""
+        bucket, key = split_uri(uri)
+        try:
+            put = self.s3.put_object(Bucket=bucket, Key=key, Body=body, IfMatch=f'"{etag}"')
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in _CONDITION_FAILED:
+                return None
+            raise
+        return str(put["ETag"]).strip('"')
+
+    def delete_if_match(self, uri: str, etag: str) -> bool:
+        """Delete the object only if it is still the version `etag`; True if this call deleted it."""
+        bucket, key = split_uri(uri)
+        try:
+            self.s3.delete_object(Bucket=bucket, Key=key, IfMatch=f'"{etag}"')
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in _CONDITION_FAILED:
                 return False
             raise
+        return True
 
     def read_bytes(self, uri: str) -> bytes:
         bucket, key = split_uri(uri)
         return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
 
-    def download_prefix(self, uri: str, dest: Path) -> list[Path]:
+    def download_prefix(self, uri: str, dest: Path) -> builtins.list[Path]:
         """Copy every object under an s3:// prefix to dest, keeping the key layout below the prefix."""
         bucket, prefix = split_uri(uri)
         files = []

@@ -102,6 +102,8 @@ class TableSpec:
     format: str  # parquet | json | csv
     location: str
     description: str = ""
+    serde_parameters: tuple[tuple[str, str], ...] = ()  # over the format's defaults (lakehouse.catalog)
+    parameters: tuple[tuple[str, str], ...] = ()  # table parameters beyond the format's
 
     @property
     def qualified(self) -> str:
@@ -118,6 +120,8 @@ def _raw_type(glue_type: str) -> str:
 
 
 def raw_table(contract: Contract, settings: Settings) -> TableSpec:
+    src = contract.source
+    csv = src.format == "csv"
     return TableSpec(
         "raw",
         settings.database("raw"),
@@ -127,6 +131,8 @@ def raw_table(contract: Contract, settings: Settings) -> TableSpec:
         contract.source.format,
         f"s3://{settings.bucket('raw')}/{contract.name}/",
         f"{contract.name} as landed ({contract.source.format}); partitioned by event time",
+        (("separatorChar", src.delimiter),) if csv else (),
+        (("skip.header.line.count", "1"),) if csv and src.header else (),
     )
 
 
@@ -227,22 +233,8 @@ def gold_tables(contract: Contract, settings: Settings) -> tuple[TableSpec, ...]
     return tuple(specs)
 
 
-def calendar_table(settings: Settings) -> TableSpec:
-    """The conformed dim_date every domain shares (transforms.calendar)."""
-    return TableSpec(
-        "gold",
-        settings.database("gold"),
-        "dim_date",
-        (("date_key", "int"), *CALENDAR_COLUMNS),
-        (),
-        "parquet",
-        f"s3://{settings.bucket('gold')}/dim_date/",
-        "conformed calendar, 2000-2039",
-    )
-
-
 def model_tables(model, settings: Settings) -> tuple[TableSpec, ...]:
-    """The gold tables of a multi-source model (lakehouse.models), its quarantine, and dim_date."""
+    """The gold tables of a multi-source model (lakehouse.models) and its quarantine."""
     db, bucket = settings.database("gold"), settings.bucket("gold")
     specs = [
         TableSpec(
@@ -267,7 +259,7 @@ def model_tables(model, settings: Settings) -> tuple[TableSpec, ...]:
         f"s3://{settings.bucket('silver')}/_quarantine/{model.name}/",
         f"{model.name} model lines rejected by referential integrity, with the failed rule",
     )
-    return (*specs, quarantine, calendar_table(settings))
+    return (*specs, quarantine)
 
 
 def tables_for(contract: Contract, settings: Settings) -> tuple[TableSpec, ...]:

@@ -7,8 +7,10 @@ engine and Athena read the same definition.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from sqlglot import exp
@@ -29,8 +31,21 @@ class ViewFile:
 _PLACEHOLDER = re.compile(r"\$\{(\w+)\.(\w+)\}")
 
 
+def sql_literal(value: object) -> str | None:
+    """A model parameter as a SQL literal (a number, TRUE/FALSE, or a quoted string with its quotes
+    doubled), never as SQL text; None for a value that is none of these."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float | Decimal) and math.isfinite(value):
+        return repr(value) if not isinstance(value, Decimal) else str(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return None
+
+
 def render(text: str, path: Path, parameters: dict[str, dict]) -> str:
-    """Replace ${model.parameter} with the model file's value (e.g. a segment threshold)."""
+    """Replace ${model.parameter} with the model file's value (e.g. a segment threshold), bound as a
+    SQL literal: a parameter is a value, never SQL."""
 
     def value(match: re.Match) -> str:
         model, name = match.groups()
@@ -38,7 +53,10 @@ def render(text: str, path: Path, parameters: dict[str, dict]) -> str:
             raise QueryError(
                 f"{path}: unknown parameter ${{{model}.{name}}} (see datasets/models/{model}.yaml)"
             )
-        return str(parameters[model][name])
+        literal = sql_literal(parameters[model][name])
+        if literal is None:
+            raise QueryError(f"{path}: parameter ${{{model}.{name}}} must be a number, boolean or string")
+        return literal
 
     return _PLACEHOLDER.sub(value, text)
 
@@ -75,9 +93,9 @@ def create_views(settings: Settings, directory: Path, target: str = "local") -> 
     if target == "aws":
         from lakehouse.engine.athena import AthenaEngine
 
-        engine = AthenaEngine(settings)
+        athena = AthenaEngine(settings)
         for view in views:
-            engine.query(view.text)
+            athena.query(view.text)
         return [(v.name, "applied") for v in views]
 
     from lakehouse.engine.local import LocalEngine

@@ -41,6 +41,11 @@ def config(deployed):
     )
 
 
+def did(result: dict) -> list[tuple[str, str, str]]:
+    """The structured outcomes of a handler call as (action, status, stage)."""
+    return [(a["action"], a["status"], a["stage"]) for a in result["actions"]]
+
+
 def receive(settings, queue: str) -> list[dict]:
     sqs = aws.client("sqs", settings)
     url = wiring.queue_url(settings, queue)
@@ -156,12 +161,12 @@ def test_many_objects_start_one_run_and_a_busy_job_is_started_again_when_it_ends
         settings, "clickstream", "raw_to_silver"
     ).clear()  # the run started: it takes what landed so far
     late = handlers.on_raw_object(land(settings, KEY.replace("hour=10", "hour=13"), b"{}"), None, config)
-    assert "is running: the request stays and its end starts the next run" in late["actions"][0]
+    assert did(late) == [("partition", "registered", ""), ("run", "running_request_kept", "raw_to_silver")]
     assert len(job_runs(settings, JOB_R2S)) == 1  # Glue refused the concurrent start: nothing is lost
     for _ in range(2):
         aws.client("glue", settings).get_job_run(JobName=JOB_R2S, RunId=run["Id"])  # the run ends
     ended = handlers.on_job_state(glue_event(settings, JOB_R2S, "SUCCEEDED", run["Id"]), None, config)
-    assert any(a.startswith("requested meanwhile: started") for a in ended["actions"])
+    assert ("run", "started", "raw_to_silver") in did(ended)  # the request made meanwhile
     assert len(job_runs(settings, JOB_R2S)) == 2
 
 
@@ -238,8 +243,8 @@ def test_a_contract_that_asks_for_crawling_starts_the_crawler_once(settings, tmp
     )
     first = handlers.on_raw_object(land(settings, KEY, b"{}"), None, config)
     second = handlers.on_raw_object(land(settings, KEY.replace("hour=10", "hour=11"), b"{}"), None, config)
-    assert first["actions"][0].endswith("crawler started")
-    assert second["actions"][0].endswith("crawler already running")
+    assert did(first)[1] == ("crawler", "started", "")
+    assert did(second)[1] == ("crawler", "already_running", "")
     assert job_runs(settings, JOB_R2S) == []  # the job waits for the crawler
 
 
@@ -312,7 +317,7 @@ def test_succeeded_job_publishes_its_run_and_starts_the_next_stage(config):
     settings = config.settings
     from lakehouse.tables import silver_table
 
-    contract = handlers.contracts(config)["clickstream"]
+    contract = handlers.project(config).contracts["clickstream"]
     silver = silver_table(contract, settings)
     location = f"{silver.location}_runs/jr_ok/event_date=2025-03-01/"
     Ledger(settings, "clickstream", "raw_to_silver").write(
@@ -326,7 +331,13 @@ def test_succeeded_job_publishes_its_run_and_starts_the_next_stage(config):
         )
     )  # the run died before publishing
     result = handlers.on_job_state(glue_event(settings, JOB_R2S, "SUCCEEDED", "jr_ok"), None, config)
-    assert result["actions"][0] == "raw_to_silver run jr_ok: 1 partitions published"
+    assert result["actions"][0] == {
+        "action": "publish",
+        "status": "published",
+        "dataset": "clickstream",
+        "stage": "raw_to_silver",
+        "detail": "jr_ok: 1 partitions",
+    }
     assert Catalog(settings).get_partitions(silver.database, silver.name) == [(("2025-03-01",), location)]
     assert Ledger(settings, "clickstream", "raw_to_silver").committed()[0].run_id == "jr_ok"
     assert len(job_runs(settings, JOB_S2G)) == 1
@@ -372,7 +383,7 @@ def test_purchases_in_a_batch_make_one_message_with_ids_and_amounts_only(config)
     assert result["processed"] == 2
     (msg,) = alerts(settings)
     body = json.loads(msg["Message"])
-    assert (body["count"], body["total"]) == (3, "149.50")
+    assert (body["count"], body["totals"]) == (3, {"USD": "149.50"})  # summed per currency
     assert [(p["order_id"], p["amount"]) for p in body["purchases"]] == [
         ("ORD-1", "129.50"),
         ("ORD-2", "20.00"),
@@ -396,7 +407,7 @@ def test_crawler_succeeded_while_the_job_runs_keeps_the_request(config):
     settings = config.settings
     aws.client("glue", settings).start_job_run(JobName=JOB_R2S)  # a run already in progress
     result = handlers.on_crawler_state(crawler_event(settings, "Succeeded", "e-9"), None, config)
-    assert result["actions"] == [f"{JOB_R2S} is running: the request stays and its end starts the next run"]
+    assert did(result) == [("run", "running_request_kept", "raw_to_silver")]
     assert RunRequest(settings, "clickstream", "raw_to_silver").pending()
     assert len(job_runs(settings, JOB_R2S)) == 1
 
@@ -417,8 +428,8 @@ def test_a_dataset_without_a_star_mapping_ends_in_silver(settings, tmp_path):
         wiring.alerts_topic_arn(settings),
         wiring.queue_url(settings, "automation-dlq"),
     )
-    assert wiring.dataset_stages(handlers.contracts(config)["clickstream"]) == ("raw_to_silver",)
+    assert wiring.dataset_stages(handlers.project(config).contracts["clickstream"]) == ("raw_to_silver",)
     result = handlers.on_job_state(glue_event(settings, JOB_R2S, "SUCCEEDED", "jr_silver"), None, config)
-    assert result["processed"] == 1 and not any("silver_to_gold" in a for a in result["actions"])
+    assert result["processed"] == 1 and not any(a["stage"] == "silver_to_gold" for a in result["actions"])
     jobs = aws.client("glue", settings).list_jobs()["JobNames"]
     assert JOB_R2S in jobs and JOB_S2G not in jobs

@@ -46,8 +46,7 @@ def tables(settings: Settings) -> list[str]:
         "dim_users",
         "dim_pages",
         "dim_devices",
-        "dim_date",
-    ]
+    ]  # dim_date is the calendar model's (lakehouse.registry), not a clickstream stage's
 
 
 def snapshot(settings: Settings) -> dict[str, list]:

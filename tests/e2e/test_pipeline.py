@@ -20,7 +20,8 @@ from lakehouse.generate.clickstream import generate_clickstream
 from lakehouse.ingest import ingest
 from lakehouse.local.deploy import deploy
 from lakehouse.local.endpoint import reset
-from lakehouse.local.runner import run_dataset
+from lakehouse.local.runner import run_plan
+from lakehouse.registry import Project
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage
 from lakehouse.views import create_views
@@ -72,7 +73,8 @@ def pipeline(endpoint_url, spark, tmp_path_factory):
     )
     deploy(settings)
     ingested = ingest(settings, contract, [landing])
-    results = run_dataset(settings, contract, REPO / "glue" / "jobs")
+    # the registry's plan: clickstream's two stages, then dim_date's one owner (the calendar model)
+    results = run_plan(settings, Project.load(REPO / "datasets"), "clickstream", REPO / "glue" / "jobs")
     create_views(settings, REPO / "athena" / "views")
     engine = LocalEngine(settings)
     yield {
@@ -103,7 +105,12 @@ def test_fact_count_is_generated_minus_duplicates_minus_quarantined(pipeline):
 
 
 def test_every_stage_reconciles(pipeline):
-    r2s, s2g = pipeline["results"]
+    r2s, s2g, _, calendar = pipeline["results"]
+    assert (calendar.dataset, calendar.stage, calendar.tables) == (
+        "calendar",
+        "build_model",
+        {"e2e_local_gold.dim_date": 14_610},
+    )
     truth = pipeline["truth"]
     assert (r2s.rows_read, r2s.rows_written, r2s.duplicates_removed, r2s.rows_quarantined) == (
         truth["lines"],
@@ -123,10 +130,14 @@ def test_quarantine_holds_every_rejected_record_with_reason_and_source(pipeline)
     ).rows
     reasons = Counter(r[2] for r in rows)
     assert reasons == {
-        "malformed JSON: not a JSON object": stats.bad_records["malformed_json"],
-        "unparseable timestamp in event_timestamp: 'yesterday at noon'": stats.bad_records["bad_timestamp"],
-        "missing required field user_id": stats.bad_records["missing_user_id"],
-    }
+        "readable_record:_record:malformed_json: not a JSON object": stats.bad_records["malformed_json"],
+        "type_event_timestamp:event_timestamp:unparseable: unparseable timestamp in event_timestamp": (
+            stats.bad_records["bad_timestamp"]
+        ),
+        "required_user_id:user_id:missing: missing required field user_id": stats.bad_records[
+            "missing_user_id"
+        ],
+    }  # codes and messages only: never the offending value
     storage = Storage(settings)
     for source_file, source_line, _, record in rows:
         assert source_file.startswith(f"s3://{settings.bucket('raw')}/clickstream/year=")
@@ -161,10 +172,15 @@ def test_views_answer_from_gold(pipeline):
 def test_runs_are_audited(pipeline):
     engine, settings = pipeline["engine"], pipeline["settings"]
     rows = engine.query(
-        f"SELECT stage, status, rows_read, rows_written, duplicates_removed, rows_quarantined, "
-        f"reconciled FROM {settings.database('silver')}.pipeline_runs ORDER BY stage"
+        f"SELECT dataset || ':' || stage, status, rows_read, rows_written, duplicates_removed, rows_quarantined, "
+        f"reconciled FROM {settings.database('silver')}.pipeline_runs ORDER BY 1"
     ).rows
-    assert [r[0] for r in rows] == ["raw_to_silver", "silver_to_gold"]
+    assert [r[0] for r in rows] == [
+        "calendar:build_model",
+        "clickstream:raw_to_silver",
+        "clickstream:silver_to_gold",
+        "fiscal_calendar:raw_to_silver",
+    ]
     assert all(r[1] == "succeeded" and r[6] for r in rows)
     assert all(r[2] == r[3] + r[4] + r[5] for r in rows)
 
@@ -228,14 +244,16 @@ def test_reingest_and_rerun_change_nothing(pipeline, capsys, monkeypatch):
     )
     assert main(["run", "clickstream", "--json"]) == 0
     runs = json.loads(capsys.readouterr().out)
-    assert [(r["stage"], r["inputs"], r["rows_read"]) for r in runs] == [
-        ("raw_to_silver", 0, 0),
-        ("silver_to_gold", 0, 0),
+    assert [(r["dataset"], r["stage"], r["inputs"], r["rows_read"]) for r in runs] == [
+        ("clickstream", "raw_to_silver", 0, 0),
+        ("clickstream", "silver_to_gold", 0, 0),
+        ("fiscal_calendar", "raw_to_silver", 0, 0),
+        ("calendar", "build_model", 0, 0),
     ]
     assert snapshot() == before
     assert main(["run", "clickstream", "--full", "--json"]) == 0
     runs = json.loads(capsys.readouterr().out)
-    assert [r["mode"] for r in runs] == ["full", "full"] and all(r["reconciled"] for r in runs)
+    assert [r["mode"] for r in runs] == ["full"] * 4 and all(r["reconciled"] for r in runs)
     first = pipeline["results"][0]
     assert (
         runs[0]["rows_read"],
@@ -253,8 +271,10 @@ def test_demo_command_prints_reconciliation_and_three_queries(spark, capsys, mon
         "AWS_ENDPOINT_URL", os.environ.get("AWS_ENDPOINT_URL", "")
     )  # the demo points it at its own
     code = main(["demo", "--port", str(free_port()), "--days", "1", "--events-per-hour", "8"])
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert code == 0, out
+    assert "RECONCILIATION" not in captured.err  # the jobs' JSON log lines only with --verbose
     assert "reconciliation (rows read = written + duplicates + quarantined)" in out
     for title in ("Daily conversion funnel", "Top 5 pages by page views", "Session length and conversion"):
         assert title in out
@@ -275,8 +295,18 @@ def test_jobs_write_only_where_their_iam_policy_allows(pipeline):
     from lakehouse.manifest import build
 
     settings = pipeline["settings"]
-    jobs = [j for j in build(REPO / "datasets")["jobs"].values() if j["name"] == "clickstream"]
-    assert {j["stage"] for j in jobs} == {"raw_to_silver", "silver_to_gold"}
+    ran = {(r.dataset, r.stage) for r in pipeline["results"]}
+    jobs = [j for j in build(REPO / "datasets")["jobs"].values() if (j["name"], j["stage"]) in ran]
+    assert (
+        {(j["name"], j["stage"]) for j in jobs}
+        == ran
+        == {
+            ("clickstream", "raw_to_silver"),
+            ("clickstream", "silver_to_gold"),
+            ("fiscal_calendar", "raw_to_silver"),
+            ("calendar", "build_model"),
+        }
+    )
     allowed = {(w["zone"], w["prefix"]) for j in jobs for w in j["access"]["s3_write"]}
     s3 = aws.client("s3", settings)
     written = {"silver": 0, "gold": 0}

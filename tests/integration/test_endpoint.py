@@ -38,7 +38,7 @@ def test_up_reuse_down(tmp_path, monkeypatch):
 def test_down_leaves_a_foreign_endpoint_alone(tmp_path, monkeypatch, endpoint_url):
     monkeypatch.setenv("LAKEHOUSE_STATE_DIR", str(tmp_path))  # no PID file of ours here
     port = int(endpoint_url.rsplit(":", 1)[1])
-    reused = endpoint.up(port)
+    reused = endpoint.up(port, reuse=True)
     assert not reused.started
     assert not endpoint.down(port)
     assert endpoint.answering(endpoint_url)

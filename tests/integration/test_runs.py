@@ -89,9 +89,7 @@ def test_late_events_land_once_and_incremental_equals_full(deployed, clickstream
         (__import__("datetime").datetime(2025, 2, 1, 9, 0),)
     ]
 
-    incremental = {
-        t: rows(settings, t) for t in (silver, "fact_clicks", "dim_users", "dim_pages", "dim_date")
-    }
+    incremental = {t: rows(settings, t) for t in (silver, "fact_clicks", "dim_users", "dim_pages")}
     full = run_dataset(settings, clickstream, REPO / "glue" / "jobs", full=True)
     assert [r.mode for r in full] == ["full", "full"]
     assert (full[0].rows_read, full[0].rows_written, full[0].duplicates_removed) == (29, 27, 2)
@@ -118,7 +116,8 @@ def test_late_events_land_once_and_incremental_equals_full(deployed, clickstream
 
 
 def test_rerunning_with_nothing_new_changes_nothing(deployed, clickstream, tmp_path):
-    land(tmp_path, "a.json", [event("a1", "2025-02-01T10:00:00Z"), "{broken"])
+    good = [event(f"a{i}", f"2025-02-01T10:{i:02d}:00Z") for i in range(20)]
+    land(tmp_path, "a.json", [*good, "{broken"])  # 1 of 21 quarantined: within the 5% limit
     ingest(deployed, clickstream, [tmp_path])
     run_dataset(deployed, clickstream, REPO / "glue" / "jobs")
     tables = [
@@ -216,8 +215,12 @@ def test_new_source_field_is_kept_reported_and_typed_after_the_contract_adds_it(
     assert os.environ.get("LAKEHOUSE_FAILPOINT") is None
 
 
-def test_superseded_run_files_are_removed_after_retention_never_while_in_use(deployed, clickstream, tmp_path):
+def test_superseded_run_files_are_removed_after_retention_never_while_in_use(
+    deployed, clickstream, tmp_path, monkeypatch
+):
     from datetime import timedelta
+
+    monkeypatch.setenv("LAKEHOUSE_QUARANTINE_LIMIT", "1")  # 1 of 3 rows quarantined on purpose
 
     from lakehouse.jobs import retention
     from lakehouse.jobs.ledger import Ledger

@@ -79,7 +79,7 @@ def test_messy_export_every_row_accounted_and_yearly_totals_to_the_cent(cli, tmp
     assert sorted(r["reason"].split(":")[0] for r in rejected) == [
         "order_date_matches_month_id",
         "quantity_positive",
-        "unparseable timestamp in order_date",
+        "type_order_date",
     ]
     expected = defaultdict(Decimal)
     for r in rows:

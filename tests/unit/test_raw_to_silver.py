@@ -7,6 +7,7 @@ import json
 import pytest
 from pyspark.sql import functions as F
 
+from lakehouse import quality
 from lakehouse.transforms import raw_to_silver as r2s
 
 pytestmark = pytest.mark.spark
@@ -64,9 +65,9 @@ def test_unparseable_timestamp_and_missing_user_id_are_quarantined(spark, clicks
         ]
     )
     got = reasons(run_lines(spark, clickstream, {"f": text}))
-    assert got["t"] == ["unparseable timestamp in event_timestamp: 'yesterday at noon'"]
-    assert got["u"] == ["missing required field user_id"]
-    assert got["blank"] == ["missing required field user_id"]
+    assert got["t"] == ["type_event_timestamp:event_timestamp:unparseable"]  # a code: never the raw value
+    assert got["u"] == ["required_user_id:user_id:missing"]
+    assert got["blank"] == ["required_user_id:user_id:missing"]
 
 
 def test_quality_rules_quarantine_or_warn_as_the_contract_says(spark, clickstream):
@@ -79,19 +80,19 @@ def test_quality_rules_quarantine_or_warn_as_the_contract_says(spark, clickstrea
         ]
     )
     rows = {r["event_id"]: r for r in run_lines(spark, clickstream, {"f": text}).collect()}
-    assert rows["x"]["_reasons"] == ["known_event_type: event_type is not one of the accepted values"]
-    assert rows["y"]["_reasons"] == [] and rows["y"]["_warnings"] == ["known_device_type"]
-    assert rows["z"]["_reasons"] == ["page_url_is_http: page_url does not match ^https?://"]
-    assert rows["old"]["_reasons"] == [
-        "event_time_plausible: event_timestamp outside [2000-01-01T00:00:00Z, now+1 day]"
+    assert rows["x"]["_reasons"] == ["known_event_type:event_type:accepted_values"]
+    assert rows["y"]["_reasons"] == [] and rows["y"]["_warnings"] == [
+        "known_device_type:device_type:accepted_values"
     ]
+    assert rows["z"]["_reasons"] == ["page_url_is_http:page_url:regex"]
+    assert rows["old"]["_reasons"] == ["event_time_plausible:event_timestamp:range"]
 
 
 def test_several_problems_are_all_named(spark, clickstream):
     row = run_lines(spark, clickstream, {"f": json.dumps({"event_id": "m", "event_type": "nope"})}).first()
-    assert "missing required field user_id" in row["_reasons"]
-    assert "missing required field event_timestamp" in row["_reasons"]
-    assert "known_event_type: event_type is not one of the accepted values" in row["_reasons"]
+    assert "required_user_id:user_id:missing" in row["_reasons"]
+    assert "required_event_timestamp:event_timestamp:missing" in row["_reasons"]
+    assert "known_event_type:event_type:accepted_values" in row["_reasons"]
 
 
 def test_bom_crlf_and_blank_lines(spark, clickstream):
@@ -121,10 +122,41 @@ def test_silver_and_quarantine_rows(spark, clickstream):
     checked = run_lines(spark, clickstream, {"s3://b/f.json": event() + "\n{oops"})
     silver = r2s.to_silver(checked.where(F.size("_reasons") == 0), clickstream, "run-1").first()
     assert silver["event_date"].isoformat() == "2025-01-06" and silver["_run_id"] == "run-1"
-    q = r2s.to_quarantine(checked.where(F.size("_reasons") > 0)).first()
+    q = r2s.to_quarantine(checked.where(F.size("_reasons") > 0), quality.described(clickstream)).first()
     assert (q["source_file"], q["source_line"], q["reason"], q["record"]) == (
         "s3://b/f.json",
         2,
-        r2s.MALFORMED,
+        "readable_record:_record:malformed_json: not a JSON object",
         "{oops",
     )
+
+
+def test_formats_with_quotes_are_bound_as_literals(spark):
+    """Issue 15, point 8: `yyyy-MM-dd'T'HH:mm:ss` passed validation but broke the job's SQL."""
+    import copy
+
+    import yaml
+
+    from lakehouse.contracts import parse_contract
+    from tests.conftest import REPO
+
+    d = copy.deepcopy(yaml.safe_load((REPO / "datasets" / "clickstream.yaml").read_text()))
+    column = next(c for c in d["columns"] if c["name"] == "event_timestamp")
+    column["formats"] = ["yyyy-MM-dd'T'HH:mm:ss", "dd/MM/yyyy"]
+    contract = parse_contract(d)
+    got = run_lines(
+        spark,
+        contract,
+        {
+            "f": "\n".join(
+                [
+                    event(event_id="a", event_timestamp="2025-01-06T10:15:00"),
+                    event(event_id="b", event_timestamp="06/01/2025"),
+                ]
+            )
+        },
+    )
+    rows = {r["event_id"]: r for r in got.collect()}
+    assert rows["a"]["event_timestamp"].isoformat() == "2025-01-06T10:15:00"
+    assert rows["b"]["event_timestamp"].isoformat() == "2025-01-06T00:00:00"
+    assert rows["a"]["_reasons"] == rows["b"]["_reasons"] == []

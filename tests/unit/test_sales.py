@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from lakehouse.models import load_model
+from lakehouse.transforms import raw_to_silver as r2s
 from lakehouse.transforms import sales
 from tests.conftest import REPO
 
@@ -192,9 +193,19 @@ def test_fact_takes_the_customer_version_valid_at_the_order_date_and_quarantines
     fact, rejected = sales.fact_transactions(lines, dim, PARAMS)
     got = {r["order_number"]: r["customer_key"] for r in fact.collect()}
     assert got == {"before-first": keys["A"], "during-A": keys["A"], "at-change": keys["B"]}
-    reasons = sorted(r["reason"] for r in rejected.collect())
-    assert reasons == [
-        "fk_customer: no customer 'C9' at the order date",
-        "fk_date: order date outside dim_date",
+    codes = sorted(c for r in rejected.collect() for c in r["_codes"])
+    described = {str(c): f"{c}: {text}" for c, text in sales.CHECKS}
+    quarantined = r2s.to_quarantine(
+        rejected, described, "_codes"
+    ).collect()  # as the build_model stage writes
+    assert sorted(q["reason"] for q in quarantined) == [
+        "fk_customer:customer_key:referential_integrity: no dim_customer version of the line's customer at its "
+        "order date",
+        "fk_date:date_key:referential_integrity: order date outside dim_date (2000-2039)",
+    ]
+    assert all("C9" not in q["reason"] and q["record"] for q in quarantined)
+    assert codes == [
+        "fk_customer:customer_key:referential_integrity",  # a code: the customer's name is not in it
+        "fk_date:date_key:referential_integrity",
     ]
     assert fact.select("total_amount").first()[0] == Decimal("10.00")  # the source's amount, kept

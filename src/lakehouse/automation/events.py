@@ -43,24 +43,37 @@ class GlueStateChange:
 
 def records(event: dict) -> Iterator[dict]:
     """The individual records of an invocation: S3 notification records, SQS bodies, or the event itself."""
+    for _, record in sourced(event):
+        yield record
+
+
+def sourced(event: object, message_id: str = "") -> Iterator[tuple[str, dict]]:
+    """(SQS message id, record) of every record of an invocation; the message id is "" outside SQS.
+
+    A handler that fails one record reports its message id in `batchItemFailures`, so SQS redelivers
+    that message alone, not the batch."""
     if not isinstance(event, dict):
-        yield {"_unreadable": repr(event)[:1000]}
+        yield message_id, {"_unreadable": repr(event)[:1000]}
         return
     if "Records" not in event:
-        yield event
+        yield message_id, event
         return
     for record in event.get("Records") or []:
         if isinstance(record, dict) and record.get("eventSource") == "aws:sqs":
+            mid = str(record.get("messageId", ""))
             try:
                 body = json.loads(record.get("body", ""))
-            except ValueError:
-                yield {"_unreadable": record.get("body", "")[:1000]}
+            except (ValueError, TypeError):
+                yield mid, {"_unreadable": str(record.get("body", ""))[:1000]}
                 continue
             if isinstance(body, dict) and body.get("Event") == "s3:TestEvent":
                 continue  # S3 sends one when a notification is configured
-            yield from records(body) if isinstance(body, dict) and "Records" in body else [body]
+            if isinstance(body, dict) and "Records" in body:
+                yield from sourced(body, mid)
+            else:
+                yield mid, body
         else:
-            yield record
+            yield message_id, record
 
 
 def object_created(record: dict) -> ObjectCreated:

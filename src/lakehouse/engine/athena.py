@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from lakehouse.engine.local import Result
-from lakehouse.engine.sql import QueryError
+from lakehouse.engine.errors import QueryError, Result
 from lakehouse.settings import Settings
 
 

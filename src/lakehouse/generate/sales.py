@@ -192,7 +192,9 @@ def generate_sales(
         }
     movers = set(rng.sample(COMPANIES, 2))
     truth["order_customers"] = {"companies": len(COMPANIES), "moved": sorted(movers)}
-    lines, per_year, bad = [], {}, {}
+    lines: list[list] = []
+    per_year: dict[int, Decimal] = {}
+    bad: dict[str, int] = {}
     order = 10100
     while len(lines) < order_lines:
         order += 1

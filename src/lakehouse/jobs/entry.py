@@ -1,7 +1,8 @@
-"""What a Glue job script does: parse Glue arguments, load the contract, get a session, run one stage.
+"""What a Glue job script does: parse Glue arguments, load the contract or model, get a session, run one stage.
 
-The scripts in glue/jobs/ call `run_stage`; the local runner imports the same scripts and calls their
-`main(argv, io=StagingIO(...))`, so the code path is the same on Glue and on a laptop.
+The scripts in glue/jobs/ call `run_job`; the local runner imports the same scripts and calls their
+`main(argv, io=StagingIO(...))`, so the code path is the same on Glue and on a laptop. Contracts and
+models are read from a path or an s3:// URI by the one loader (lakehouse.registry).
 """
 
 from __future__ import annotations
@@ -10,18 +11,23 @@ import json
 import logging
 import os
 import sys
-from pathlib import Path
+from datetime import timedelta
 
-import yaml
-
-from lakehouse.contracts import Contract, load_contract, parse_contract
+from lakehouse.contracts import Contract
 from lakehouse.jobs import stages
-from lakehouse.jobs.stages import STAGES
+from lakehouse.jobs.io import JobIO
+from lakehouse.jobs.result import StageResult, new_run_id
+from lakehouse.jobs.runner import JobFailed, RunLimits, error_text, own_error
+from lakehouse.models import Model
+from lakehouse.registry import BUILD_MODEL, load_contract_at, load_model_at
 from lakehouse.settings import Settings
-from lakehouse.storage import Storage
 
 log = logging.getLogger("lakehouse.jobs")
-JOB_ARGS = ["JOB_NAME", "dataset", "contract_uri", "project", "env"]  # plus optional --full_refresh true
+DATASET_ARGS = ["JOB_NAME", "dataset", "contract_uri", "project", "env"]  # plus optional --full_refresh true
+# Optional on every job: --lock_ttl_minutes (the job timeout: a lock older than this is a dead run's) and
+# --retention_hours (how long superseded run files stay); without them, the LAKEHOUSE_* variables.
+LOCK_TTL_ARG, RETENTION_ARG = "lock_ttl_minutes", "retention_hours"
+MODEL_ARGS = ["JOB_NAME", "model", "model_uri", "project", "env"]
 
 
 def optional_arg(argv: list[str], name: str, default: str) -> str:
@@ -35,41 +41,26 @@ def optional_arg(argv: list[str], name: str, default: str) -> str:
     return default
 
 
-def load_contract_uri(uri: str, settings: Settings) -> Contract:
-    """A contract from a local path or an s3:// object (Terraform uploads contracts to the artifacts bucket)."""
-    if uri.startswith("s3://"):
-        doc = yaml.safe_load(Storage(settings).read_bytes(uri))
-        return parse_contract(doc, Path(uri.rsplit("/", 1)[-1]))
-    return load_contract(uri)
+def run_limits(argv: list[str]) -> RunLimits:
+    """The lock TTL and retention period of a job run, from its optional job arguments."""
+    default = RunLimits.from_env()
 
+    def duration(name: str, unit: str, fallback: timedelta) -> timedelta:
+        text = optional_arg(argv, name, "")
+        if not text:
+            return fallback
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not 0 < value < 1e6:
+            raise ValueError(f"--{name} must be a positive number of {unit}, got {text!r}")
+        return timedelta(**{unit: value})
 
-def run_model(argv: list[str], io=None) -> stages.StageResult:
-    """The model build job: --model, --model_uri (the model file), --project, --env."""
-    from awsglue.utils import getResolvedOptions
-
-    from lakehouse.models import load_model
-    from lakehouse.spark import job_session
-
-    _log_to_stderr()
-    args = getResolvedOptions(argv, ["JOB_NAME", "model", "model_uri", "project", "env"])
-    settings = _settings(args)
-    if args["model_uri"].startswith("s3://"):
-        import tempfile
-
-        local = Path(tempfile.mkdtemp()) / args["model_uri"].rsplit("/", 1)[-1]
-        local.write_bytes(Storage(settings).read_bytes(args["model_uri"]))
-        model = load_model(local)
-    else:
-        model = load_model(args["model_uri"])
-    spark, job = job_session(args["JOB_NAME"], args)
-    full = optional_arg(argv, "full_refresh", "false").lower() == "true"
-    result = stages.build_model(
-        spark, model, settings, args.get("JOB_RUN_ID") or stages.new_run_id(), io, full
+    return RunLimits(
+        duration(LOCK_TTL_ARG, "minutes", default.lock_ttl),
+        duration(RETENTION_ARG, "hours", default.retention),
     )
-    log.info("RECONCILIATION %s", json.dumps(result.as_dict(), sort_keys=True))
-    if job is not None:
-        job.commit()
-    return result
 
 
 def _log_to_stderr() -> None:
@@ -89,21 +80,37 @@ def _settings(args: dict) -> Settings:
     )
 
 
-def run_stage(stage: str, argv: list[str], io=None) -> stages.StageResult:
+def run_job(stage: str, argv: list[str], io: JobIO | None = None) -> StageResult:
+    """The job of one stage: --dataset/--contract_uri, or --model/--model_uri for build_model."""
     from awsglue.utils import getResolvedOptions
 
     from lakehouse.spark import job_session
 
     _log_to_stderr()
-    args = getResolvedOptions(argv, JOB_ARGS)
+    args = getResolvedOptions(argv, MODEL_ARGS if stage == BUILD_MODEL else DATASET_ARGS)
     settings = _settings(args)
-    contract = load_contract_uri(args["contract_uri"], settings)
-    if contract.name != args["dataset"]:
-        raise ValueError(f"--dataset {args['dataset']!r} but the contract is for {contract.name!r}")
-    run_id = args.get("JOB_RUN_ID") or stages.new_run_id()
+    if stage == BUILD_MODEL:
+        subject: Contract | Model = load_model_at(args["model_uri"], settings)
+        wanted = args["model"]
+    else:
+        subject = load_contract_at(args["contract_uri"], settings)
+        wanted = args["dataset"]
+    name = getattr(subject, "name", "")
+    if name != wanted:
+        raise ValueError(
+            f"the job is for {wanted!r} but {args.get('contract_uri') or args['model_uri']} is {name!r}"
+        )
+    run_id = args.get("JOB_RUN_ID") or new_run_id()
+    limits = run_limits(argv)
     spark, job = job_session(args["JOB_NAME"], args)
     full = optional_arg(argv, "full_refresh", "false").lower() == "true"
-    result = STAGES[stage](spark, contract, settings, run_id, io, full=full)
+    try:
+        result = stages.run(stage, spark, subject, settings, run_id, io, full, limits)
+    except Exception as exc:
+        if own_error(exc):
+            raise
+        # Glue's failure message (and so the job alert) is this exception's text: never a record's value
+        raise JobFailed(error_text(exc)) from exc
     log.info("RECONCILIATION %s", json.dumps(result.as_dict(), sort_keys=True))
     if job is not None:
         job.commit()

@@ -10,10 +10,24 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 from pyspark.sql import Column, DataFrame, SparkSession
+
+
+class JobIO(Protocol):
+    """The four calls job code makes to reach storage."""
+
+    def readable(self, uris: list[str]) -> list[str]: ...
+
+    def source_uri(self, input_file: Column) -> Column: ...
+
+    def writable(self, uri: str) -> str: ...
+
+    def commit(self, uri: str) -> None: ...
 
 
 class DirectIO:
@@ -63,8 +77,16 @@ def row_bytes_estimate(df: DataFrame) -> int:
     return 8 * max(1, len(df.columns))
 
 
-def _fs(spark: SparkSession, path: str):
-    jpath = spark._jvm.org.apache.hadoop.fs.Path(path)
+def _hadoop_path(spark: SparkSession) -> Any:
+    """Hadoop's Path class (through the driver's JVM gateway)."""
+    jvm = spark._jvm
+    if jvm is None:
+        raise RuntimeError("no JVM gateway: the Spark session is not running on a driver")
+    return jvm.org.apache.hadoop.fs.Path
+
+
+def _fs(spark: SparkSession, path: str) -> tuple[Any, Any]:
+    jpath = _hadoop_path(spark)(path)
     return jpath.getFileSystem(spark._jsc.hadoopConfiguration()), jpath
 
 
@@ -104,7 +126,7 @@ def rewrite_files(
     once more from itself (converges in one or two passes).
     """
     fs, _ = _fs(spark, out)
-    path = spark._jvm.org.apache.hadoop.fs.Path
+    path = _hadoop_path(spark)
     _write_n(spark.read.parquet(*files), max(1, math.ceil(nbytes / target)), out)
     written: list[tuple[str, int]] = []
     for attempt in range(3):
@@ -122,7 +144,7 @@ def rewrite_files(
 def _resize(spark: SparkSession, directory: str, files: list[tuple[str, int]], target: int) -> None:
     """Replace a partition directory's files by ceil(bytes / target) files (before anyone reads them)."""
     fs, _ = _fs(spark, directory)
-    path = spark._jvm.org.apache.hadoop.fs.Path
+    path = _hadoop_path(spark)
     tmp = f"{directory}/_resize"
     rewritten = rewrite_files(spark, [f for f, _ in files], tmp, sum(s for _, s in files), target)
     for f, _ in files:
@@ -163,7 +185,7 @@ _DISCOVERY = "spark.sql.sources.parallelPartitionDiscovery.threshold"
 
 
 @contextmanager
-def listing_for(spark: SparkSession, paths: list[str]):
+def listing_for(spark: SparkSession, paths: list[str]) -> Iterator[None]:
     """Around a read of `paths`: list local paths in the driver, not with a Spark job.
 
     Spark lists more than 32 paths with a distributed job, which pays on S3 (many slow requests) but

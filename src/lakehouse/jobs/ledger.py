@@ -15,19 +15,28 @@ import json
 import os
 import signal
 import socket
-from dataclasses import asdict, dataclass, field
+import uuid
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 
-from botocore.exceptions import ClientError
-
 from lakehouse.catalog import Catalog
-from lakehouse.local.endpoint import pid_alive
+from lakehouse.process import pid_alive
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage
 from lakehouse.tables import TableSpec
 
-# A lock older than this was left by a dead run (set it to the Glue job timeout; Terraform does).
-LOCK_TTL = timedelta(minutes=int(os.environ.get("LAKEHOUSE_LOCK_TTL_MINUTES", "360")))
+
+def lock_ttl() -> timedelta:
+    """A lock older than this was left by a dead run: the Glue job timeout. Glue jobs get it as the job
+    argument --lock_ttl_minutes (lakehouse.jobs.entry); elsewhere LAKEHOUSE_LOCK_TTL_MINUTES, default 360."""
+    return timedelta(minutes=float(os.environ.get("LAKEHOUSE_LOCK_TTL_MINUTES", "360")))
+
+
+def request_ttl() -> timedelta:
+    """A run request older than this was left by a start that never happened (a Lambda killed between
+    writing it and starting the job): the next event replaces it. LAKEHOUSE_REQUEST_TTL_MINUTES, default
+    15 (the longest a Lambda function can run)."""
+    return timedelta(minutes=float(os.environ.get("LAKEHOUSE_REQUEST_TTL_MINUTES", "15")))
 
 
 class RunInProgress(RuntimeError):
@@ -47,6 +56,15 @@ class LedgerEntry:
     table_locations: dict[str, str] = field(default_factory=dict)  # unpartitioned table -> location
     consumed: dict[str, str] = field(default_factory=dict)  # silver partition values json -> location read
     written_at: str = ""
+    # the ledger's order: 1 + the highest seq of the entries before it (written under the run lock). Run
+    # ids do not sort in time (Glue's are `jr_<random hex>`), so nothing orders entries by run id.
+    seq: int = 0
+    committed_at: str = ""  # when the publish completed: when the locations it replaced stopped being read
+
+    @classmethod
+    def from_json(cls, doc: dict) -> LedgerEntry:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in doc.items() if k in known})
 
 
 def _base(settings: Settings, dataset: str) -> str:
@@ -62,11 +80,16 @@ class Ledger:
         self.prefix = f"{_base(settings, dataset)}/{stage}/"
 
     def entries(self) -> list[LedgerEntry]:
+        """Every entry, in the order the runs recorded them (their `seq`; entries from before `seq`
+        existed, seq 0, first and by the time they were written), never by run id."""
         out = []
         for obj in self.storage.list(self.prefix):
             if obj.key.endswith(".json"):
-                out.append(LedgerEntry(**json.loads(self.storage.read_bytes(obj.uri))))
-        return sorted(out, key=lambda e: e.run_id)
+                out.append(LedgerEntry.from_json(json.loads(self.storage.read_bytes(obj.uri))))
+        return sorted(out, key=lambda e: (e.seq, e.written_at, e.run_id))
+
+    def entry(self, run_id: str) -> LedgerEntry | None:
+        return next((e for e in self.entries() if e.run_id == run_id), None)
 
     def committed(self) -> list[LedgerEntry]:
         return [e for e in self.entries() if e.status == "committed"]
@@ -88,47 +111,72 @@ class Ledger:
         return dict(committed[-1].consumed) if committed else {}
 
     def write(self, entry: LedgerEntry) -> None:
-        entry.written_at = datetime.now(UTC).isoformat(timespec="seconds")
+        entry.written_at = datetime.now(UTC).isoformat(timespec="microseconds")
+        if not entry.seq:  # the intent: next in the ledger's order (the run lock makes this the only writer)
+            entry.seq = 1 + max((e.seq for e in self.entries()), default=0)
+        if entry.status == "committed" and not entry.committed_at:
+            entry.committed_at = entry.written_at
         self.storage.put_bytes(
             f"{self.prefix}{entry.run_id}.json", json.dumps(asdict(entry)).encode(), "application/json"
         )
 
 
 class RunLock:
-    """One run per dataset and stage at a time: an S3 object created only if absent (conditional put)."""
+    """One run per dataset and stage at a time: an S3 object created only if absent (conditional put).
 
-    def __init__(self, settings: Settings, dataset: str, stage: str, run_id: str):
+    A lock left by a dead run (its process gone on this host, or older than the TTL) is taken over by
+    a conditional write on the exact version read (S3 If-Match on its ETag): of two contenders that
+    both saw the dead lock, one replaces it and the other's write fails, so it stops. Release deletes
+    only the version this run wrote.
+    """
+
+    def __init__(
+        self, settings: Settings, dataset: str, stage: str, run_id: str, ttl: timedelta | None = None
+    ):
         self.storage = Storage(settings)
         self.uri = f"{_base(settings, dataset)}/_lock/{stage}.json"
         self.dataset, self.stage, self.run_id = dataset, stage, run_id
+        self.ttl = ttl if ttl is not None else lock_ttl()
+        self.etag: str | None = None
 
-    def _put(self) -> bool:
-        body = json.dumps(
+    def _body(self) -> bytes:
+        return json.dumps(
             {
                 "run_id": self.run_id,
                 "host": socket.gethostname(),
                 "pid": os.getpid(),
                 "since": datetime.now(UTC).isoformat(timespec="seconds"),
+                "token": uuid.uuid4().hex,  # every lock version has its own ETag
             }
         ).encode()
-        return self.storage.put_if_absent(self.uri, body)
+
+    def stale(self, holder: dict) -> bool:
+        """The holder is a dead run: older than the TTL, or its process is gone from this host."""
+        since = datetime.fromisoformat(holder["since"]) if holder.get("since") else None
+        expired = since is None or datetime.now(UTC) - since > self.ttl
+        dead = holder.get("host") == socket.gethostname() and not pid_alive(int(holder.get("pid", 0) or 0))
+        return expired or dead
 
     def acquire(self) -> None:
-        if self._put():
-            return
-        try:
-            holder = json.loads(self.storage.read_bytes(self.uri))
-        except ClientError:  # released between our put and our read: try once more
-            holder = {}
-        since = datetime.fromisoformat(holder["since"]) if holder.get("since") else None
-        expired = since is not None and datetime.now(UTC) - since > LOCK_TTL
-        dead = holder.get("host") == socket.gethostname() and not pid_alive(int(holder.get("pid", 0)))
-        if expired or dead:
-            self.storage.delete_prefix(self.uri)  # a dead run's lock: take over
-            if self._put():
+        holder: dict = {}
+        for _ in range(3):
+            self.etag = self.storage.create(self.uri, self._body())
+            if self.etag:
                 return
-        elif not holder and self._put():
-            return
+            seen = self.storage.read_versioned(self.uri)
+            if seen is None:  # released between our put and our read: try again
+                continue
+            body, etag = seen
+            try:
+                holder = json.loads(body)
+            except ValueError:
+                holder = {}
+            if not self.stale(holder):
+                break
+            self.etag = self.storage.replace_if_match(self.uri, self._body(), etag)  # take over that version
+            if self.etag:
+                return
+            # another contender took it over (or it was released) first: look again
         raise RunInProgress(
             f"another {self.stage} run of {self.dataset} is in progress (run {holder.get('run_id', '?')} on "
             f"{holder.get('host', '?')} since {holder.get('since', '?')}); wait for it, or if it died, delete "
@@ -136,9 +184,9 @@ class RunLock:
         )
 
     def release(self) -> None:
-        holder = json.loads(self.storage.read_bytes(self.uri)) if self.storage.head(self.uri) else {}
-        if holder.get("run_id") == self.run_id:
-            self.storage.delete_prefix(self.uri)
+        if self.etag:
+            self.storage.delete_if_match(self.uri, self.etag)  # only our own version: never a successor's
+            self.etag = None
 
     def __enter__(self) -> RunLock:
         self.acquire()
@@ -190,17 +238,38 @@ class RunRequest:
     Whoever creates the marker (a conditional put: only one can) starts the job; while it exists,
     further events add nothing. The run clears it when it starts, before it lists its inputs, so an
     object landing during the run makes a new request; if that start hits the concurrent-run limit,
-    the marker stays and the handler of the running job's end starts the job again. Nothing is lost.
+    the marker stays and the handler of the running job's end starts the job again. A start that
+    fails otherwise clears the marker (lakehouse.automation.execute), and a marker older than
+    `request_ttl()` (its writer died before starting the job) is replaced, by a conditional write on
+    the version seen, by the next event, whose caller starts the job. Nothing is lost, nothing stalls.
     """
 
-    def __init__(self, settings: Settings, dataset: str, stage: str):
+    def __init__(self, settings: Settings, dataset: str, stage: str, ttl: timedelta | None = None):
         self.storage = Storage(settings)
         self.uri = f"{_base(settings, dataset)}/_requested/{stage}.json"
+        self.ttl = ttl if ttl is not None else request_ttl()
 
     def make(self, reason: str) -> bool:
-        """True if this call created the request (its caller should start the job)."""
-        body = json.dumps({"reason": reason, "at": datetime.now(UTC).isoformat(timespec="seconds")}).encode()
-        return self.storage.put_if_absent(self.uri, body)
+        """True if this call created the request, or replaced a stale one (its caller should start the job)."""
+        body = json.dumps(
+            {
+                "reason": reason,
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "token": uuid.uuid4().hex,
+            }
+        ).encode()
+        if self.storage.create(self.uri, body):
+            return True
+        seen = self.storage.read_versioned(self.uri)
+        if seen is None:  # cleared meanwhile: the run that cleared it may have started before our object
+            return self.storage.create(self.uri, body) is not None
+        try:
+            at = datetime.fromisoformat(json.loads(seen[0])["at"])
+        except (ValueError, KeyError, TypeError):
+            at = None
+        if at is not None and datetime.now(UTC) - at <= self.ttl:
+            return False
+        return self.storage.replace_if_match(self.uri, body, seen[1]) is not None
 
     def pending(self) -> bool:
         return self.storage.head(self.uri) is not None

@@ -25,10 +25,9 @@ from pathlib import Path
 
 from lakehouse import aws
 from lakehouse.automation import handlers
-from lakehouse.contracts import load_contracts
-from lakehouse.jobs.stages import StageResult
+from lakehouse.jobs.result import StageResult
 from lakehouse.local import wiring
-from lakehouse.models import load_models
+from lakehouse.registry import Job, Project
 from lakehouse.settings import Settings
 
 
@@ -36,7 +35,8 @@ from lakehouse.settings import Settings
 class Handled:
     handler: str
     event: str
-    actions: list[str]
+    actions: list[dict[str, str]]  # structured outcomes (lakehouse.automation.actions.Outcome)
+    malformed: int = 0
 
 
 @dataclass
@@ -69,8 +69,7 @@ class Dispatcher:
         on_event: Callable[[Handled], None] | None = None,
     ):
         self.settings, self.glue_dir = settings, glue_dir
-        self.contracts = load_contracts(settings.datasets_dir)
-        self.models = load_models(settings.datasets_dir)
+        self.project = Project.load(settings.datasets_dir)
         self.config = handlers.Config(
             settings,
             str(settings.datasets_dir),
@@ -112,12 +111,7 @@ class Dispatcher:
     def _call(self, report: DispatchReport, name: str, fn, event: dict, label: str) -> None:
         result = fn(event, None, self.config)
         if result["processed"] or result["malformed"] or result["duplicates"]:
-            handled = Handled(
-                name,
-                label,
-                result["actions"]
-                + ([f"{result['malformed']} malformed -> dead-letter queue"] if result["malformed"] else []),
-            )
+            handled = Handled(name, label, result["actions"], result["malformed"])
             report.handled.append(handled)
             self.on_event(handled)
 
@@ -148,43 +142,29 @@ class Dispatcher:
             )
         return busy
 
-    def _pending_runs(self) -> list[tuple[str, str, str, dict]]:
-        """(job, dataset, stage, run) for job runs started but not executed yet."""
+    def _pending_runs(self) -> list[tuple[str, Job, dict]]:
+        """(job name, job, run) for job runs started but not executed yet."""
         out = []
-        jobs = [(c.name, stage) for c in self.contracts.values() for stage in wiring.dataset_stages(c)]
-        jobs += [(m, wiring.MODEL_STAGE) for m in self.models]
-        for name, stage in jobs:
-            job = self.settings.job_name(name, stage)
+        for spec in self.project.jobs():
+            job = self.settings.job_name(spec.name, spec.stage)
             try:
                 runs = self.glue.get_job_runs(JobName=job)["JobRuns"]
             except self.glue.exceptions.EntityNotFoundException:
                 continue
             # the endpoint's run state is the record: a run we executed was moved past RUNNING
             out += [
-                (job, name, stage, r)
+                (job, spec, r)
                 for r in runs
                 if r.get("JobRunState") in ("STARTING", "RUNNING") and r["Id"] not in self.executed
             ]
-        return sorted(out, key=lambda x: x[3].get("StartedOn", 0))
+        return sorted(out, key=lambda x: x[2].get("StartedOn", 0))
 
-    def _execute(self, report: DispatchReport, job: str, dataset: str, stage: str, run: dict) -> None:
-        from lakehouse.local.runner import run_dataset, run_model
+    def _execute(self, report: DispatchReport, job: str, spec: Job, run: dict) -> None:
+        from lakehouse.local.runner import run_defined
 
         self.executed.add(run["Id"])
-        args = run.get("Arguments", {})
-        full = str(args.get("--full_refresh", "false")).lower() == "true"
-        try:
-            if stage == wiring.MODEL_STAGE:
-                result = run_model(self.settings, self.models[dataset], self.glue_dir, full, run["Id"])
-            else:
-                (result,) = run_dataset(
-                    self.settings,
-                    self.contracts[dataset],
-                    self.glue_dir,
-                    (stage,),
-                    full=full,
-                    run_id=run["Id"],
-                )
+        try:  # as Glue would: the job's definition (script, arguments) from the endpoint, with the run's
+            result = run_defined(self.settings, job, run, self.glue_dir)
             report.runs.append(result)
             state, message = "SUCCEEDED", ""
         except Exception as exc:  # a failed job run: Glue reports it as FAILED with the error message
@@ -216,8 +196,8 @@ class Dispatcher:
         for _ in range(max_rounds):
             busy = self._drain(report)
             pending = self._pending_runs()
-            for job, dataset, stage, run in pending:
-                self._execute(report, job, dataset, stage, run)
+            for job, spec, run in pending:
+                self._execute(report, job, spec, run)
             if not busy and not pending:
                 return report
         raise RuntimeError(f"the local automation did not settle within {max_rounds} rounds")

@@ -1,7 +1,9 @@
 """The local AWS endpoint: moto in server mode on 127.0.0.1, started and stopped by PID.
 
-`up` reuses any endpoint already answering on the port (a user's LocalStack or moto), so the kit
-stays endpoint-agnostic; `down` stops only a server that `up` started (it keeps a PID file).
+`up` reuses the endpoint it started itself (its PID file names a live moto server); any other
+server answering on the port is refused unless the user says it is theirs (`reuse=True`, the CLI's
+`--reuse`: a user's LocalStack or moto), since every later command sends it the AWS credentials in the
+environment and the request bodies. `down` stops only a server that `up` started.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from lakehouse.process import pid_alive
+
+__all__ = ["pid_alive"]
 
 HOST = "127.0.0.1"  # never bind beyond loopback
 DEFAULT_PORT = 4566
@@ -48,28 +54,75 @@ def answering(url: str, timeout: float = 0.5) -> bool:
         return False
 
 
-def pid_alive(pid: int) -> bool:
-    """True if a process with this id exists and is not a zombie."""
-    if pid <= 0:
-        return False
+PROBE_DEADLINE_S = float(os.environ.get("LAKEHOUSE_ENDPOINT_DEADLINE_S", "15"))
+
+
+def _probe(url: str, timeout: float) -> str:
+    """answered | refused (nothing listens) | slow (no answer in time: busy, or still starting)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie child still "exists": check its state
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().split()[2] == "Z")
+        urllib.request.urlopen(url, timeout=timeout)
+        return "answered"
+    except urllib.error.HTTPError:
+        return "answered"
+    except urllib.error.URLError as exc:
+        return "refused" if isinstance(exc.reason, ConnectionRefusedError) else "slow"
+    except ConnectionRefusedError:
+        return "refused"
+    except OSError:
+        return "slow"
 
 
-def up(port: int = DEFAULT_PORT, timeout: float = 20.0) -> Endpoint:
-    """Start moto on HOST:port, or reuse an endpoint already answering there; wait until it is ready."""
-    url = f"http://{HOST}:{port}"
-    if answering(url):
-        pid_file = _pid_file(port)
+def reachable(url: str, deadline_s: float = PROBE_DEADLINE_S, refused_s: float = 2.0) -> bool:
+    """Whether the endpoint answers, retried with growing timeouts until a deadline: a busy or
+    just-started endpoint may miss one short probe and answer the next. A port where nothing listens
+    is given `refused_s`, not the whole deadline."""
+    start = time.monotonic()
+    end, timeout = start + deadline_s, 0.5
+    while True:
+        state = _probe(url, min(timeout, max(end - time.monotonic(), 0.1)))
+        if state == "answered":
+            return True
+        now = time.monotonic()
+        if now >= end or (state == "refused" and now - start >= refused_s):
+            return False
+        time.sleep(0.2)
+        timeout = min(timeout * 2, 5.0)
+
+
+class ForeignEndpoint(RuntimeError):
+    """Something `up` did not start answers on the port, and the user did not ask to reuse it."""
+
+
+def _is_moto(pid: int) -> bool:
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    return not cmdline.exists() or b"moto.server" in cmdline.read_bytes()  # no /proc (macOS): trust the PID
+
+
+def _ours_alive(port: int) -> int | None:
+    """The PID of the endpoint `up` started on port, if it still runs (and the PID was not reused)."""
+    pid_file = _pid_file(port)
+    try:
         pid = int(pid_file.read_text()) if pid_file.exists() else None
-        return Endpoint(url, pid if pid and pid_alive(pid) else None, started=False)
+    except ValueError:
+        pid = None
+    return pid if pid and pid_alive(pid) and _is_moto(pid) else None
+
+
+def up(port: int = DEFAULT_PORT, timeout: float = 20.0, reuse: bool = False) -> Endpoint:
+    """Start moto on HOST:port and wait until it is ready. Reuses the endpoint `up` started before; a
+    server it did not start is reused only with `reuse=True`, else ForeignEndpoint."""
+    url = f"http://{HOST}:{port}"
+    ours = _ours_alive(port)
+    if ours and reachable(url, timeout):  # ours, just busy: wait for it rather than start a second one
+        return Endpoint(url, ours, started=False)
+    if answering(url):
+        if not reuse:
+            raise ForeignEndpoint(
+                f"port {port} is held by a server `lakehouse up` did not start (no live PID file in "
+                f"{state_dir()}): not sending it AWS credentials. Stop it, pick another --port, or pass "
+                "--reuse if it is your own LocalStack or moto"
+            )
+        return Endpoint(url, None, started=False)
     log = open(state_dir() / f"endpoint-{port}.log", "ab")  # noqa: SIM115 - handed to the child process
     proc = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
@@ -88,7 +141,7 @@ def up(port: int = DEFAULT_PORT, timeout: float = 20.0) -> Endpoint:
                 f"the local endpoint exited at start (code {proc.returncode}); see "
                 f"{state_dir() / f'endpoint-{port}.log'}"
             )
-        if answering(f"{url}/moto-api/"):
+        if answering(f"{url}/moto-api/", timeout=2.0):
             return Endpoint(url, proc.pid, started=True)
         time.sleep(0.1)
     stop_pid(proc.pid)
@@ -123,8 +176,7 @@ def down(port: int = DEFAULT_PORT) -> bool:
     pid_file.unlink()
     if not pid_alive(pid):
         return False
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    if cmdline.exists() and b"moto.server" not in cmdline.read_bytes():
+    if not _is_moto(pid):
         return False  # the PID was reused by something else: not ours to stop
     stop_pid(pid)
     return True

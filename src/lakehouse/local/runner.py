@@ -13,16 +13,18 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from lakehouse import aws
 from lakehouse.contracts import Contract
-from lakehouse.jobs.stages import StageResult, new_run_id
+from lakehouse.jobs.result import StageResult, new_run_id
+from lakehouse.models import Model
+from lakehouse.registry import BUILD_MODEL, Job, Project, dataset_stages
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage, split_uri
-
-JOB_SCRIPTS = ("raw_to_silver", "silver_to_gold")
 
 
 class StagingIO:
@@ -59,10 +61,12 @@ class StagingIO:
         self.storage.upload_dir(self._local(uri), uri)
 
 
-def job_script(name: str, glue_dir: Path) -> object:
+def job_script(name: str, glue_dir: Path) -> Any:
     """Import a job script from glue/jobs/ as a module."""
     path = glue_dir / f"{name}.py"
     spec = importlib.util.spec_from_file_location(f"glue_job_{name}", path)
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(f"no job script {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -100,7 +104,7 @@ def _argv(settings: Settings, job: str, run_id: str, full: bool, **args: str) ->
 
 def run_model(
     settings: Settings,
-    model,
+    model: Model,
     glue_dir: Path = Path("glue/jobs"),
     full: bool = False,
     run_id: str | None = None,
@@ -109,20 +113,20 @@ def run_model(
     with _job_environment(settings, model.name) as root:
         argv = _argv(
             settings,
-            settings.job_name(model.name, "build_model"),
+            settings.job_name(model.name, BUILD_MODEL),
             run_id or new_run_id(),
             full,
             model=model.name,
             model_uri=str(model.path),
         )
-        return job_script("build_model", glue_dir).main(argv, io=StagingIO(settings, root))
+        return job_script(BUILD_MODEL, glue_dir).main(argv, io=StagingIO(settings, root))
 
 
 def run_dataset(
     settings: Settings,
     contract: Contract,
     glue_dir: Path = Path("glue/jobs"),
-    stages: tuple[str, ...] = JOB_SCRIPTS,
+    stages: tuple[str, ...] | None = None,
     full: bool = False,
     run_id: str | None = None,
 ) -> list[StageResult]:
@@ -130,7 +134,7 @@ def run_dataset(
     run_id = run_id or new_run_id()
     results = []
     with _job_environment(settings, contract.name) as root:
-        for stage in stages:
+        for stage in stages or dataset_stages(contract):
             argv = _argv(
                 settings,
                 settings.job_name(contract.name, stage),
@@ -141,3 +145,49 @@ def run_dataset(
             )
             results.append(job_script(stage, glue_dir).main(argv, io=StagingIO(settings, root / stage)))
     return results
+
+
+def run_defined(
+    settings: Settings, job_name: str, run: dict, glue_dir: Path = Path("glue/jobs")
+) -> StageResult:
+    """A Glue job run as the endpoint's job definition (Terraform's) says: the script it names, its
+    default arguments overlaid by the run's, and the contract or model at the s3:// URI it names.
+
+    The script itself runs from glue_dir, and must be the one the definition's ScriptLocation holds:
+    a definition that names a stale script or wrong arguments fails here as it would on Glue.
+    """
+    glue, s3 = aws.client("glue", settings), aws.client("s3", settings)
+    definition = glue.get_job(JobName=job_name)["Job"]
+    location = definition["Command"]["ScriptLocation"]
+    local = glue_dir / location.rsplit("/", 1)[-1]
+    bucket, key = split_uri(location)
+    if s3.get_object(Bucket=bucket, Key=key)["Body"].read() != local.read_bytes():
+        raise RuntimeError(f"job {job_name}: {location} differs from {local}: deploy again")
+    args = {**definition.get("DefaultArguments", {}), **(run.get("Arguments") or {})}
+    argv = ["glue", "--JOB_NAME", job_name, "--JOB_RUN_ID", run["Id"]]
+    for name, value in args.items():
+        argv += [name, value]
+    with _job_environment(settings, job_name) as root:
+        return job_script(local.stem, glue_dir).main(argv, io=StagingIO(settings, root))
+
+
+def run_job(
+    settings: Settings,
+    project: Project,
+    job: Job,
+    glue_dir: Path = Path("glue/jobs"),
+    full: bool = False,
+    run_id: str | None = None,
+) -> StageResult:
+    """One job of the registry (a dataset's stage or a model's build), locally."""
+    if job.is_model:
+        return run_model(settings, project.models[job.name], glue_dir, full, run_id)
+    (result,) = run_dataset(settings, project.contracts[job.name], glue_dir, (job.stage,), full, run_id)
+    return result
+
+
+def run_plan(
+    settings: Settings, project: Project, name: str, glue_dir: Path = Path("glue/jobs"), full: bool = False
+) -> list[StageResult]:
+    """`lakehouse run NAME`: the registry's plan for a dataset or model (lakehouse.registry.run_plan)."""
+    return [run_job(settings, project, job, glue_dir, full) for job in project.run_plan(name)]

@@ -18,9 +18,14 @@ from collections.abc import Iterator
 
 from pyspark.sql import Column, DataFrame, SparkSession
 
+from lakehouse import quality as q
 from lakehouse.contracts import Contract, normalize
 from lakehouse.tables import EXTRA_FIELDS
-from lakehouse.transforms.raw_to_silver import UNREADABLE
+
+UNREADABLE = str(q.parse_code(q.UNREADABLE_FILE))
+CSV_SYNTAX = str(q.parse_code(q.CSV_SYNTAX))
+NOT_DECODABLE = str(q.parse_code(q.NOT_DECODABLE))
+FIELD_COUNT = str(q.parse_code(q.FIELD_COUNT))
 
 _REPLACEMENT = "\ufffd"
 
@@ -46,7 +51,10 @@ def parse_csv_file(
     encoding: str = "utf-8",
     header: bool = True,
 ) -> Iterator[tuple]:
-    """Yield (source_file, source_line, record, parse_error, *column values, extra fields) per record."""
+    """Yield (source_file, source_line, record, parse_error, *column values, extra fields) per record.
+
+    `parse_error` is a quality code (lakehouse.quality), the same for every row failing the same way.
+    """
     blank = (None,) * len(columns)
     if path.endswith(".gz"):
         try:
@@ -66,13 +74,13 @@ def parse_csv_file(
             row = next(reader)
         except StopIteration:
             return
-        except csv.Error as exc:  # e.g. a NUL byte: the rest of the line is not CSV
+        except csv.Error:  # e.g. a NUL byte: the rest of the line is not CSV
             start, previous = previous + 1, reader.line_num
             yield (
                 path,
                 start,
                 "".join(physical[start - 1 : previous]).rstrip("\r\n"),
-                f"unparseable CSV: {exc}",
+                CSV_SYNTAX,
                 *blank,
                 None,
             )
@@ -86,9 +94,9 @@ def parse_csv_file(
             width = len(row)
             continue
         if _REPLACEMENT in record:
-            yield (path, start, record, f"not valid {encoding}: undecodable bytes", *blank, None)
+            yield (path, start, record, NOT_DECODABLE, *blank, None)
         elif len(row) != width:
-            yield (path, start, record, f"expected {width} fields, found {len(row)}", *blank, None)
+            yield (path, start, record, FIELD_COUNT, *blank, None)
         else:
             values = tuple((row[wanted[c]] if c in wanted else "") or None for c in columns)
             extra = {name: row[i] for name, i in extra_at.items() if row[i] != ""}

@@ -11,13 +11,15 @@ import re
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from lakehouse import quality as q
 from lakehouse.contracts import Column as ContractColumn
 from lakehouse.contracts import Contract, QualityRule
 from lakehouse.tables import EXTRA_FIELDS, LINEAGE_COLUMNS, RAW_COMPLEX
 
-MALFORMED = "malformed JSON: not a JSON object"
-NOT_UTF8 = "not valid UTF-8: undecodable bytes"
-UNREADABLE = "unreadable file: corrupt or truncated data (e.g. a cut-off gzip)"
+# reasons are codes (lakehouse.quality): rule:column:kind, never the offending value
+MALFORMED = str(q.parse_code(q.MALFORMED_JSON))
+NOT_UTF8 = str(q.parse_code(q.NOT_DECODABLE))
+UNREADABLE = str(q.parse_code(q.UNREADABLE_FILE))
 _REPLACEMENT = "\ufffd"  # what undecodable bytes become when text is read as UTF-8
 
 
@@ -105,12 +107,11 @@ def _typed(c: ContractColumn) -> Column:
     raw = F.col(_q(c.name))
     if c.type.startswith(RAW_COMPLEX) or c.type == "string":
         return raw
-    if c.type == "timestamp":
-        attempts = [F.expr(f"try_to_timestamp({_q(c.name)}, '{fmt}')") for fmt in c.formats]
-        return F.coalesce(*attempts) if attempts else F.expr(f"try_to_timestamp({_q(c.name)})")
-    if c.type == "date":
-        attempts = [F.expr(f"try_to_timestamp({_q(c.name)}, '{fmt}')") for fmt in c.formats]
-        return F.to_date(F.coalesce(*attempts) if attempts else F.expr(f"try_to_timestamp({_q(c.name)})"))
+    if c.type in ("timestamp", "date"):
+        # formats are bound as literals, never pasted into SQL: `yyyy-MM-dd'T'HH:mm:ss` keeps its quotes
+        attempts = [F.try_to_timestamp(raw, F.lit(fmt)) for fmt in c.formats]
+        parsed = F.coalesce(*attempts) if attempts else F.try_to_timestamp(raw)
+        return parsed if c.type == "timestamp" else F.to_date(parsed)
     if c.type == "boolean":
         return F.when(F.lower(F.trim(raw)).isin("true", "1", "yes", "y", "t"), F.lit(True)).when(
             F.lower(F.trim(raw)).isin("false", "0", "no", "n", "f"), F.lit(False)
@@ -128,32 +129,25 @@ def _literal(value, glue_type: str) -> Column:
         sign, amount, unit = relative.groups()
         shift = f" {sign} INTERVAL {amount} {unit.upper()}S" if sign else ""
         return F.expr(f"current_timestamp(){shift}").cast(glue_type)
+    # a value, never SQL text (lakehouse.contracts.bound_problem checked it fits the column's type)
     if glue_type == "timestamp":
-        return F.expr(f"try_to_timestamp('{value}')")
-    return F.expr(f"try_cast('{value}' AS {glue_type})")
+        return F.try_to_timestamp(F.lit(str(value)))
+    return F.lit(str(value)).cast(glue_type)
 
 
 def _rule_fails(rule: QualityRule, col: Column, glue_type: str) -> Column:
     if rule.check == "accepted_values":
         return col.isNotNull() & ~col.isin(*rule.values)
     if rule.check == "regex":
-        return col.isNotNull() & ~col.rlike(rule.pattern)
+        return col.isNotNull() & ~col.rlike(rule.pattern or "")
     below = col < _literal(rule.min, glue_type) if rule.min is not None else F.lit(False)
     above = col > _literal(rule.max, glue_type) if rule.max is not None else F.lit(False)
     return col.isNotNull() & (below | above)
 
 
 def rule_message(rule: QualityRule) -> str:
-    if rule.check == "expression":
-        return f"{rule.name}: {rule.expr} does not hold"
-    if rule.check == "accepted_values":
-        return f"{rule.name}: {rule.column} is not one of the accepted values"
-    if rule.check == "regex":
-        return f"{rule.name}: {rule.column} does not match {rule.pattern}"
-    return (
-        f"{rule.name}: {rule.column} outside [{rule.min if rule.min is not None else ''}, "
-        f"{rule.max if rule.max is not None else ''}]"
-    )
+    """The code a failed rule puts in `_reasons` (or `_warnings`)."""
+    return str(q.rule_code(rule))
 
 
 def _compact(candidates: list[Column]) -> Column:
@@ -168,8 +162,8 @@ def _compact(candidates: list[Column]) -> Column:
 def validate(records: DataFrame, contract: Contract) -> DataFrame:
     """Type every column and collect why a record cannot go to silver.
 
-    Adds `_reasons` (empty for good records) and `_warnings` (names of failed `warn` rules); the
-    contract columns come out typed.
+    Adds `_reasons` (empty for good records) and `_warnings` (failed `warn` rules), both as quality
+    codes (lakehouse.quality); the contract columns come out typed.
     """
     reasons: list[Column] = []
     typed = {c.name: _typed(c) for c in contract.columns}
@@ -182,18 +176,13 @@ def validate(records: DataFrame, contract: Contract) -> DataFrame:
             reasons.append(
                 F.when(
                     F.col(f"_has_{c.name}") & raw.isNull(),
-                    F.lit(f"wrong JSON type in {c.name}: expected {c.type}"),
+                    F.lit(str(q.type_code(c.name, q.WRONG_JSON_TYPE))),
                 )
             )
         if c.required:
-            reasons.append(F.when(missing, F.lit(f"missing required field {c.name}")))
+            reasons.append(F.when(missing, F.lit(str(q.required_code(c.name)))))
         if not (c.type.startswith(RAW_COMPLEX) or c.type == "string"):
-            reasons.append(
-                F.when(
-                    ~missing & typed[c.name].isNull(),
-                    F.concat(F.lit(f"unparseable {c.type} in {c.name}: '"), raw, F.lit("'")),
-                )
-            )
+            reasons.append(F.when(~missing & typed[c.name].isNull(), F.lit(str(q.type_code(c.name)))))
     warnings: list[Column] = []
     for rule in contract.quality:
         if rule.check == "expression":
@@ -203,7 +192,7 @@ def validate(records: DataFrame, contract: Contract) -> DataFrame:
         if rule.action == "quarantine":
             reasons.append(F.when(fails, F.lit(rule_message(rule))))
         else:
-            warnings.append(F.when(fails, F.lit(rule.name)))
+            warnings.append(F.when(fails, F.lit(rule_message(rule))))
     reason_list = F.when(F.col("_parse_error").isNotNull(), F.array(F.col("_parse_error"))).otherwise(
         _compact(reasons)
     )
@@ -223,9 +212,9 @@ def validate(records: DataFrame, contract: Contract) -> DataFrame:
     # expression rules relate typed columns (e.g. a date and the export's own month); a record that
     # is already rejected for being unreadable is not judged by them
     for rule in (r for r in contract.quality if r.check == "expression"):
-        fails = ~F.col("_unparsed") & ~F.coalesce(F.expr(rule.expr), F.lit(True))
+        fails = ~F.col("_unparsed") & ~F.coalesce(F.expr(rule.expr or "true"), F.lit(True))
         target = "_reasons" if rule.action == "quarantine" else "_warnings"
-        label = rule_message(rule) if rule.action == "quarantine" else rule.name
+        label = rule_message(rule)
         checked = checked.withColumn(
             target, F.when(fails, F.concat(F.col(target), F.array(F.lit(label)))).otherwise(F.col(target))
         )
@@ -266,12 +255,19 @@ def to_silver(deduped: DataFrame, contract: Contract, run_id: str) -> DataFrame:
     )
 
 
-def to_quarantine(rejected: DataFrame) -> DataFrame:
-    """Quarantine rows: where the record came from, why it was rejected, and the record as it was."""
+def reason_text(codes: Column, described: dict[str, str]) -> Column:
+    """Codes -> `code: message; code: message` (messages from the contract or model, never the data)."""
+    pairs = [x for code, text in sorted(described.items()) for x in (F.lit(code), F.lit(text))]
+    messages = F.create_map(*pairs)
+    return F.concat_ws("; ", F.transform(codes, lambda c: F.coalesce(F.element_at(messages, c), c)))
+
+
+def to_quarantine(rejected: DataFrame, described: dict[str, str], codes: str = "_reasons") -> DataFrame:
+    """Quarantine rows: where the record came from, why it was rejected (`code: message`), and the record."""
     return rejected.select(
         F.col("_source_file").alias("source_file"),
         F.col("_source_line").alias("source_line"),
-        F.concat_ws("; ", F.col("_reasons")).alias("reason"),
+        reason_text(F.col(codes), described).alias("reason"),
         F.col("_record").alias("record"),
         F.current_timestamp().alias("quarantined_at"),
     )

@@ -15,16 +15,30 @@ model's parameters:
   amount / quantity for point-of-sale lines.
 - customer_key: the dim_customer version valid at the order date (a customer's first version also
   covers orders placed before it). A line whose customer or date cannot be resolved goes to the
-  model's quarantine with the failed rule; dim_product is built from the lines, so products resolve.
+  model's quarantine with the failed rule's code; dim_product is built from the lines, so products resolve.
+
+`build` is the model's entry point (datasets/models/sales.yaml names this module); dim_date is the
+conformed calendar, built by the calendar model.
 """
 
 from __future__ import annotations
 
-from pyspark.sql import Column, DataFrame, Window
+from typing import Any
+
+from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
+from lakehouse.quality import Code
 from lakehouse.transforms.calendar import CALENDAR_END, CALENDAR_START, date_key
+from lakehouse.transforms.model import ModelBuild
 from lakehouse.transforms.star import surrogate_key
+
+FK_CUSTOMER = Code("fk_customer", "customer_key", "referential_integrity")
+FK_DATE = Code("fk_date", "date_key", "referential_integrity")
+CHECKS = (
+    (FK_CUSTOMER, "no dim_customer version of the line's customer at its order date"),
+    (FK_DATE, "order date outside dim_date (2000-2039)"),
+)
 
 TRACKED = ("customer_name", "email", "phone", "address", "city", "state", "postal_code", "country")
 END_OF_TIME = "9999-12-31 00:00:00"
@@ -202,7 +216,7 @@ def apply_rules(lines: DataFrame, p: dict) -> DataFrame:
 
 
 def fact_transactions(lines: DataFrame, customers: DataFrame, params: dict) -> tuple[DataFrame, DataFrame]:
-    """(fact rows, rejected rows with `reason`) from order lines and dim_customer."""
+    """(fact rows, rejected rows with their `_codes`) from order lines and dim_customer."""
     ruled = apply_rules(lines, params)
     first = customers.groupBy("customer_id").agg(F.min("effective_from").alias("_first"))
     versions = customers.join(first, "customer_id").select(
@@ -223,12 +237,11 @@ def fact_transactions(lines: DataFrame, customers: DataFrame, params: dict) -> t
         "left",
     ).select("l.*", F.col("v.customer_key"), F.col("v.customer_name").alias("_dim_name"))
     in_calendar = F.to_date("order_date").between(F.lit(CALENDAR_START), F.lit(CALENDAR_END))
-    reason = F.when(
-        F.col("customer_key").isNull(),
-        F.concat(F.lit("fk_customer: no customer '"), F.col("customer_id"), F.lit("' at the order date")),
-    ).when(~in_calendar, F.lit("fk_date: order date outside dim_date"))
-    checked = joined.withColumn("reason", reason)
-    fact = checked.where(F.col("reason").isNull()).select(
+    code = F.when(F.col("customer_key").isNull(), F.lit(str(FK_CUSTOMER))).when(
+        ~in_calendar, F.lit(str(FK_DATE))
+    )
+    checked = joined.withColumn("_code", code)
+    fact = checked.where(F.col("_code").isNull()).select(
         surrogate_key("source", "order_number", "order_line_number").alias("transaction_key"),
         "order_number",
         "order_line_number",
@@ -253,10 +266,10 @@ def fact_transactions(lines: DataFrame, customers: DataFrame, params: dict) -> t
         "source",
         F.date_format("order_date", "yyyy-MM").alias("order_month"),
     )
-    rejected = checked.where(F.col("reason").isNotNull()).select(
-        F.col("_source_file").alias("source_file"),
-        F.col("_source_line").alias("source_line"),
-        "reason",
+    rejected = checked.where(F.col("_code").isNotNull()).select(
+        "_source_file",
+        "_source_line",
+        F.array("_code").alias("_codes"),
         F.to_json(
             F.struct(
                 "order_number",
@@ -266,7 +279,21 @@ def fact_transactions(lines: DataFrame, customers: DataFrame, params: dict) -> t
                 F.col("order_date").cast("string").alias("order_date"),
                 F.col("total_amount").cast("string").alias("total_amount"),
             )
-        ).alias("record"),
-        F.current_timestamp().alias("quarantined_at"),
+        ).alias("_record"),
     )
     return fact, rejected
+
+
+def build(
+    spark: SparkSession, sources: dict[str, DataFrame | None], params: dict[str, Any]
+) -> ModelBuild | None:
+    """The sales model from whichever sources have landed; None until some order lines have."""
+    lines = order_lines(sources.get("transactions"), sources.get("sales_orders"))
+    versions = customer_versions(sources.get("customers"), sources.get("sales_orders"))
+    if lines is None or versions is None:
+        return None
+    lines = lines.cache()
+    customers = scd2(versions).cache()
+    fact, rejected = fact_transactions(lines, customers, params)
+    tables = {"dim_customer": customers, "dim_product": dim_product(lines), "fact_transactions": fact}
+    return ModelBuild(tables, lines, "fact_transactions", rejected, CHECKS)

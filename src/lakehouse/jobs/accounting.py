@@ -1,0 +1,97 @@
+"""Quality accounting of a run: tallies by code, quality_results rows, and the limits that fail a run.
+
+A run fails before it publishes anything when a critical rule fails beyond its threshold
+(`QualityError`), when more of its rows are quarantined than the contract's `quarantine_limit`
+(default: lakehouse.quality.DEFAULT_QUARANTINE_LIMIT) allows (`QuarantineLimitError`), or when its
+rows do not add up (`ReconciliationError`). Each says so in one line.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from lakehouse import quality as q
+from lakehouse.contracts import Contract
+from lakehouse.jobs.result import StageResult, rule_row
+
+EXAMPLES = 3  # source locations shown per code
+
+
+class QualityError(RuntimeError):
+    """A critical quality rule failed beyond its threshold: the run publishes nothing."""
+
+
+class QuarantineLimitError(RuntimeError):
+    """More of the run's rows were quarantined than the contract allows: the run publishes nothing."""
+
+
+class ReconciliationError(RuntimeError):
+    """rows read != rows written + duplicates removed + rows quarantined: nothing is published."""
+
+
+def tally(df: DataFrame, codes: str | Column) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """(rows per code, a few `file:line` per code) of an array column of codes."""
+    exploded = df.select(F.explode(codes).alias("code"), "_source_file", "_source_line")
+    where = F.concat_ws(":", F.col("_source_file"), F.col("_source_line").cast("string"))
+    rows = (
+        exploded.groupBy("code")
+        .agg(
+            F.count(F.lit(1)).alias("n"), F.slice(F.sort_array(F.collect_set(where)), 1, EXAMPLES).alias("ex")
+        )
+        .collect()
+    )
+    return {r["code"]: r["n"] for r in rows}, {r["code"]: list(r["ex"]) for r in rows}
+
+
+def raw_rule_results(contract: Contract, result: StageResult) -> list[dict[str, Any]]:
+    """Quality results of a raw->silver run: every code the contract can produce, failed or not."""
+    total, out = result.rows_read, []
+    parse_failed = sum(n for k, n in result.quality.items() if q.Code.parse(k).rule == q.PARSE_RULE)
+    out.append(rule_row(q.parse_code("any"), parse_failed, total))
+    rules = {r.name: r for r in contract.quality}
+    for code in q.codes_of(contract):
+        if code.rule == q.PARSE_RULE:
+            continue
+        rule = rules.get(code.rule)
+        failed = result.warnings if rule is not None and rule.action == "warn" else result.quality
+        out.append(
+            rule_row(
+                code,
+                failed.get(str(code), 0),
+                total,
+                rule.critical if rule else False,
+                rule.threshold if rule else 0.0,
+            )
+        )
+    return out
+
+
+def check_limits(contract: Contract, result: StageResult) -> None:
+    """Fail the run (before it publishes) on a critical rule beyond its threshold or too much quarantine."""
+    failing = [r for r in result.rule_results if r["critical"] and not r["passed"]]
+    if failing:
+        worst = failing[0]
+        raise QualityError(
+            f"critical quality rule {worst['rule']} failed for {worst['failed_rows']} of {worst['total_rows']} "
+            f"rows ({worst['failed_ratio']:.1%} > threshold {worst['threshold']:.1%}): nothing was published"
+        )
+    limit = quarantine_limit(contract)
+    if result.rows_read and result.rows_quarantined / result.rows_read > limit:
+        top = max(result.quality.items(), key=lambda kv: (kv[1], kv[0]))[0] if result.quality else ""
+        raise QuarantineLimitError(
+            f"{contract.name}: {result.rows_quarantined:,} of {result.rows_read:,} rows quarantined "
+            f"({result.rows_quarantined / result.rows_read:.1%} > quarantine_limit {limit:.1%}), most for "
+            f"{q.describe(top, contract)}: nothing was published (`lakehouse check {contract.name} FILE` "
+            f"shows why before a run)"
+        )
+
+
+def quarantine_limit(contract: Contract) -> float:
+    """The contract's limit, else the project's (LAKEHOUSE_QUARANTINE_LIMIT, default 5%)."""
+    if contract.quarantine_limit is not None:
+        return contract.quarantine_limit
+    return float(os.environ.get("LAKEHOUSE_QUARANTINE_LIMIT", q.DEFAULT_QUARANTINE_LIMIT))

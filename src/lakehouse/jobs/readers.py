@@ -1,0 +1,133 @@
+"""What stages read: the raw objects of a dataset (and the ones it will not read), silver, published gold.
+
+`raw_inputs` lists every object under the dataset's raw prefix: those whose name matches the
+contract's `file_pattern` are inputs; every other object is returned too, so the run reports it
+rather than skipping it silently.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from lakehouse.catalog import Catalog
+from lakehouse.contracts import Contract
+from lakehouse.jobs.io import JobIO
+from lakehouse.settings import Settings
+from lakehouse.storage import Storage
+from lakehouse.tables import LINEAGE_COLUMNS, raw_table
+from lakehouse.transforms import csv_records
+from lakehouse.transforms import raw_to_silver as r2s
+
+
+def raw_inputs(contract: Contract, settings: Settings) -> tuple[list[tuple[str, str]], list[str]]:
+    """((s3 uri, etag) of every raw object the job reads, uris of the objects it does not read)."""
+    spec = raw_table(contract, settings)
+    inputs, ignored = [], []
+    for o in Storage(settings).list(spec.location):
+        name = o.key.rsplit("/", 1)[-1]
+        if contract.source.reads(name):
+            inputs.append((o.uri, o.etag))
+        elif name and not o.key.endswith("/"):
+            ignored.append(o.uri)
+    return sorted(inputs), sorted(ignored)
+
+
+def read_parquet_at(
+    spark: SparkSession,
+    columns: list[tuple[str, str]],
+    partition_keys: list[tuple[str, str]],
+    locations: list[str],
+    io: JobIO,
+) -> DataFrame:
+    """Parquet files at these locations read with an explicit schema; partition columns from the paths."""
+    df = spark.read.schema(", ".join(f"`{n}` {t}" for n, t in columns)).parquet(*io.readable(locations))
+    path = F.expr("url_decode(input_file_name())")
+    for name, kind in partition_keys:
+        df = df.withColumn(name, F.regexp_extract(path, f"/{name}=([^/]+)/", 1).cast(kind))
+    return df
+
+
+def read_silver(spark: SparkSession, contract: Contract, locations: list[str], io: JobIO) -> DataFrame:
+    """Silver rows at these partition locations, with the partition columns taken from the paths."""
+    if not locations:
+        return spark.createDataFrame([], r2s.silver_ddl(contract, with_partitions=True))
+    partitions = [(p.name, p.type) for p in contract.silver_partitions]
+    columns = [(c.name, c.type) for c in contract.columns] + list(LINEAGE_COLUMNS)
+    return read_parquet_at(spark, columns, partitions, locations, io)
+
+
+def read_published(
+    spark: SparkSession, settings: Settings, database: str, table: str, io: JobIO
+) -> DataFrame | None:
+    """A published Parquet table as readers see it: the catalog's columns at the catalog's locations.
+
+    None when the table does not exist or holds no data yet.
+    """
+    catalog = Catalog(settings)
+    found = catalog.get_table(database, table)
+    if found is None:
+        return None
+    columns = [(c["Name"], c["Type"]) for c in found["StorageDescriptor"]["Columns"]]
+    keys = [(c["Name"], c["Type"]) for c in found.get("PartitionKeys", [])]
+    if keys:
+        locations = [loc for _, loc in catalog.get_partitions(database, table)]
+    else:
+        location = found["StorageDescriptor"].get("Location", "")
+        locations = [location] if "/_runs/" in location else []
+    if not locations:
+        return None
+    return read_parquet_at(spark, columns, keys, locations, io)
+
+
+def read_records(spark: SparkSession, contract: Contract, uris: list[str], io: JobIO) -> DataFrame:
+    """Raw objects -> one row per record (string columns, `_parse_error`, lineage), by source format."""
+    paths = io.readable(uris)
+    if contract.source.format == "csv":
+        files = spark.read.format("binaryFile").load(paths)
+        return csv_records.parse_csv_files(spark, files, contract, io.source_uri(F.expr("url_decode(path)")))
+    # a file Spark cannot read (a cut-off gzip) is skipped here and found by unreadable_records
+    text = spark.read.option("ignoreCorruptFiles", "true").text(paths, wholetext=True)
+    source = io.source_uri(F.expr("url_decode(input_file_name())"))
+    return r2s.parse_json_records(r2s.read_lines(text, source), contract)
+
+
+def _unreadable(storage: Storage, uri: str) -> bool:
+    """Whether an input that yielded no line could not be read at all (rather than being empty or blank)."""
+    head = storage.head(uri)
+    if not head or head["ContentLength"] == 0 or not uri.endswith(".gz"):
+        return False
+    try:
+        gzip.decompress(storage.read_bytes(uri))
+        return False
+    except (OSError, EOFError, zlib.error):
+        return True
+
+
+def unreadable_records(
+    spark: SparkSession, settings: Settings, checked: DataFrame, uris: list[str], contract: Contract
+) -> DataFrame | None:
+    """One quarantine record per input that could not be read, so it is neither lost nor silently skipped.
+
+    Only inputs that yielded no line at all are checked (on the driver): usually none, or a few
+    empty files. (The CSV reader reports unreadable files itself.)
+    """
+    seen = {r[0] for r in checked.select("_source_file").distinct().collect()}
+    storage = Storage(settings)
+    lost = [u for u in uris if u not in seen and _unreadable(storage, u)]
+    if not lost:
+        return None
+    template = r2s.parse_json_records(
+        spark.createDataFrame([], "_source_file string, _source_line bigint, _record string"), contract
+    )
+    nullable = T.StructType([T.StructField(f.name, f.dataType, True) for f in template.schema.fields])
+    empty = dict.fromkeys(template.columns)
+    rows = [
+        empty | {"_source_file": u, "_source_line": 0, "_record": "", "_parse_error": r2s.UNREADABLE}
+        for u in lost
+    ]
+    return r2s.validate(spark.createDataFrame(rows, nullable), contract)

@@ -1,0 +1,75 @@
+"""build_model: rebuild a model's gold tables from its sources' published silver, by its transform module.
+
+Generic: the model file names the module holding its rules (lakehouse.transforms.model.ModelBuild is
+what it returns). A model with sources is rebuilt when one of them changed since its last committed
+build; a model is always built once, even before any source has landed (the calendar).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from lakehouse.jobs.accounting import ReconciliationError, tally
+from lakehouse.jobs.readers import read_published
+from lakehouse.jobs.result import rule_row
+from lakehouse.jobs.runner import StageContext, commit, partition_key, write_quarantine, write_table
+from lakehouse.models import Model
+from lakehouse.settings import Settings
+from lakehouse.tables import TableSpec, model_tables
+from lakehouse.transforms import raw_to_silver as r2s
+from lakehouse.transforms.model import ModelBuild
+
+
+def specs(model: Model, settings: Settings) -> tuple[TableSpec, ...]:
+    return model_tables(model, settings)
+
+
+def transform(model: Model):
+    """The model's transform module (its `build` function)."""
+    module = importlib.import_module(model.transform)
+    if not callable(getattr(module, "build", None)):
+        raise TypeError(f"{model.transform} (the transform of model {model.name}) has no build() function")
+    return module.build
+
+
+def run(ctx: StageContext) -> None:
+    model, settings, result = ctx.model, ctx.settings, ctx.result
+    silver_db = settings.database("silver")
+    current = {
+        f"{name}:{partition_key(v)}": loc
+        for name in model.sources
+        for v, loc in ctx.catalog.get_partitions(silver_db, name)
+    }
+    committed = ctx.ledger.committed()
+    if not ctx.full and committed and current == committed[-1].consumed:
+        return  # none of the sources changed since the last committed build
+    result.mode, result.inputs, result.input_files = "full", len(current), sorted(current.values())
+    sources = {name: read_published(ctx.spark, settings, silver_db, name, ctx.io) for name in model.sources}
+    build: ModelBuild | None = transform(model)(ctx.spark, sources, model.parameters)
+    if build is None:
+        return  # nothing to build from what has landed yet
+    result.rows_read = build.lines.count() if build.lines is not None else 0
+    entry = ctx.entry(True, consumed=current)
+    for name, df in build.tables.items():
+        count = write_table(ctx, ctx.spec(name), df, entry)
+        if name == build.fact:
+            result.rows_written = count
+    quarantine = ctx.spec(f"{model.name}_quarantine")
+    entry.partitions[quarantine.qualified] = {}
+    entry.replace_all.append(quarantine.qualified)
+    failed: dict[str, int] = {}
+    if build.rejected is not None:
+        failed, result.examples = tally(build.rejected, "_codes")
+        if failed:
+            described = {str(c): f"{c}: {text}" for c, text in build.checks}
+            rows = r2s.to_quarantine(build.rejected, described, "_codes")
+            result.rows_quarantined = write_quarantine(ctx, quarantine, rows, entry)
+    result.messages = {str(c): text for c, text in build.checks if str(c) in failed}
+    for code, _ in build.checks:
+        result.quality[str(code)] = failed.get(str(code), 0)
+        result.rule_results.append(rule_row(code, failed.get(str(code), 0), result.rows_read))
+    if not result.reconciled:
+        raise ReconciliationError(f"{model.name} {ctx.stage} does not reconcile: {result.as_dict()}")
+    commit(ctx, entry)
+    if build.lines is not None:
+        build.lines.unpersist()

@@ -1,0 +1,192 @@
+"""The one registry of stages, jobs and models: who builds what, and what runs after what.
+
+Stage names are spelled here only. The jobs, the Lambda handlers, the deployment manifest, the local
+runner, the dispatcher and the CLI all ask this module which Glue jobs a dataset or model has, which
+job a name belongs to, what a succeeded run requests next, and which stages `lakehouse run NAME`
+runs. Every gold table has exactly one producer: a dataset's silver_to_gold builds its own
+dimensions and facts, a model builds its tables, and a contract's `kind: calendar` dimension is the
+conformed calendar, a reference to the table the model declaring a calendar table (the `calendar`
+model) builds, never rebuilt by a dataset.
+
+`Project.load` is the one loader of contracts and models, from a directory or an `s3://` prefix (the
+artifacts bucket Terraform uploads them to); `load_contract_at` / `load_model_at` read one file from
+a path or an `s3://` URI. Needs only PyYAML (and boto3 for s3://): it runs in Glue, Lambda and the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lakehouse.contracts import Contract, ContractError, Dimension, load_contracts, parse_contract, parse_yaml
+from lakehouse.models import Model, load_models, parse_model
+
+if TYPE_CHECKING:
+    from lakehouse.settings import Settings
+
+RAW_TO_SILVER, SILVER_TO_GOLD, BUILD_MODEL = "raw_to_silver", "silver_to_gold", "build_model"
+DATASET_STAGES = (RAW_TO_SILVER, SILVER_TO_GOLD)
+JOB_SCRIPTS = (*DATASET_STAGES, BUILD_MODEL)  # glue/jobs/<stage>.py
+
+
+def script_path(stage: str) -> str:
+    return f"glue/jobs/{stage}.py"
+
+
+def dataset_stages(contract: Contract) -> tuple[str, ...]:
+    """Its Glue jobs: silver_to_gold only for a dataset with its own star mapping. A model's source
+    is built to gold by the model's job; a dataset without a star mapping ends in silver."""
+    return DATASET_STAGES if contract.gold_tables else DATASET_STAGES[:1]
+
+
+def built_dimensions(contract: Contract) -> tuple[Dimension, ...]:
+    """The dimensions a dataset's silver_to_gold writes: its own, not the conformed calendar (a
+    `kind: calendar` dimension is a reference to it; the model declaring a calendar table builds it)."""
+    return tuple(d for d in contract.dimensions if d.kind != "calendar")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str  # dataset or model
+    stage: str
+
+    @property
+    def is_model(self) -> bool:
+        return self.stage == BUILD_MODEL
+
+
+@dataclass
+class Project:
+    """Every contract and model of a deployment."""
+
+    contracts: dict[str, Contract] = field(default_factory=dict)
+    models: dict[str, Model] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._check()
+
+    # loading -------------------------------------------------------------------------------------
+    @classmethod
+    def load(cls, location: Path | str, settings: Settings | None = None) -> Project:
+        """Contracts (`*.yaml`) and models (`models/*.yaml`) in a directory or under an s3:// prefix."""
+        text = str(location)
+        if not text.startswith("s3://"):
+            return cls(load_contracts(location), load_models(location))
+        storage = _storage(settings)
+        base = text.rstrip("/") + "/"
+        contracts: dict[str, Contract] = {}
+        models: dict[str, Model] = {}
+        for obj in storage.list(base):
+            rest = obj.uri[len(base) :]
+            if not rest.endswith(".yaml"):
+                continue
+            if "/" not in rest:
+                contract = parse_contract(parse_yaml(storage.read_bytes(obj.uri), obj.uri), Path(rest))
+                contracts[contract.name] = contract
+            elif rest.startswith("models/") and rest.count("/") == 1:
+                model = parse_model(parse_yaml(storage.read_bytes(obj.uri), obj.uri), Path(rest[7:]))
+                models[model.name] = model
+        return cls(contracts, models)
+
+    def _check(self) -> None:
+        producers: dict[str, list[str]] = {}
+        for c in self.contracts.values():
+            for name in [d.name for d in built_dimensions(c)] + [f.name for f in c.facts]:
+                producers.setdefault(name, []).append(f"dataset {c.name}")
+            if c.model and self.models and c.model not in self.models:
+                raise ContractError(c.path, "star.model", f"no model {c.model!r} in datasets/models/")
+        for m in self.models.values():
+            for t in m.tables:
+                producers.setdefault(t.name, []).append(f"model {m.name}")
+        twice = {t: p for t, p in producers.items() if len(p) > 1}
+        if twice:
+            table, who = sorted(twice.items())[0]
+            raise ContractError("datasets", "star", f"table {table!r} is built by {' and '.join(who)}")
+
+    # jobs ----------------------------------------------------------------------------------------
+    def jobs(self) -> Iterator[Job]:
+        for m in self.models.values():
+            yield Job(m.name, BUILD_MODEL)
+        for c in self.contracts.values():
+            for stage in dataset_stages(c):
+                yield Job(c.name, stage)
+
+    def job_named(self, settings: Settings, job_name: str) -> Job | None:
+        return next((j for j in self.jobs() if settings.job_name(j.name, j.stage) == job_name), None)
+
+    def owner_of(self, table: str) -> str | None:
+        """The model that builds a conformed table, if any."""
+        return next((m.name for m in self.models.values() for t in m.tables if t.name == table), None)
+
+    def _conformed_after(self, tables: list[str]) -> list[Job]:
+        owners = [self.owner_of(t) for t in tables]
+        return [Job(o, BUILD_MODEL) for o in dict.fromkeys(owners) if o]
+
+    def next_jobs(self, job: Job) -> list[Job]:
+        """What a succeeded run requests next (the Lambda on_job_state and the local runner agree)."""
+        if job.stage == RAW_TO_SILVER:
+            contract = self.contracts[job.name]
+            if contract.model:
+                return [Job(contract.model, BUILD_MODEL)] if contract.model in self.models else []
+            return [Job(job.name, SILVER_TO_GOLD)] if SILVER_TO_GOLD in dataset_stages(contract) else []
+        if job.stage == SILVER_TO_GOLD:
+            contract = self.contracts[job.name]
+            referenced = [d.name for d in contract.dimensions if d not in built_dimensions(contract)]
+            return self._conformed_after(referenced)
+        model = self.models[job.name]
+        return [j for j in self._conformed_after(list(model.conformed)) if j.name != model.name]
+
+    def run_plan(self, name: str) -> list[Job]:
+        """The jobs `lakehouse run NAME` runs, in order: a dataset's stages, or a model's landed sources
+        to silver and the model, then the conformed tables they key into."""
+        if name in self.models:
+            sources = [s for s in self.models[name].sources if s in self.contracts]
+            plan = [Job(s, RAW_TO_SILVER) for s in sources] + [Job(name, BUILD_MODEL)]
+        elif name in self.contracts:
+            plan = [Job(name, stage) for stage in dataset_stages(self.contracts[name])]
+        else:
+            known = ", ".join(sorted(self.contracts)) or "none"
+            models = ", ".join(sorted(self.models)) or "none"
+            raise ContractError(
+                "datasets", "dataset", f"unknown dataset {name!r} (known: {known}; models: {models})"
+            )
+        i = 0
+        while i < len(plan):  # followers of followers too (a model's build, then the calendar)
+            for follower in self.next_jobs(plan[i]):
+                if follower not in plan and follower.is_model:
+                    owner = self.models[follower.name]
+                    plan += [Job(s, RAW_TO_SILVER) for s in owner.sources if s in self.contracts]
+                    plan.append(follower)
+                    plan = list(dict.fromkeys(plan))
+            i += 1
+        return plan
+
+
+def _storage(settings: Settings | None):
+    from lakehouse.settings import Settings
+    from lakehouse.storage import Storage
+
+    return Storage(settings or Settings.from_env())
+
+
+def read_document(uri: str, settings: Settings | None = None):
+    """A YAML document from a local path or an s3:// URI, and the file name to validate it against."""
+    name = Path(uri.rsplit("/", 1)[-1])
+    if uri.startswith("s3://"):
+        return parse_yaml(_storage(settings).read_bytes(uri), uri), name
+    from lakehouse.contracts import read_yaml
+
+    return read_yaml(uri), Path(uri)
+
+
+def load_contract_at(uri: str, settings: Settings | None = None) -> Contract:
+    """A contract from a local path or an s3:// object (Terraform uploads contracts to the artifacts bucket)."""
+    doc, path = read_document(uri, settings)
+    return parse_contract(doc, path)
+
+
+def load_model_at(uri: str, settings: Settings | None = None) -> Model:
+    doc, path = read_document(uri, settings)
+    return parse_model(doc, path)

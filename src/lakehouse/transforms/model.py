@@ -1,0 +1,25 @@
+"""What a model's transform module returns: the contract between a model's rules and the generic stage.
+
+A model file names its transform module (`transform: lakehouse.transforms.sales`); the module has
+`build(spark, sources, parameters) -> ModelBuild | None`, where `sources` maps each source dataset to
+its published silver rows (None when it has not landed). None means there is nothing to build yet.
+The build_model stage writes the tables, quarantines the rejected lines, counts every check by its
+code and reconciles `lines` = rows of `fact` + rejected lines. The stage holds no model code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.sql import DataFrame
+
+from lakehouse.quality import Code
+
+
+@dataclass
+class ModelBuild:
+    tables: dict[str, DataFrame]  # gold table -> rows (its declared columns, partition columns included)
+    lines: DataFrame | None = None  # the rows read, at the grain of `fact`
+    fact: str | None = None  # the table holding one row per line that was not rejected
+    rejected: DataFrame | None = None  # _source_file, _source_line, _codes (array of codes), _record
+    checks: tuple[tuple[Code, str], ...] = ()  # every check the model applies, with its message

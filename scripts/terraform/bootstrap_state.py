@@ -19,8 +19,27 @@ import boto3
 from lakehouse.storage import create_bucket_if_absent
 
 
+def tls_only_policy(bucket: str) -> dict:
+    """Deny every request to the state bucket that is not made over TLS."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+
+
 def bootstrap(bucket: str, region: str) -> str:
-    s3 = boto3.client("s3", region_name=region, endpoint_url=os.environ.get("AWS_ENDPOINT_URL"))
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    tls_only = not (endpoint or "").startswith("http://")  # an emulator over plain http
+    s3 = boto3.client("s3", region_name=region, endpoint_url=endpoint)
     status = "created" if create_bucket_if_absent(s3, bucket, region) else "exists"
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     s3.put_bucket_encryption(
@@ -38,24 +57,11 @@ def bootstrap(bucket: str, region: str) -> str:
             for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
         },
     )
-    s3.put_bucket_policy(
-        Bucket=bucket,
-        Policy=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "DenyInsecureTransport",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "s3:*",
-                        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                    }
-                ],
-            }
-        ),
-    )
+    if tls_only:
+        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(tls_only_policy(bucket)))
+        status += "; TLS-only"
+    else:
+        status += "; not TLS-only: the endpoint speaks plain http, and the rule would lock every client out"
     return status
 
 
@@ -75,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.region:
         parser.error("--region (or AWS_REGION) is required")
     status = bootstrap(args.bucket, args.region)
-    print(f"state bucket {args.bucket} ({args.region}): {status}; versioned, SSE-KMS, private, TLS-only")
+    print(f"state bucket {args.bucket} ({args.region}): {status}; versioned, SSE-KMS, private")
     return 0
 
 

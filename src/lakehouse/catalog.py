@@ -42,12 +42,35 @@ CSV = {
 FORMATS = {"parquet": PARQUET, "json": JSON, "csv": CSV}
 
 
+# Raw partitions are laid out by ingest as year=YYYY/month=MM/...: Athena projects them, so a new hour
+# is queryable without a crawler or a catalog call (the Lambda still registers partitions for Redshift
+# Spectrum, which does not read projection).
+RAW_PROJECTION = {
+    "year": {"type": "integer", "range": "2000,2099"},
+    "month": {"type": "integer", "range": "1,12", "digits": "2"},
+    "day": {"type": "integer", "range": "1,31", "digits": "2"},
+    "hour": {"type": "integer", "range": "0,23", "digits": "2"},
+}
+
+
+def _projection(spec: TableSpec) -> dict[str, str]:
+    if spec.zone != "raw" or not spec.partition_keys:
+        return {}
+    params = {"projection.enabled": "true"}
+    for key, _ in spec.partition_keys:
+        params |= {f"projection.{key}.{prop}": value for prop, value in RAW_PROJECTION[key].items()}
+    template = "/".join(f"{k}=${{{k}}}" for k, _ in spec.partition_keys)
+    params["storage.location.template"] = spec.location.rstrip("/") + "/" + template + "/"
+    return params
+
+
 def table_input(spec: TableSpec, location: str | None = None) -> dict:
     """The Glue TableInput of a spec (the same shape Terraform's aws_glue_catalog_table produces)."""
     params = {"EXTERNAL": "TRUE", "classification": spec.format}
     if spec.format == "parquet":
         params["parquet.compression"] = "SNAPPY"
     params |= dict(spec.parameters)  # e.g. skip.header.line.count for a CSV source with a header
+    params |= _projection(spec)
     storage: dict[str, Any] = dict(FORMATS[spec.format])
     if spec.serde_parameters:  # e.g. the CSV source's delimiter
         serde = storage["SerdeInfo"]

@@ -1,7 +1,7 @@
 """`lakehouse`: the local loop and the query front end.
 
     lakehouse up | down                       start / stop the local AWS endpoint (127.0.0.1:4566)
-    lakehouse deploy --env local              buckets, KMS key, databases and tables from the contracts
+    lakehouse deploy --env local              terraform apply of terraform/envs/local on the endpoint
     lakehouse generate clickstream --out DIR  synthetic landing files
     lakehouse check DATASET FILE              parse a landing file against its contract (no upload, no run)
     lakehouse ingest DATASET PATH...          landing files -> raw zone, partitions registered
@@ -32,7 +32,6 @@ from lakehouse.catalog import SchemaChangeError
 from lakehouse.cli_output import console as _console
 from lakehouse.cli_output import print_check, print_reconciliation, summarize
 from lakehouse.cli_output import print_result as _print_result
-from lakehouse.cli_output import table as _table
 from lakehouse.contracts import ContractError, find_contract
 from lakehouse.engine.errors import QueryError
 from lakehouse.ingest import IngestError
@@ -76,9 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = sub.add_parser("down", parents=[common], help="stop the local endpoint started by `up`")
     p.add_argument("--port", type=int, default=4566)
-    sub.add_parser(
-        "deploy", parents=[common], help="create buckets, key, databases and tables on the endpoint"
-    )
+    sub.add_parser("deploy", parents=[common], help="terraform apply of terraform/envs/local on the endpoint")
 
     p = sub.add_parser(
         "package", parents=[common], help="write Terraform's inputs: manifest.json and lakehouse.zip"
@@ -201,25 +198,24 @@ def cmd_down(args) -> int:
 
 
 def cmd_deploy(args) -> int:
-    from lakehouse.local.deploy import deploy
+    from lakehouse.local.terraform import TerraformError, deploy
 
     settings = _settings(args)
     if not settings.is_local:
         raise UsageError(
-            f"deploy creates the local environment only; for {settings.env!r} use Terraform "
-            f"(make apply ENV={settings.env})"
+            f"deploy applies the local environment only; for {settings.env!r} use Terraform "
+            f"(make plan apply ENV={settings.env} PROJECT=...)"
         )
     _require_endpoint(settings)
-    changes = deploy(settings)
-    _console().print(
-        _table(
-            f"deploy --env {settings.env} ({settings.endpoint_url})",
-            ["kind", "name", "status"],
-            [(c.kind, c.name, c.status) for c in changes],
-        )
+    try:
+        line, seconds = deploy(settings)
+    except TerraformError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(
+        f"deploy --env {settings.env} ({settings.endpoint_url}): terraform/envs/local applied in {seconds:.0f} s"
     )
-    counts = {s: sum(c.status == s for c in changes) for s in ("created", "updated", "unchanged")}
-    print(", ".join(f"{n} {s}" for s, n in counts.items()))
+    print(line)
     return 0
 
 
@@ -392,10 +388,15 @@ def cmd_query(args) -> int:
     if args.file and not args.file.is_file():
         raise UsageError(f"lakehouse query: no such file: {args.file}")
     sql = args.file.read_text(encoding="utf-8") if args.file else args.sql
+    from lakehouse.engine.dialect import NotSupportedLocally
+
     settings = _settings(args)
     engine = _engine(settings, args.target)
     try:
         _print_result(engine.query(sql), args.format)
+    except NotSupportedLocally as exc:  # the one line, as is: what is refused and what Athena would do
+        print(exc, file=sys.stderr)
+        return EXIT_FAILED
     finally:
         engine.close()
     return 0

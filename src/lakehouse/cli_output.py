@@ -49,18 +49,26 @@ def table(title: str, columns: list[str], rows: list[tuple]):
 
 
 def print_result(result, fmt: str, title: str = "") -> None:
+    """A query result in Athena's text forms (timestamps with 3 fractional digits in every format)."""
+    from lakehouse.engine.output import cell, json_rows
+
     if fmt == "json":
-        print(
-            json.dumps(
-                [dict(zip(result.columns, r, strict=True)) for r in result.rows], default=str, indent=2
+        rows, renamed = json_rows(result.columns, result.rows)
+        for old, new in renamed:
+            print(
+                f"note: column {old!r} appears more than once; its repeat is {new!r} in the JSON",
+                file=sys.stderr,
             )
-        )
+        print(json.dumps(rows, indent=2))
     elif fmt == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(result.columns)
-        writer.writerows(result.rows)
+        writer.writerows([cell(v) for v in row] for row in result.rows)
     else:
-        console().print(table(title or f"{len(result.rows)} rows", result.columns, result.rows))
+        texts = [tuple(cell(v) for v in row) for row in result.rows]
+        console().print(table(title or f"{len(result.rows)} rows", result.columns, texts))
+    for note in getattr(result, "notes", []):
+        print(f"note: {note}", file=sys.stderr)
 
 
 def _reconciliation_rows(results) -> list[tuple]:

@@ -23,7 +23,7 @@ def demo(args, settings: Settings) -> int:
     from lakehouse.generate.sales import generate_sales
     from lakehouse.ingest import IngestError, ingest
     from lakehouse.local import endpoint
-    from lakehouse.local.deploy import deploy
+    from lakehouse.local.terraform import deploy
     from lakehouse.registry import Project
     from lakehouse.views import create_views, load_queries
 
@@ -41,12 +41,9 @@ def demo(args, settings: Settings) -> int:
     ep = endpoint.up(args.port, reuse=getattr(args, "reuse", False))
     console.print(f"    {'started' if ep.started else 'reused'} {ep.url}")
     try:
-        step("deploy: buckets, KMS key, Glue databases and tables from the contracts")
-        changes = deploy(settings)
-        console.print(
-            f"    {sum(c.status == 'created' for c in changes)} created, "
-            f"{sum(c.status == 'unchanged' for c in changes)} unchanged"
-        )
+        step("deploy: terraform apply of terraform/envs/local (the real AWS provider, on the endpoint)")
+        line, _ = deploy(settings)
+        console.print(f"    {line}")
         landing = Path(os.environ.get("LAKEHOUSE_STATE_DIR", ".lakehouse")) / "demo" / "landing"
         shutil.rmtree(landing, ignore_errors=True)
         step(

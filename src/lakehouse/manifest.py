@@ -25,12 +25,6 @@ from lakehouse.tables import TableSpec, audit_table, model_tables, quality_table
 
 # Placeholder names: every environment-dependent part is cut back to (zone, prefix) below.
 _PLACEHOLDER = Settings(project="manifest", env="any")
-_RAW_PROJECTION = {
-    "year": {"type": "integer", "range": "2000,2099"},
-    "month": {"type": "integer", "range": "1,12", "digits": "2"},
-    "day": {"type": "integer", "range": "1,31", "digits": "2"},
-    "hour": {"type": "integer", "range": "0,23", "digits": "2"},
-}
 
 
 def _prefix(spec: TableSpec) -> str:
@@ -42,16 +36,11 @@ def _table(spec: TableSpec) -> dict:
     glue = table_input(spec, location="")
     sd = glue["StorageDescriptor"]
     params = dict(glue["Parameters"])
-    if spec.zone == "raw":
-        # Raw partitions are laid out by ingest as year=YYYY/month=MM/...: Athena projects them, so a new
-        # hour is queryable without a crawler or a catalog call (the Lambda still registers partitions
-        # for Redshift Spectrum, which does not read projection).
-        params["projection.enabled"] = "true"
-        for key, _ in spec.partition_keys:
-            for prop, value in _RAW_PROJECTION[key].items():
-                params[f"projection.{key}.{prop}"] = value
-        template = "/".join(f"{k}=${{{k}}}" for k, _ in spec.partition_keys)
-        params["storage.location.template"] = "s3://${bucket}/" + _prefix(spec) + template + "/"
+    if "storage.location.template" in params:  # the raw projection: the bucket is Terraform's to name
+        bucket = _PLACEHOLDER.bucket(spec.zone)
+        params["storage.location.template"] = params["storage.location.template"].replace(
+            f"s3://{bucket}/", "s3://${bucket}/"
+        )
     return {
         "zone": spec.zone,
         "name": spec.name,

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ZONES = ("raw", "silver", "gold", "athena-results", "artifacts")
+ZONES = ("raw", "silver", "gold", "athena-results", "artifacts", "logs")
+KMS_ZONES = ZONES[:-1]  # the logs bucket is SSE-S3: S3 server access logging cannot write SSE-KMS
 DATA_ZONES = ("raw", "silver", "gold")
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
 LOCAL_ENV = "local"

@@ -5,7 +5,7 @@ output "buckets" {
 
 output "databases" {
   description = "Glue database per data zone."
-  value       = module.catalog.database_names
+  value       = one(module.catalog[*].database_names)
 }
 
 output "kms_key_arn" {
@@ -20,7 +20,7 @@ output "glue_jobs" {
 
 output "athena_workgroup" {
   description = "Athena workgroup for `lakehouse query --target aws`."
-  value       = module.query.workgroup
+  value       = one(module.query[*].workgroup)
 }
 
 output "alerts_topic_arn" {
@@ -35,7 +35,7 @@ output "redshift_endpoint" {
 
 output "tables" {
   description = "Qualified catalog table per manifest key (<zone>.<table>)."
-  value       = module.catalog.table_names
+  value       = one(module.catalog[*].table_names)
 }
 
 output "profile" {
@@ -45,7 +45,7 @@ output "profile" {
     key_deletion_window_days = module.security.key_deletion_window_days
     glue_capacity            = distinct(values(module.etl.capacity))
     log_retention_days       = distinct(values(module.events.log_retention_days))
-    athena_bytes_cutoff      = module.query.bytes_scanned_cutoff
+    athena_bytes_cutoff      = one(module.query[*].bytes_scanned_cutoff)
     alert_subscriptions      = module.monitoring.alert_subscriptions
     warehouse_enabled        = module.warehouse.enabled
     warehouse_base_capacity  = module.warehouse.base_capacity

@@ -11,8 +11,8 @@ variable "env" {
   description = "Environment name (dev, staging, prod, ...)."
   type        = string
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.env)) && var.env != "local"
-    error_message = "env must be 3-32 characters of a-z, 0-9 and '-', and not \"local\" (the laptop loop)."
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.env))
+    error_message = "env must be 3-32 characters of a-z, 0-9 and '-'."
   }
 }
 
@@ -80,6 +80,12 @@ variable "athena_bytes_scanned_cutoff" {
   default     = 10737418240
 }
 
+variable "retention_hours" {
+  description = "Hours a superseded run's files are kept once a newer run replaced them."
+  type        = number
+  default     = 168
+}
+
 variable "log_retention_days" {
   description = "Days Lambda logs are kept."
   type        = number
@@ -110,10 +116,10 @@ variable "purchase_dataset" {
   default     = "clickstream"
 }
 
-variable "manage_catalog_encryption" {
-  description = "This environment sets the account's Data Catalog encryption (one environment per account)."
-  type        = bool
-  default     = true
+variable "catalog_kms_key_arn" {
+  description = "The account's Data Catalog key (terraform/account output catalog_kms_key_arn), when the catalog is encrypted with one: every role of the environment may use it to read and write catalog entries. null: the catalog is not encrypted with a customer key."
+  type        = string
+  default     = null
 }
 
 variable "warehouse_enabled" {
@@ -132,6 +138,44 @@ variable "warehouse_subnet_ids" {
   description = "Private subnets of the Redshift workgroup."
   type        = list(string)
   default     = []
+}
+
+variable "local_endpoint" {
+  description = "Applied to a local emulator over plain http (the local env): bucket policies carry no Deny statements (the emulator cannot evaluate their conditions), no lifecycle rules, no named queries, and events are delivered to SQS queues that `lakehouse dispatch` reads instead of invoking Lambda."
+  type        = bool
+  default     = false
+}
+
+variable "lambda_runtime" {
+  description = "Python runtime of the Lambda functions."
+  type        = string
+  default     = "python3.13"
+  validation {
+    condition     = contains(["python3.12", "python3.13"], var.lambda_runtime)
+    error_message = "lambda_runtime \"${var.lambda_runtime}\" is not supported: use python3.12 or python3.13 (python3.11 reached end of support in June 2026)."
+  }
+}
+
+variable "warehouse_security_group_ids" {
+  description = "Security groups of the Redshift workgroup (empty: the VPC's default)."
+  type        = list(string)
+  default     = []
+}
+
+variable "warehouse_enhanced_vpc_routing" {
+  description = "Route Spectrum traffic through the VPC (needs S3 and Glue VPC endpoints there)."
+  type        = bool
+  default     = false
+}
+
+variable "unavailable_services" {
+  description = "Services the target lacks, whose modules are left out: \"glue\" (catalog, crawlers, jobs) and \"athena\" (workgroup, named queries). For an emulator such as LocalStack's free edition; AWS has both."
+  type        = set(string)
+  default     = []
+  validation {
+    condition     = length(setsubtract(var.unavailable_services, ["glue", "athena"])) == 0
+    error_message = "unavailable_services may name only \"glue\" and \"athena\" (Redshift is off unless warehouse_enabled)."
+  }
 }
 
 variable "tags" {

@@ -172,8 +172,8 @@ def test_views_answer_from_gold(pipeline):
 def test_runs_are_audited(pipeline):
     engine, settings = pipeline["engine"], pipeline["settings"]
     rows = engine.query(
-        f"SELECT dataset || ':' || stage, status, rows_read, rows_written, duplicates_removed, rows_quarantined, "
-        f"reconciled FROM {settings.database('silver')}.pipeline_runs ORDER BY 1"
+        f"SELECT dataset || ':' || stage AS job, status, rows_read, rows_written, duplicates_removed, "
+        f"rows_quarantined, reconciled FROM {settings.database('silver')}.pipeline_runs ORDER BY job"
     ).rows
     assert [r[0] for r in rows] == [
         "calendar:build_model",

@@ -1,4 +1,5 @@
-"""`lakehouse deploy --env local`: what Terraform creates, from the contracts, idempotently."""
+"""The tests' fast-path deployer (local/deploy.py): from the contracts, idempotently. Its parity with the
+Terraform apply is tests/terraform/test_local_apply.py."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from lakehouse import aws
 from lakehouse.catalog import Catalog
 from lakehouse.local.deploy import deploy
-from lakehouse.settings import ZONES
+from lakehouse.settings import KMS_ZONES, ZONES
 from lakehouse.tables import tables_for
 
 pytestmark = pytest.mark.endpoint
@@ -24,7 +25,7 @@ def test_deploy_creates_everything_then_changes_nothing(settings, clickstream):
 def test_buckets_are_encrypted_with_the_environment_key_and_private(deployed):
     s3, kms = aws.client("s3", deployed), aws.client("kms", deployed)
     key_arn = kms.describe_key(KeyId="alias/lhtest-local")["KeyMetadata"]["Arn"]
-    for zone in ZONES:
+    for zone in KMS_ZONES:
         bucket = deployed.bucket(zone)
         rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
         assert rule["ApplyServerSideEncryptionByDefault"] == {

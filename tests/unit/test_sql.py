@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import pytest
 
+from lakehouse.engine.local import connect
 from lakehouse.engine.sql import QueryError, glue_to_duckdb_type, to_duckdb
 from lakehouse.views import load_queries, load_views
 from tests.conftest import REPO
 
 
 def test_athena_functions_and_catalog_are_translated():
+    con = connect()
+    con.execute("CREATE SCHEMA db")
+    con.execute("CREATE TABLE db.t (x INTEGER, m MAP(VARCHAR, VARCHAR), d DATE)")
     sql = to_duckdb(
-        "SELECT count_if(x > 1), element_at(m, 'k') FROM awsdatacatalog.db.t WHERE d = DATE '2025-01-06'"
+        "SELECT count_if(x > 1), element_at(m, 'k') FROM awsdatacatalog.db.t WHERE d = DATE '2025-01-06'", con
     )
     assert "awsdatacatalog" not in sql
     assert "FROM db.t" in sql and "CAST('2025-01-06' AS DATE)" in sql
+    assert "CAST(COUNT_IF(t.x > 1) AS BIGINT)" in sql  # DuckDB's count_if is a HUGEINT, Trino's a bigint
+
+
+def test_unknown_table_is_one_clear_line():
+    with pytest.raises(QueryError, match=r"^Table db.nope does not exist$"):
+        to_duckdb("SELECT 1 FROM db.nope")
 
 
 def test_syntax_error_is_one_clear_line():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class QueryError(ValueError):
@@ -11,6 +11,10 @@ class QueryError(ValueError):
 
 @dataclass
 class Result:
+    """A query's answer: column names and Trino type names as Athena reports them, rows, and notes
+    (e.g. that an approximate aggregate was computed exactly)."""
+
     columns: list[str]
     types: list[str]
     rows: list[tuple]
+    notes: list[str] = field(default_factory=list)

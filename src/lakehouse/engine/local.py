@@ -10,16 +10,64 @@ from __future__ import annotations
 
 import glob
 import os
+from datetime import datetime
 from urllib.parse import urlparse
 
 import duckdb
+from sqlglot import exp
 
 from lakehouse import aws
 from lakehouse.catalog import Catalog, view_sql
+from lakehouse.engine import macros
+from lakehouse.engine.dialect import NotSupportedLocally, UnknownTable, trino_type_name
 from lakehouse.engine.errors import Result
-from lakehouse.engine.sql import QueryError, glue_to_duckdb_type, to_duckdb
+from lakehouse.engine.sql import QueryError, glue_to_duckdb_type, parse_athena, to_duckdb, translate
 from lakehouse.settings import DATA_ZONES, Settings
 from lakehouse.storage import Storage
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection set up as the local Athena: session time zone UTC and the lh_* macros."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")  # Athena's session zone: timestamps are UTC wall-clock values
+    macros.install(con)
+    return con
+
+
+def run(con: duckdb.DuckDBPyConnection, sql: str | exp.Expression, default_db: str | None = None) -> Result:
+    """Run one Athena (Trino) query on a DuckDB connection with Trino's semantics (or refuse it)."""
+    translation = translate(sql, con, default_db)
+    try:
+        rel = con.execute(translation.sql)
+        rows = rel.fetchall()
+    except duckdb.ParserException as exc:
+        raise QueryError("syntax error: " + _first_line(exc).removeprefix("Parser Error: ")) from None
+    except duckdb.Error as exc:
+        message = _first_line(exc)
+        if "not supported locally: " in message:
+            raise NotSupportedLocally.from_line(message[message.index("not supported locally: ") :]) from None
+        raise QueryError(message.removeprefix("Invalid Input Error: ")) from None
+    desc = rel.description or []
+    types = []
+    for name, type_code, *_ in desc:
+        trino = trino_type_name(exp.DataType.build(str(type_code), dialect="duckdb"))
+        if trino is None:
+            raise NotSupportedLocally(
+                f"a result column {name} of DuckDB type {type_code}", "return it with a Trino type"
+            )
+        types.append(trino)
+    if translation.zones:
+        rows = [_in_zones(row, translation.zones) for row in rows]
+    return Result([d[0] for d in desc], types, rows, translation.notes)
+
+
+def _in_zones(row: tuple, zones: dict[int, str]) -> tuple:
+    from zoneinfo import ZoneInfo
+
+    return tuple(
+        v.astimezone(ZoneInfo(zones[i])) if i in zones and isinstance(v, datetime) else v
+        for i, v in enumerate(row)
+    )
 
 
 def httpfs_extension() -> str:
@@ -46,11 +94,8 @@ class LocalEngine:
         self.settings = settings
         self.catalog = Catalog(settings)
         self.storage = Storage(settings)
-        self.con = duckdb.connect(
-            config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-        )
+        self.con = connect()
         self.con.execute(f"LOAD {_lit(httpfs_extension())}")
-        self.con.execute("SET TimeZone = 'UTC'")  # Athena's timestamps are UTC wall-clock values
         self._s3_secret()
         self._sandbox()
         self.tables: dict[str, list[str]] = {}
@@ -72,6 +117,8 @@ class LocalEngine:
         view SQL comes from the (locally unauthenticated) catalog and must not read `/etc/passwd`,
         write files, attach databases or fetch URLs. The configuration is then locked."""
         buckets = ", ".join(_lit(f"s3://{self.settings.bucket(zone)}/") for zone in DATA_ZONES)
+        self.con.execute("SET autoinstall_known_extensions = false")
+        self.con.execute("SET autoload_known_extensions = false")
         self.con.execute(f"SET allowed_directories = [{buckets}]")
         self.con.execute("SET enable_external_access = false")
         self.con.execute("SET lock_configuration = true")
@@ -110,10 +157,12 @@ class LocalEngine:
             progressed = False
             for db, name, sql in list(pending):
                 try:
-                    self.con.execute(f"CREATE VIEW {_quote(db)}.{_quote(name)} AS {to_duckdb(sql)}")
+                    self.con.execute(
+                        f"CREATE VIEW {_quote(db)}.{_quote(name)} AS {to_duckdb(sql, self.con, db)}"
+                    )
                     pending.remove((db, name, sql))
                     progressed = True
-                except duckdb.Error as exc:
+                except (duckdb.Error, QueryError) as exc:
                     error = exc
             if not progressed:
                 names = ", ".join(f"{db}.{name}" for db, name, _ in pending)
@@ -134,9 +183,9 @@ class LocalEngine:
         else:
             locations = [sd["Location"]] if sd.get("Location") and self._has_objects(sd["Location"]) else []
         # Spark writes UTC-adjusted timestamps, which DuckDB reads as TIMESTAMPTZ; Athena reads the
-        # catalog's `timestamp`, a plain timestamp: read them the way the catalog says.
+        # catalog's `timestamp`, a plain timestamp of millisecond precision: read them that way.
         select = ", ".join(
-            f"CAST({_quote(n)} AS TIMESTAMP) AS {_quote(n)}" if t == "timestamp" else _quote(n)
+            f"{_as_timestamp(_quote(n))} AS {_quote(n)}" if t == "timestamp" else _quote(n)
             for n, t in columns + keys
         )
         if not locations:
@@ -158,7 +207,7 @@ class LocalEngine:
                 (
                     f"CAST(NULL AS {glue_to_duckdb_type(t)}) AS {_quote(n)}"
                     if n not in present
-                    else f"CAST({_quote(n)} AS TIMESTAMP) AS {_quote(n)}"
+                    else f"{_as_timestamp(_quote(n))} AS {_quote(n)}"
                     if t == "timestamp"
                     else _quote(n)
                 )
@@ -179,36 +228,44 @@ class LocalEngine:
 
     # queries --------------------------------------------------------------------------------------
     def query(self, sql: str) -> Result:
-        """Run one Athena SQL statement; errors become one-line QueryErrors."""
-        duck_sql = to_duckdb(sql)
+        """Run one Athena statement: a query (Trino semantics), or a metadata statement over the catalog.
+
+        Errors become one-line QueryErrors; a construct that cannot be answered exactly is refused
+        with a NotSupportedLocally error.
+        """
+        from lakehouse.engine import metadata
+
+        answer = metadata.statement(self, sql)
+        if answer is not None:
+            return answer
+        tree = metadata.partitions_tables(self, parse_athena(sql))
         try:
-            rel = self.con.execute(duck_sql)
-            rows = rel.fetchall()
-        except duckdb.CatalogException as exc:
+            return run(self.con, tree, self.settings.database("gold"))
+        except UnknownTable as exc:
             notes = [
                 f"{t} cannot be read locally: {why}"
                 for t, why in self.unavailable.items()
-                if t.split(".")[-1] in str(exc)
+                if t.split(".")[-1] == exc.table.split(".")[-1]
             ]
-            raise QueryError("; ".join([_first_line(exc), *notes])) from None
-        except duckdb.ParserException as exc:
-            raise QueryError("syntax error: " + _first_line(exc).removeprefix("Parser Error: ")) from None
-        except duckdb.Error as exc:
-            raise QueryError(_first_line(exc)) from None
-        desc = rel.description or []
-        return Result([d[0] for d in desc], [str(d[1]) for d in desc], rows)
+            raise QueryError("; ".join([str(exc), *notes])) from None
 
     def explain_analyze(self, sql: str) -> str:
         """DuckDB's EXPLAIN ANALYZE of a query (shows how many files a scan read)."""
-        return "\n".join(r[1] for r in self.con.execute("EXPLAIN ANALYZE " + to_duckdb(sql)).fetchall())
+        duck_sql = to_duckdb(sql, self.con, self.settings.database("gold"))
+        return "\n".join(r[1] for r in self.con.execute("EXPLAIN ANALYZE " + duck_sql).fetchall())
 
     def describe(self, sql: str) -> list[tuple[str, str]]:
         """(column, DuckDB type) of a query's result, without running it over the data."""
-        rel = self.con.sql(to_duckdb(sql))
+        rel = self.con.sql(to_duckdb(sql, self.con, self.settings.database("gold")))
         return list(zip(rel.columns, [str(t) for t in rel.types], strict=True))
 
     def close(self) -> None:
         self.con.close()
+
+
+def _as_timestamp(column: str) -> str:
+    """A file's timestamp as Athena's timestamp(3): plain, rounded to milliseconds."""
+    return f"CAST(CAST(CAST({column} AS TIMESTAMP) AS TIMESTAMP_MS) AS TIMESTAMP)"
 
 
 def _first_line(exc: Exception) -> str:

@@ -1,7 +1,10 @@
-"""`lakehouse deploy --env local`: create on the endpoint what Terraform creates on AWS.
+"""The tests' fast path: what `terraform/envs/local` creates, made with boto3 in about a second.
 
-Buckets per zone with default SSE-KMS under the environment's key and public access blocked, Glue
-databases per zone, and every table of every contract. Idempotent: a second run reports "unchanged".
+`lakehouse deploy --env local` applies the Terraform (lakehouse.local.terraform). Tests reset the
+endpoint for every case and cannot spend an apply on each, so they deploy through here; the parity
+test in tests/terraform/test_local_apply.py asserts both produce the same buckets (encryption,
+versioning), databases, tables (columns, partition keys, SerDe, location), queues, rules,
+notifications and jobs. Idempotent: a second run reports "unchanged".
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from lakehouse.catalog import Catalog
 from lakehouse.contracts import load_contracts
 from lakehouse.local import wiring
 from lakehouse.models import load_models
-from lakehouse.settings import DATA_ZONES, ZONES, Settings
+from lakehouse.settings import DATA_ZONES, KMS_ZONES, ZONES, Settings
 from lakehouse.storage import create_bucket_if_absent
 from lakehouse.tables import audit_table, model_tables, quality_table, tables_for
 
@@ -42,23 +45,24 @@ def ensure_kms_key(settings: Settings) -> tuple[str, str]:
         return meta["Arn"], "created"
 
 
-def ensure_bucket(settings: Settings, name: str, key_arn: str) -> str:
+def ensure_bucket(settings: Settings, name: str, key_arn: str | None) -> str:
+    """A private, versioned bucket: SSE-KMS under key_arn, or SSE-S3 when key_arn is None (logs)."""
     s3 = aws.client("s3", settings)
     status = "created" if create_bucket_if_absent(s3, name, settings.region) else "unchanged"
-    wanted = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn}
+    wanted = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn} if key_arn else {"SSEAlgorithm": "AES256"}
     try:
         rules = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"]
         current = rules[0]["ApplyServerSideEncryptionByDefault"]
     except ClientError:
         current = {}
     if current != wanted:
-        s3.put_bucket_encryption(
-            Bucket=name,
-            ServerSideEncryptionConfiguration={
-                "Rules": [{"ApplyServerSideEncryptionByDefault": wanted, "BucketKeyEnabled": True}]
-            },
+        rule = {"ApplyServerSideEncryptionByDefault": wanted} | (
+            {"BucketKeyEnabled": True} if key_arn else {}
         )
+        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": [rule]})
         status = "updated" if status == "unchanged" else status
+    if s3.get_bucket_versioning(Bucket=name).get("Status") != "Enabled":
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
     block = {
         k: True for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
     }
@@ -80,7 +84,8 @@ def deploy(settings: Settings, glue_dir: Path = Path("glue/jobs")) -> list[Chang
     changes.append(Change("kms key", settings.kms_alias, status))
     for zone in ZONES:
         bucket = settings.bucket(zone)
-        changes.append(Change("bucket", bucket, ensure_bucket(settings, bucket, key_arn)))
+        key = key_arn if zone in KMS_ZONES else None
+        changes.append(Change("bucket", bucket, ensure_bucket(settings, bucket, key)))
     catalog = Catalog(settings)
     for zone in DATA_ZONES:
         db = settings.database(zone)

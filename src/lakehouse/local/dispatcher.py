@@ -160,13 +160,11 @@ class Dispatcher:
         return sorted(out, key=lambda x: x[2].get("StartedOn", 0))
 
     def _execute(self, report: DispatchReport, job: str, spec: Job, run: dict) -> None:
-        from lakehouse.local.runner import run_job
+        from lakehouse.local.runner import run_defined
 
         self.executed.add(run["Id"])
-        args = run.get("Arguments", {})
-        full = str(args.get("--full_refresh", "false")).lower() == "true"
-        try:
-            result = run_job(self.settings, self.project, spec, self.glue_dir, full, run["Id"])
+        try:  # as Glue would: the job's definition (script, arguments) from the endpoint, with the run's
+            result = run_defined(self.settings, job, run, self.glue_dir)
             report.runs.append(result)
             state, message = "SUCCEEDED", ""
         except Exception as exc:  # a failed job run: Glue reports it as FAILED with the error message

@@ -18,6 +18,7 @@ from typing import Any
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from lakehouse import aws
 from lakehouse.contracts import Contract
 from lakehouse.jobs.result import StageResult, new_run_id
 from lakehouse.models import Model
@@ -144,6 +145,30 @@ def run_dataset(
             )
             results.append(job_script(stage, glue_dir).main(argv, io=StagingIO(settings, root / stage)))
     return results
+
+
+def run_defined(
+    settings: Settings, job_name: str, run: dict, glue_dir: Path = Path("glue/jobs")
+) -> StageResult:
+    """A Glue job run as the endpoint's job definition (Terraform's) says: the script it names, its
+    default arguments overlaid by the run's, and the contract or model at the s3:// URI it names.
+
+    The script itself runs from glue_dir, and must be the one the definition's ScriptLocation holds:
+    a definition that names a stale script or wrong arguments fails here as it would on Glue.
+    """
+    glue, s3 = aws.client("glue", settings), aws.client("s3", settings)
+    definition = glue.get_job(JobName=job_name)["Job"]
+    location = definition["Command"]["ScriptLocation"]
+    local = glue_dir / location.rsplit("/", 1)[-1]
+    bucket, key = split_uri(location)
+    if s3.get_object(Bucket=bucket, Key=key)["Body"].read() != local.read_bytes():
+        raise RuntimeError(f"job {job_name}: {location} differs from {local}: deploy again")
+    args = {**definition.get("DefaultArguments", {}), **(run.get("Arguments") or {})}
+    argv = ["glue", "--JOB_NAME", job_name, "--JOB_RUN_ID", run["Id"]]
+    for name, value in args.items():
+        argv += [name, value]
+    with _job_environment(settings, job_name) as root:
+        return job_script(local.stem, glue_dir).main(argv, io=StagingIO(settings, root))
 
 
 def run_job(

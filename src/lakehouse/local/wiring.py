@@ -1,9 +1,14 @@
-"""The event plumbing of an environment on the local endpoint, as Terraform's etl and events modules make it.
+"""The test fast path's event plumbing: what terraform/envs/local creates, made with boto3 in a second.
+
+`lakehouse deploy --env local` applies the Terraform; this module (with local/deploy.py) exists only so
+tests can reset the endpoint per case without an 80-second apply each time. A parity test
+(tests/terraform/test_local_apply.py) asserts it creates exactly what the Terraform apply creates.
 
 - Glue jobs `<project>-<env>-<dataset>-<stage>` (one concurrent run each) whose scripts and contracts are
   uploaded to the artifacts bucket; a crawler for datasets whose contract asks for one.
 - S3 ObjectCreated notifications of the raw bucket -> SQS `<p>-<e>-raw-events`.
-- EventBridge rule on Glue job / crawler state changes -> SQS `<p>-<e>-glue-events`.
+- EventBridge rules `<p>-<e>-job-state` and `<p>-<e>-crawler-state` on this environment's Glue jobs and
+  crawlers -> SQS `<p>-<e>-glue-events`.
 - SNS topic `<p>-<e>-alerts` with an SQS subscriber `<p>-<e>-alerts-inbox`, and a dead-letter queue
   `<p>-<e>-automation-dlq` for malformed events.
 
@@ -27,10 +32,21 @@ from lakehouse.settings import Settings
 __all__ = ["MODEL_STAGE", "STAGES", "dataset_stages"]  # the registry's names, used below
 
 
-GLUE_EVENT_PATTERN = {
-    "source": ["aws.glue"],
-    "detail-type": ["Glue Job State Change", "Glue Crawler State Change"],
-}
+def glue_rules(settings: Settings) -> dict[str, dict]:
+    """The Glue state rules of modules/events (name -> pattern), scoped to this environment's names."""
+    prefix = [{"prefix": f"{settings.project}-{settings.env}-"}]
+    return {
+        settings.resource("crawler-state"): {
+            "source": ["aws.glue"],
+            "detail-type": ["Glue Crawler State Change"],
+            "detail": {"crawlerName": prefix, "state": ["Succeeded", "Failed"]},
+        },
+        settings.resource("job-state"): {
+            "source": ["aws.glue"],
+            "detail-type": ["Glue Job State Change"],
+            "detail": {"jobName": prefix, "state": ["SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED", "ERROR"]},
+        },
+    }
 
 
 def _queue(settings: Settings, suffix: str) -> tuple[str, str]:
@@ -115,7 +131,7 @@ def ensure_jobs(
                         "--model_uri": f"s3://{artifacts}/datasets/models/{model.name}.yaml",
                     },
                     "ExecutionProperty": {"MaxConcurrentRuns": 1},
-                    "GlueVersion": "5.0",
+                    "GlueVersion": "5.1",
                 },
             )
         )
@@ -136,7 +152,7 @@ def ensure_jobs(
                     "--contract_uri": f"s3://{artifacts}/datasets/{contract.name}.yaml",
                 },
                 "ExecutionProperty": {"MaxConcurrentRuns": 1},
-                "GlueVersion": "5.0",
+                "GlueVersion": "5.1",
             }
             out.append(_ensure_job(glue, name, spec))
         if contract.crawl:
@@ -191,17 +207,17 @@ def ensure_events(settings: Settings) -> list[tuple[str, str]]:
         )
     out.append((f"{settings.bucket('raw')} notifications", "unchanged" if same else "created"))
 
-    rule, pattern = settings.resource("glue-state"), json.dumps(GLUE_EVENT_PATTERN)
-    try:
-        same = json.loads(events.describe_rule(Name=rule)["EventPattern"]) == GLUE_EVENT_PATTERN
-    except events.exceptions.ResourceNotFoundException:
-        same = False
-    if not same:
-        events.put_rule(Name=rule, EventPattern=pattern, State="ENABLED")
-        events.put_targets(
-            Rule=rule, Targets=[{"Id": "glue-events", "Arn": queue_arn(settings, urls["glue-events"])}]
-        )
-    out.append((rule, "unchanged" if same else "created"))
+    for rule, wanted_pattern in glue_rules(settings).items():
+        try:
+            same = json.loads(events.describe_rule(Name=rule)["EventPattern"]) == wanted_pattern
+        except events.exceptions.ResourceNotFoundException:
+            same = False
+        if not same:
+            events.put_rule(Name=rule, EventPattern=json.dumps(wanted_pattern), State="ENABLED")
+            events.put_targets(
+                Rule=rule, Targets=[{"Id": "glue-events", "Arn": queue_arn(settings, urls["glue-events"])}]
+            )
+        out.append((rule, "unchanged" if same else "created"))
 
     existing = {t["TopicArn"].rsplit(":", 1)[-1] for t in sns.list_topics().get("Topics", [])}
     topic = alerts_topic_arn(settings)

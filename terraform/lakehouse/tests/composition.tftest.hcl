@@ -57,10 +57,25 @@ run "names_follow_the_local_loop" {
   }
 }
 
-run "the_local_env_name_is_reserved" {
+run "an_unsupported_lambda_runtime_is_refused_at_plan" {
   command = plan
   variables {
-    env = "local"
+    lambda_runtime = "python3.11"
   }
-  expect_failures = [var.env]
+  expect_failures = [var.lambda_runtime]
+}
+
+run "an_emulator_without_glue_and_athena_gets_the_rest" {
+  command = plan
+  variables {
+    unavailable_services = ["glue", "athena"]
+  }
+  assert {
+    condition     = output.tables == null && output.athena_workgroup == null && length(output.glue_jobs) == 0
+    error_message = "without Glue and Athena there must be no catalog, jobs or workgroup"
+  }
+  assert {
+    condition     = output.buckets["raw"] == "lhtest-test-raw"
+    error_message = "the buckets, key and automation stay"
+  }
 }

@@ -68,20 +68,8 @@ resource "aws_glue_security_configuration" "this" {
   }
 }
 
-resource "aws_glue_data_catalog_encryption_settings" "this" {
-  count = var.manage_catalog_encryption ? 1 : 0
-
-  data_catalog_encryption_settings {
-    encryption_at_rest {
-      catalog_encryption_mode = "SSE-KMS"
-      sse_aws_kms_key_id      = var.kms_key_arn
-    }
-    connection_password_encryption {
-      return_connection_password_encrypted = true
-      aws_kms_key_id                       = var.kms_key_arn
-    }
-  }
-}
+# The Data Catalog's encryption setting is account- and region-wide: it is not set here, per
+# environment, but once per account by terraform/account, with a key no environment can destroy.
 
 resource "aws_glue_crawler" "raw" {
   for_each               = toset(var.crawled_datasets)

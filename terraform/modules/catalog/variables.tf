@@ -47,12 +47,6 @@ variable "kms_key_arn" {
   type        = string
 }
 
-variable "manage_catalog_encryption" {
-  description = "Set the account-and-region-wide Data Catalog encryption. Only one environment per account may own it."
-  type        = bool
-  default     = true
-}
-
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

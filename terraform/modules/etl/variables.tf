@@ -57,8 +57,8 @@ variable "worker_type" {
   description = "Glue worker type."
   type        = string
   validation {
-    condition     = contains(["G.025X", "G.1X", "G.2X", "G.4X", "G.8X"], var.worker_type)
-    error_message = "worker_type must be one of G.025X, G.1X, G.2X, G.4X, G.8X."
+    condition     = contains(["G.1X", "G.2X", "G.4X", "G.8X"], var.worker_type)
+    error_message = "worker_type \"${var.worker_type}\" is not a Glue Spark ETL worker: use G.1X, G.2X, G.4X or G.8X (G.025X is for streaming jobs only)."
   }
 }
 
@@ -84,4 +84,34 @@ variable "tags" {
   description = "Tags for every resource."
   type        = map(string)
   default     = {}
+}
+
+variable "glue_version" {
+  description = "Glue version of the jobs: 5.1 runs Spark 3.5.6 on Python 3.11, the versions the local loop pins."
+  type        = string
+  default     = "5.1"
+  validation {
+    condition     = contains(["5.0", "5.1"], var.glue_version)
+    error_message = "glue_version must be 5.0 or 5.1 (Spark 3.5, Python 3.11, what the jobs are tested on)."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days Glue's job logs are kept."
+  type        = number
+}
+
+variable "kms_key_arn" {
+  description = "The environment's KMS key: Glue's log groups are encrypted with it."
+  type        = string
+}
+
+variable "retention_hours" {
+  description = "Hours superseded run files are kept after a newer run replaced them (queries may still read them)."
+  type        = number
+  default     = 168
+  validation {
+    condition     = var.retention_hours >= 1
+    error_message = "retention_hours must be at least 1."
+  }
 }

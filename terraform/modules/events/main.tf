@@ -24,24 +24,36 @@ locals {
     LAKEHOUSE_LOCK_TTL_MINUTES = tostring(var.lock_ttl_minutes)
     LAKEHOUSE_RETENTION_HOURS  = tostring(var.retention_hours)
   }
-  rules = {
-    crawler-state = {
-      handler = "on_crawler_state"
-      pattern = { source = ["aws.glue"], "detail-type" = ["Glue Crawler State Change"], detail = { state = ["Succeeded", "Failed"] } }
-    }
-    job-state = {
-      handler = "on_job_state"
-      pattern = { source = ["aws.glue"], "detail-type" = ["Glue Job State Change"], detail = { state = ["SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED", "ERROR"] } }
-    }
-    purchases = {
-      handler = "purchase_alert"
-      pattern = {
-        source        = ["aws.s3"]
-        "detail-type" = ["Object Created"]
-        detail        = { bucket = { name = [var.raw_bucket] }, object = { key = [{ prefix = "${var.purchase_dataset}/" }] } }
+  # Only this environment's jobs and crawlers (names start with "<project>-<env>-"): environments
+  # sharing an account never wake each other's functions.
+  rules = merge(
+    {
+      crawler-state = {
+        handler = "on_crawler_state"
+        pattern = { source = ["aws.glue"], "detail-type" = ["Glue Crawler State Change"], detail = { crawlerName = [{ prefix = "${var.name}-" }], state = ["Succeeded", "Failed"] } }
       }
-    }
-  }
+      job-state = {
+        handler = "on_job_state"
+        pattern = { source = ["aws.glue"], "detail-type" = ["Glue Job State Change"], detail = { jobName = [{ prefix = "${var.name}-" }], state = ["SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED", "ERROR"] } }
+      }
+    },
+    # Queue delivery feeds purchase_alert from the raw-events queue, like on_raw_object.
+    { for k, r in {
+      purchases = {
+        handler = "purchase_alert"
+        pattern = {
+          source        = ["aws.s3"]
+          "detail-type" = ["Object Created"]
+          detail        = { bucket = { name = [var.raw_bucket] }, object = { key = [{ prefix = "${var.purchase_dataset}/" }] } }
+        }
+      }
+    } : k => r if !var.deliver_to_queues },
+  )
+  # Queue delivery (an endpoint that runs no Lambda code): what would invoke a function lands in a
+  # queue that `lakehouse dispatch` reads and hands to the same handler in-process.
+  # An endpoint that runs no Lambda code gets no functions: its events go to the queues below.
+  functions = var.deliver_to_queues ? {} : local.handlers
+  inboxes   = var.deliver_to_queues ? toset(["raw-events", "glue-events", "alerts-inbox"]) : toset([])
 }
 
 resource "aws_sqs_queue" "dlq" {
@@ -52,7 +64,8 @@ resource "aws_sqs_queue" "dlq" {
 }
 
 resource "aws_cloudwatch_log_group" "function" {
-  for_each          = local.handlers
+  #checkov:skip=CKV_AWS_338:Retention is each environment's choice (log_retention_days: 365 in prod, 14 in dev, 1 on the local emulator); a year everywhere is a cost decision left to adopters.
+  for_each          = local.functions
   name              = "/aws/lambda/${each.value.function}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
@@ -62,10 +75,10 @@ resource "aws_cloudwatch_log_group" "function" {
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_117:The functions call only AWS APIs (S3, Glue, SNS, SQS) and reach no private resource; a VPC would add NAT or endpoints and no isolation.
   #checkov:skip=CKV_AWS_272:Code comes from this repository's build, uploaded by the same apply under its content hash; a Signer profile is an adopter's choice.
-  for_each                       = local.handlers
+  for_each                       = local.functions
   function_name                  = each.value.function
   role                           = var.function_role_arns[each.key]
-  runtime                        = "python3.11"
+  runtime                        = var.runtime
   handler                        = each.value.entry
   s3_bucket                      = var.artifacts_bucket
   s3_key                         = var.package_s3_key
@@ -97,6 +110,7 @@ resource "aws_lambda_function" "this" {
 # --- S3 -> on_raw_object, and every raw event to EventBridge (for purchase_alert) ----------------------
 
 resource "aws_lambda_permission" "raw_bucket" {
+  count          = var.deliver_to_queues ? 0 : 1
   statement_id   = "RawBucketNotifications"
   action         = "lambda:InvokeFunction"
   function_name  = aws_lambda_function.this["on_raw_object"].function_name
@@ -107,14 +121,43 @@ resource "aws_lambda_permission" "raw_bucket" {
 
 resource "aws_s3_bucket_notification" "raw" {
   bucket      = var.raw_bucket
-  eventbridge = true
+  eventbridge = !var.deliver_to_queues
 
-  lambda_function {
-    lambda_function_arn = aws_lambda_function.this["on_raw_object"].arn
-    events              = ["s3:ObjectCreated:*"]
+  dynamic "lambda_function" {
+    for_each = var.deliver_to_queues ? [] : [1]
+    content {
+      lambda_function_arn = aws_lambda_function.this["on_raw_object"].arn
+      events              = ["s3:ObjectCreated:*"]
+    }
+  }
+
+  dynamic "queue" {
+    for_each = var.deliver_to_queues ? [1] : []
+    content {
+      queue_arn = aws_sqs_queue.inbox["raw-events"].arn
+      events    = ["s3:ObjectCreated:*"]
+    }
   }
 
   depends_on = [aws_lambda_permission.raw_bucket]
+}
+
+# --- queue delivery (local endpoint) ---------------------------------------------------------------
+# Inboxes exist only on an emulator, which enforces no queue policy: they have none.
+
+resource "aws_sqs_queue" "inbox" {
+  for_each                  = local.inboxes
+  name                      = "${var.name}-${each.key}"
+  kms_master_key_id         = var.kms_key_arn
+  message_retention_seconds = 86400
+  tags                      = var.tags
+}
+
+resource "aws_sns_topic_subscription" "alerts_inbox" {
+  count     = var.deliver_to_queues ? 1 : 0
+  topic_arn = var.alerts_topic_arn
+  protocol  = "sqs"
+  endpoint  = aws_sqs_queue.inbox["alerts-inbox"].arn
 }
 
 # --- EventBridge rules ----------------------------------------------------------------------------------
@@ -130,7 +173,7 @@ resource "aws_cloudwatch_event_rule" "this" {
 resource "aws_cloudwatch_event_target" "this" {
   for_each = local.rules
   rule     = aws_cloudwatch_event_rule.this[each.key].name
-  arn      = aws_lambda_function.this[each.value.handler].arn
+  arn      = var.deliver_to_queues ? aws_sqs_queue.inbox["glue-events"].arn : aws_lambda_function.this[each.value.handler].arn
 
   dead_letter_config {
     arn = aws_sqs_queue.dlq.arn
@@ -143,7 +186,7 @@ resource "aws_cloudwatch_event_target" "this" {
 }
 
 resource "aws_lambda_permission" "rule" {
-  for_each      = local.rules
+  for_each      = { for k, r in local.rules : k => r if !var.deliver_to_queues }
   statement_id  = "EventBridge-${each.key}"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this[each.value.handler].function_name
@@ -165,7 +208,10 @@ locals {
   }
 }
 
+# EventBridge may send dead letters to the queue. An emulator enforces no queue policy, and the
+# provider waits ~25 s for one to settle: queue delivery (the local env) leaves it out.
 resource "aws_sqs_queue_policy" "dlq" {
+  count     = var.deliver_to_queues ? 0 : 1
   queue_url = aws_sqs_queue.dlq.url
   policy    = jsonencode(local.dlq_policy)
 }

@@ -94,9 +94,29 @@ variable "retention_hours" {
 }
 
 variable "reserved_concurrency" {
-  description = "Concurrent executions reserved (and capped) per function."
+  description = "Concurrent executions reserved (and capped) per function; null reserves none. A new account's whole quota may be 10, and AWS keeps 10 unreserved, so reserving fails there."
   type        = number
-  default     = 5
+  default     = null
+  validation {
+    condition     = var.reserved_concurrency == null || try(var.reserved_concurrency >= 1, false)
+    error_message = "reserved_concurrency must be null (none reserved) or at least 1."
+  }
+}
+
+variable "runtime" {
+  description = "Lambda runtime of the functions (a Python runtime AWS still supports)."
+  type        = string
+  default     = "python3.13"
+  validation {
+    condition     = contains(["python3.12", "python3.13"], var.runtime)
+    error_message = "runtime \"${var.runtime}\" is not a supported Lambda Python runtime here: use python3.12 or python3.13 (python3.11 reached end of support in June 2026)."
+  }
+}
+
+variable "deliver_to_queues" {
+  description = "For an endpoint that runs no Lambda code (the local env): S3 notifications and the Glue state rules deliver to SQS queues <name>-raw-events and <name>-glue-events, and an <name>-alerts-inbox queue subscribes to the alerts topic; `lakehouse dispatch` hands their messages to the same handlers."
+  type        = bool
+  default     = false
 }
 
 variable "tags" {

@@ -29,7 +29,7 @@ resource "aws_athena_workgroup" "this" {
 }
 
 resource "aws_athena_named_query" "this" {
-  for_each    = fileset(var.queries_dir, "*.sql")
+  for_each    = var.named_queries ? fileset(var.queries_dir, "*.sql") : toset([])
   name        = trimsuffix(each.value, ".sql")
   description = "athena/queries/${each.value}"
   workgroup   = aws_athena_workgroup.this.id

@@ -43,3 +43,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "named_queries" {
+  description = "Save athena/queries as named queries (off only on an emulator without DeleteNamedQuery, such as moto, where they could never be destroyed)."
+  type        = bool
+  default     = true
+}

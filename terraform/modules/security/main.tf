@@ -12,7 +12,7 @@ data "aws_region" "current" {}
 locals {
   account   = data.aws_caller_identity.current.account_id
   partition = data.aws_partition.current.partition
-  region    = data.aws_region.current.region
+  region    = data.aws_region.current.name
   s3        = { for zone, b in var.buckets : zone => "arn:${local.partition}:s3:::${b}" }
   catalog   = "arn:${local.partition}:glue:${local.region}:${local.account}:catalog"
   glue_arn  = "arn:${local.partition}:glue:${local.region}:${local.account}"
@@ -74,12 +74,23 @@ locals {
         }
       },
       {
-        Sid       = "AlarmsAndEventsPublishToTheEncryptedTopic"
+        Sid       = "AlarmsPublishToTheEncryptedTopic"
         Effect    = "Allow"
-        Principal = { Service = ["cloudwatch.amazonaws.com", "events.amazonaws.com"] }
+        Principal = { Service = "cloudwatch.amazonaws.com" }
         Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
         Resource  = "*"
         Condition = { StringEquals = { "aws:SourceAccount" = local.account } }
+      },
+      {
+        # EventBridge delivering dead letters to the encrypted queue: the EventBridge guide's key
+        # policy for an SSE-KMS dead-letter queue conditions on the rule's ARN (aws:SourceArn), which
+        # EventBridge sends; aws:SourceAccount alone may be absent, and the dead letter is dropped.
+        Sid       = "EventBridgeDeadLettersToTheEncryptedQueue"
+        Effect    = "Allow"
+        Principal = { Service = "events.amazonaws.com" }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Resource  = "*"
+        Condition = { ArnLike = { "aws:SourceArn" = "arn:${local.partition}:events:${local.region}:${local.account}:rule/${var.name}-*" } }
       },
     ]
   }
@@ -114,11 +125,13 @@ locals {
     { for h, n in var.functions : "fn-${h}" => { service = "lambda.amazonaws.com", policy = jsonencode(local.function_policy[h]) } },
     { spectrum = { service = "redshift.amazonaws.com", policy = jsonencode(local.spectrum_policy) } },
   )
+  # The environment's key, and the account's catalog key when the catalog is encrypted with one
+  # (Glue needs the caller's permission on it to read or write any catalog entry).
   use_key = {
     Sid      = "UseTheKey"
     Effect   = "Allow"
     Action   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
-    Resource = aws_kms_key.this.arn
+    Resource = compact([aws_kms_key.this.arn, var.catalog_kms_key_arn])
   }
   catalog_read  = ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition"]
   catalog_write = ["glue:UpdateTable", "glue:CreatePartition", "glue:BatchCreatePartition", "glue:UpdatePartition", "glue:BatchUpdatePartition", "glue:DeletePartition", "glue:BatchDeletePartition"]
@@ -180,6 +193,13 @@ locals {
           Resource = ["${local.s3["artifacts"]}/glue-tmp/${local.job_names[k]}/*"]
         },
         {
+          Sid       = "ListOwnTemp"
+          Effect    = "Allow"
+          Action    = ["s3:ListBucket"]
+          Resource  = local.s3["artifacts"]
+          Condition = { StringLike = { "s3:prefix" = ["glue-tmp/${local.job_names[k]}/*"] } }
+        },
+        {
           Sid    = "OwnCatalogTables"
           Effect = "Allow"
           Action = concat(local.catalog_read, local.catalog_write)
@@ -193,8 +213,8 @@ locals {
         {
           Sid      = "OwnLogs"
           Effect   = "Allow"
-          Action   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"]
-          Resource = "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/aws-glue/*"
+          Action   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"]
+          Resource = "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/aws-glue/jobs/${var.name}/*"
         },
         {
           # PutMetricData has no resource type; the condition keeps it to Glue's namespace.
@@ -346,7 +366,7 @@ locals {
         Action   = concat(local.catalog_read, ["glue:GetDatabases"])
         Resource = [local.catalog, local.db_arn["gold"], "${local.table_arn["gold"]}/*"]
       },
-      { Sid = "UseTheKey", Effect = "Allow", Action = ["kms:Decrypt", "kms:DescribeKey"], Resource = aws_kms_key.this.arn },
+      { Sid = "UseTheKey", Effect = "Allow", Action = ["kms:Decrypt", "kms:DescribeKey"], Resource = compact([aws_kms_key.this.arn, var.catalog_kms_key_arn]) },
     ]
   }
 }

@@ -1,6 +1,9 @@
 output "kms_key_arn" {
-  description = "ARN of the environment's customer-managed KMS key."
+  description = "ARN of the environment's customer-managed KMS key, once its policy lets the services use it."
   value       = aws_kms_key.this.arn
+  # Log groups, queues and topics encrypted with the key are refused until the key policy admits
+  # their service: everything that takes this output waits for the policy.
+  depends_on = [aws_kms_key_policy.this]
 }
 
 output "job_role_arns" {

@@ -68,6 +68,12 @@ variable "key_user_arns" {
   default     = []
 }
 
+variable "catalog_kms_key_arn" {
+  description = "The account's Data Catalog key (null when the catalog has none): the roles that touch the catalog may use it."
+  type        = string
+  default     = null
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

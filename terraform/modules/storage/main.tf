@@ -4,6 +4,7 @@
 # Every bucket policy denies non-TLS access; data buckets also deny puts that ask for other encryption.
 
 data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 
 locals {
   data_buckets = { for zone, name in var.buckets : zone => name if zone != "logs" }
@@ -69,15 +70,18 @@ resource "aws_s3_bucket_logging" "this" {
   bucket        = aws_s3_bucket.this[each.key].id
   target_bucket = aws_s3_bucket.this["logs"].id
   target_prefix = "s3/${each.value}/"
+
+  # S3 checks the logs bucket's policy lets the logging service write: it must exist first.
+  depends_on = [aws_s3_bucket_policy.this]
 }
 
 locals {
   bucket_policy = {
     for zone, b in aws_s3_bucket.this : zone => {
       Version = "2012-10-17"
-      Statement = [for s in [
+      Statement = concat([for s in [
         {
-          on = true
+          on = var.deny_statements
           doc = {
             Sid       = "DenyInsecureTransport"
             Effect    = "Deny"
@@ -88,7 +92,7 @@ locals {
           }
         },
         {
-          on = zone != "logs"
+          on = var.deny_statements && zone != "logs"
           doc = {
             Sid       = "DenyOtherEncryption"
             Effect    = "Deny"
@@ -99,7 +103,7 @@ locals {
           }
         },
         {
-          on = zone != "logs"
+          on = var.deny_statements && zone != "logs"
           doc = {
             Sid       = "DenyOtherKmsKey"
             Effect    = "Deny"
@@ -109,24 +113,28 @@ locals {
             Condition = { StringNotEqualsIfExists = { "s3:x-amz-server-side-encryption-aws-kms-key-id" = var.kms_key_arn } }
           }
         },
-        {
-          on = zone == "logs"
-          doc = {
-            Sid       = "AllowServerAccessLogs"
-            Effect    = "Allow"
-            Principal = { Service = "logging.s3.amazonaws.com" }
-            Action    = "s3:PutObject"
-            Resource  = "${b.arn}/s3/*"
-            Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
+        ] : s.doc if s.on],
+        # The logs bucket: S3 server access logs from each data bucket, into that bucket's own prefix
+        # only (a statement each, with source bucket and account in the condition, as AWS advises).
+        [for src_zone, src in local.data_buckets : {
+          Sid       = "AccessLogsFrom${replace(title(replace(src_zone, "-", " ")), " ", "")}"
+          Effect    = "Allow"
+          Principal = { Service = "logging.s3.amazonaws.com" }
+          Action    = ["s3:PutObject"]
+          Resource  = "${b.arn}/s3/${src}/*"
+          Condition = {
+            ArnLike      = { "aws:SourceArn" = "arn:${data.aws_partition.current.partition}:s3:::${src}" }
+            StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id }
           }
-        },
-      ] : s.doc if s.on]
+        } if zone == "logs"],
+      )
     }
   }
 }
 
 resource "aws_s3_bucket_policy" "this" {
-  for_each = aws_s3_bucket.this
+  # every bucket has one, except on an emulator without the Deny statements (data buckets then have none)
+  for_each = { for zone, b in aws_s3_bucket.this : zone => b if var.deny_statements || zone == "logs" }
   bucket   = each.value.id
   policy   = jsonencode(local.bucket_policy[each.key])
 
@@ -134,7 +142,7 @@ resource "aws_s3_bucket_policy" "this" {
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "this" {
-  for_each = aws_s3_bucket.this
+  for_each = var.lifecycle_rules ? aws_s3_bucket.this : {}
   bucket   = each.value.id
 
   rule {

@@ -12,6 +12,18 @@ variable "kms_key_arn" {
   type        = string
 }
 
+variable "deny_statements" {
+  description = "The bucket policies' Deny statements: non-TLS requests, puts asking for other encryption or another key. Only an emulator turns them off (the local env): its endpoint is plain http, so the TLS rule locked Terraform itself out of the buckets, and moto denies every request a conditional Deny names, whatever the condition."
+  type        = bool
+  default     = true
+}
+
+variable "lifecycle_rules" {
+  description = "Tiering and expiry rules. Only the local env leaves them out: nothing ages within an emulator's life, and the provider waits about a minute for each rule set to settle."
+  type        = bool
+  default     = true
+}
+
 variable "force_destroy" {
   description = "Allow destroying non-empty buckets (dev only; production keeps its data)."
   type        = bool

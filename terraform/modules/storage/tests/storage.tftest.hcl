@@ -125,3 +125,30 @@ run "archiving_before_thirty_days_is_refused" {
   }
   expect_failures = [var.raw_archive_days]
 }
+
+run "access_logs_are_allowed_per_source_bucket_and_prefix" {
+  assert {
+    condition = sort([
+      for s in jsondecode(aws_s3_bucket_policy.this["logs"].policy).Statement : s.Resource
+      if try(s.Principal.Service, "") == "logging.s3.amazonaws.com"
+      ]) == sort([for z, b in var.buckets : "${aws_s3_bucket.this["logs"].arn}/s3/${b}/*" if z != "logs"]) && alltrue([
+      for z, l in aws_s3_bucket_logging.this : l.target_prefix == "s3/${var.buckets[z]}/"
+    ])
+    error_message = "the logs bucket must let S3 logging write each data bucket's own prefix, where that bucket logs"
+  }
+}
+
+run "an_emulator_gets_no_deny_statements_and_no_lifecycle_waits" {
+  variables {
+    deny_statements = false
+    lifecycle_rules = false
+  }
+  assert {
+    condition = (
+      jsonencode(keys(aws_s3_bucket_policy.this)) == jsonencode(["logs"]) &&
+      alltrue([for s in jsondecode(aws_s3_bucket_policy.this["logs"].policy).Statement : s.Effect == "Allow"]) &&
+      length(aws_s3_bucket_lifecycle_configuration.this) == 0 && length(aws_s3_bucket_server_side_encryption_configuration.data) == 5
+    )
+    error_message = "deny_statements = false leaves only the logs bucket's access-log grant (encryption stays the default); lifecycle_rules = false drops the rules"
+  }
+}

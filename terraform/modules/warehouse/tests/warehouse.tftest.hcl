@@ -29,7 +29,8 @@ run "on_it_is_private_encrypted_and_reads_gold" {
   assert {
     condition = (
       !aws_redshiftserverless_workgroup.this[0].publicly_accessible &&
-      aws_redshiftserverless_workgroup.this[0].enhanced_vpc_routing &&
+      !aws_redshiftserverless_workgroup.this[0].enhanced_vpc_routing &&
+      length(aws_redshiftserverless_workgroup.this[0].config_parameter) == 0 &&
       aws_redshiftserverless_namespace.this[0].kms_key_id == var.kms_key_arn &&
       aws_redshiftserverless_namespace.this[0].manage_admin_password
     )
@@ -37,10 +38,29 @@ run "on_it_is_private_encrypted_and_reads_gold" {
   }
   assert {
     condition = (
-      strcontains(aws_redshiftdata_statement.external_schema[0].sql, "CREATE EXTERNAL SCHEMA IF NOT EXISTS gold") &&
+      strcontains(aws_redshiftdata_statement.external_schema[0].sql, "CREATE EXTERNAL SCHEMA gold") &&
+      aws_redshiftdata_statement.drop_external_schema[0].sql == "DROP SCHEMA IF EXISTS gold" &&
       strcontains(aws_redshiftdata_statement.external_schema[0].sql, "DATABASE 'lh_test_gold'") &&
       strcontains(aws_redshiftdata_statement.external_schema[0].sql, "IAM_ROLE '${var.spectrum_role_arn}'")
     )
     error_message = "the external schema must map the gold database through the Spectrum role"
   }
+}
+
+run "capacity_outside_8_to_512_in_steps_of_8_is_refused" {
+  command = plan
+  variables {
+    enabled       = true
+    base_capacity = 12
+  }
+  expect_failures = [var.base_capacity]
+}
+
+run "enhanced_vpc_routing_needs_own_subnets" {
+  command = plan
+  variables {
+    enabled              = true
+    enhanced_vpc_routing = true
+  }
+  expect_failures = [var.enhanced_vpc_routing]
 }

@@ -1,0 +1,230 @@
+"""The local environment is deployed by Terraform: `terraform/envs/local` applied to the local endpoint.
+
+`lakehouse deploy --env local` (and so `make demo`) runs `terraform apply` with the real
+hashicorp/aws provider, so the buckets, key, databases, tables, queues, notifications, rules and job
+definitions the local loop uses are the ones the Terraform users apply creates.
+
+- Provider: a filesystem mirror when one holds hashicorp/aws (`LAKEHOUSE_TF_PROVIDER_MIRROR`, default
+  `/opt/tf-plugins`, the standard mirror layout), else the registry, as on a user's machine.
+- Terraform: `terraform` on PATH (`LAKEHOUSE_TERRAFORM` names another binary).
+- State: local, one per project and endpoint under the state directory (`.lakehouse/terraform/`). An
+  emulator forgets everything when it stops, so a state whose resources the endpoint no longer has
+  is discarded before the apply instead of being refreshed resource by resource.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from lakehouse import aws
+from lakehouse.bundle import package
+from lakehouse.local.endpoint import state_dir
+from lakehouse.settings import Settings
+
+REPO = Path(__file__).resolve().parents[3]
+LOCAL_ENV_DIR = REPO / "terraform" / "envs" / "local"
+DEFAULT_MIRROR = "/opt/tf-plugins"
+PROVIDER = "registry.terraform.io/hashicorp/aws"
+PARALLELISM = "30"  # the emulator answers at once; the provider's own waits dominate
+
+
+class TerraformError(RuntimeError):
+    """A Terraform command failed; the message holds its last error lines."""
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """How to run Terraform: the binary and the environment (CLI config for the provider mirror)."""
+
+    binary: str
+    env: dict[str, str]
+
+    def run(self, args: list[str], cwd: Path, extra_env: dict[str, str] | None = None, timeout: float = 900):
+        return subprocess.run(
+            [self.binary, *args],
+            cwd=cwd,
+            env={
+                **os.environ,
+                **self.env,
+                **(extra_env or {}),
+                "TF_IN_AUTOMATION": "1",
+                "CHECKPOINT_DISABLE": "1",
+            },
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+
+def provider_mirror() -> Path | None:
+    """The filesystem mirror holding hashicorp/aws, if this machine has one."""
+    mirror = Path(os.environ.get("LAKEHOUSE_TF_PROVIDER_MIRROR", DEFAULT_MIRROR))
+    return mirror if (mirror / PROVIDER).is_dir() else None
+
+
+def cli_config(mirror: Path, path: Path) -> Path:
+    """A CLI config installing hashicorp/aws from the mirror and everything else from the registry."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "provider_installation {\n"
+        f'  filesystem_mirror {{\n    path    = "{mirror}"\n    include = ["{PROVIDER}"]\n  }}\n'
+        f'  direct {{\n    exclude = ["{PROVIDER}"]\n  }}\n'
+        "}\n"
+    )
+    return path
+
+
+def toolchain() -> Toolchain:
+    binary = os.environ.get("LAKEHOUSE_TERRAFORM") or shutil.which("terraform")
+    if not binary:
+        raise TerraformError(
+            "terraform is not installed: the local environment is deployed with Terraform >= 1.10 "
+            "(https://developer.hashicorp.com/terraform/install)"
+        )
+    env: dict[str, str] = {}
+    mirror = provider_mirror()
+    if mirror is not None:
+        env["TF_CLI_CONFIG_FILE"] = str(cli_config(mirror, state_dir() / "terraform" / "mirror.tfrc"))
+    return Toolchain(binary, env)
+
+
+def _errors(out: subprocess.CompletedProcess) -> str:
+    text = (out.stderr or "") + (out.stdout or "")
+    lines = [line for line in text.splitlines() if line.strip()]
+    first = next((i for i, line in enumerate(lines) if line.lstrip("│ ").startswith("Error")), None)
+    return "\n".join(lines[first : first + 12] if first is not None else lines[-12:])
+
+
+@dataclass
+class LocalEnvironment:
+    """One applied local environment: where its state and inputs live, and how to run Terraform on it."""
+
+    settings: Settings
+    glue_dir: Path
+    tc: Toolchain
+
+    @property
+    def work(self) -> Path:
+        endpoint = urlparse(self.settings.endpoint_url or "http://127.0.0.1:4566")
+        return state_dir() / "terraform" / f"{self.settings.project}-{endpoint.hostname}-{endpoint.port}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"TF_DATA_DIR": str(self.work / ".terraform")}
+
+    def variables(self) -> list[str]:
+        s = self.settings
+        values = {
+            "project": s.project,
+            "endpoint_url": s.endpoint_url or "http://127.0.0.1:4566",
+            "region": s.region,
+            "source_root": str(self.work / "source"),
+            "build_dir": str(self.work / "build"),
+        }
+        return [arg for k, v in values.items() for arg in ("-var", f"{k}={v}")]
+
+    def stage_inputs(self) -> None:
+        """What Terraform reads: the settings' contracts, the job scripts, the queries, and a fresh build."""
+        source = self.work / "source"
+        if source.exists():
+            shutil.rmtree(source)
+        (source / "glue").mkdir(parents=True)
+        (source / "datasets").symlink_to(self.settings.datasets_dir.resolve(), target_is_directory=True)
+        (source / "glue" / "jobs").symlink_to(self.glue_dir.resolve(), target_is_directory=True)
+        (source / "athena").symlink_to((REPO / "athena").resolve(), target_is_directory=True)
+        package(self.settings.datasets_dir, REPO / "lambda", self.work / "build")
+
+    def _run(self, args: list[str], timeout: float = 900) -> subprocess.CompletedProcess:
+        out = self.tc.run(args, LOCAL_ENV_DIR, self.env, timeout)
+        if out.returncode not in (0, 2) or (out.returncode == 2 and "-detailed-exitcode" not in args):
+            raise TerraformError(f"terraform {args[0]} failed:\n{_errors(out)}")
+        return out
+
+    def init(self) -> None:
+        self.work.mkdir(parents=True, exist_ok=True)
+        state = self.work / "terraform.tfstate"
+        self._run(["init", "-input=false", "-no-color", f"-backend-config=path={state}"])
+
+    def discard_stale_state(self) -> bool:
+        """Drop a state whose resources the endpoint has forgotten (it was restarted or reset)."""
+        state = self.work / "terraform.tfstate"
+        if not state.exists() or '"resources": []' in state.read_text():
+            return False
+        s3 = aws.client("s3", self.settings)
+        try:
+            s3.head_bucket(Bucket=self.settings.bucket("artifacts"))
+            return False
+        except s3.exceptions.ClientError:
+            state.unlink()
+            return True
+
+    def apply(self) -> str:
+        """init + apply; returns Terraform's summary line ("Apply complete! Resources: ...")."""
+        self.stage_inputs()
+        self.init()
+        self.discard_stale_state()
+        out = self._run(
+            [
+                "apply",
+                "-auto-approve",
+                "-input=false",
+                "-no-color",
+                f"-parallelism={PARALLELISM}",
+                *self.variables(),
+            ]
+        )
+        return summary(out.stdout)
+
+    def plan_changes(self) -> int:
+        """`plan -detailed-exitcode`: 0 no changes, 2 changes pending."""
+        self.stage_inputs()
+        self.init()
+        out = self._run(
+            [
+                "plan",
+                "-detailed-exitcode",
+                "-input=false",
+                "-no-color",
+                f"-parallelism={PARALLELISM}",
+                *self.variables(),
+            ]
+        )
+        return out.returncode
+
+    def destroy(self) -> str:
+        self.stage_inputs()
+        self.init()
+        out = self._run(
+            [
+                "destroy",
+                "-auto-approve",
+                "-input=false",
+                "-no-color",
+                f"-parallelism={PARALLELISM}",
+                *self.variables(),
+            ]
+        )
+        return summary(out.stdout)
+
+
+def summary(stdout: str) -> str:
+    match = re.search(r"^(Apply complete!|Destroy complete!).*$", stdout, re.MULTILINE)
+    return match.group(0) if match else stdout.strip().splitlines()[-1] if stdout.strip() else ""
+
+
+def local_environment(settings: Settings, glue_dir: Path = REPO / "glue" / "jobs") -> LocalEnvironment:
+    return LocalEnvironment(settings, glue_dir, toolchain())
+
+
+def deploy(settings: Settings, glue_dir: Path = REPO / "glue" / "jobs") -> tuple[str, float]:
+    """Apply terraform/envs/local to the settings' endpoint; (summary, seconds)."""
+    started = time.monotonic()
+    line = local_environment(settings, glue_dir).apply()
+    return line, time.monotonic() - started

@@ -1,0 +1,4 @@
+output "names" {
+  description = "The checked names, by kind."
+  value       = var.names
+}

@@ -15,9 +15,13 @@ import pytest
 
 from lakehouse import aws
 from lakehouse.automation import handlers
-from lakehouse.jobs.ledger import RunRequest
+from lakehouse.automation.execute import Executor
+from lakehouse.catalog import Catalog
+from lakehouse.jobs.ledger import Ledger, LedgerEntry, RunRequest
+from lakehouse.tables import silver_table
 from tests.automation import test_handlers
 from tests.automation.test_handlers import JOB_R2S, KEY, alerts, did, job_runs, land
+from tests.conftest import REPO
 
 config = test_handlers.config  # the deployed environment with its alerts topic and dead-letter queue
 
@@ -108,3 +112,100 @@ def test_a_purchase_alert_that_fails_to_publish_is_sent_on_the_retry(config):
     assert (retried["processed"], retried["duplicates"]) == (1, 0)
     (msg,) = alerts(settings)
     assert json.loads(msg["Message"])["count"] == 3
+
+
+# point 9: loose handlers ----------------------------------------------------------------------------
+
+
+def test_one_failing_record_does_not_abort_the_rest_of_the_batch(config, monkeypatch):
+    settings = config.settings
+    keys = [KEY.replace("hour=10", f"hour=1{i}") for i in range(3)]
+    records = [land(settings, k, b"{}")["Records"][0] for k in keys]
+    real = Executor.register_partition
+
+    def flaky(self, action):
+        if action.values[-1] == "11":
+            raise RuntimeError("catalog throttled")
+        return real(self, action)
+
+    monkeypatch.setattr(Executor, "register_partition", flaky)
+    result = handlers.on_raw_object({"Records": records}, None, config)
+    assert (result["processed"], result["failed"]) == (2, 1)
+    assert result["batchItemFailures"] == [{"itemIdentifier": records[1]["messageId"]}]
+    parts = Catalog(settings).get_partitions(settings.database("raw"), "clickstream")
+    assert sorted(v[-1] for v, _ in parts) == ["10", "12"]
+    monkeypatch.setattr(Executor, "register_partition", real)
+    again = handlers.on_raw_object({"Records": records}, None, config)  # SQS redelivers; only it is new
+    assert (again["processed"], again["duplicates"], again["failed"]) == (1, 2, 0)
+
+
+def test_events_from_another_account_are_not_acted_on(config):
+    settings = config.settings
+    aws.client("s3", settings).put_object(Bucket=settings.bucket("raw"), Key=KEY, Body=b"{}")
+    event = {
+        "id": "forged-1",
+        "detail-type": "Object Created",
+        "source": "aws.s3",
+        "account": "999999999999",
+        "region": settings.region,
+        "detail": {"bucket": {"name": settings.bucket("raw")}, "object": {"key": KEY, "etag": "x"}},
+    }
+    result = handlers.on_raw_object(event, None, config)
+    assert (result["ignored"], result["processed"]) == (1, 0)
+    assert Catalog(settings).get_partitions(settings.database("raw"), "clickstream") == []
+    assert (
+        handlers.on_raw_object(dict(event, account=config.account(), id="real-1"), None, config)["processed"]
+        == 1
+    )
+
+
+def half_published(settings, run_id: str, extra: dict | None = None) -> tuple[str, list[str]]:
+    """A raw_to_silver run that recorded its intent (two partitions) and switched only the first."""
+    contract = handlers.project(handlers.Config(settings, str(REPO / "datasets"), None, None)).contracts[
+        "clickstream"
+    ]
+    silver = silver_table(contract, settings)
+    locations = [f"{silver.location}_runs/{run_id}/event_date=2025-03-0{d}/" for d in (1, 2)]
+    entry = LedgerEntry(
+        run_id,
+        "raw_to_silver",
+        "clickstream",
+        "publishing",
+        False,
+        partitions={
+            silver.qualified: {
+                json.dumps([f"2025-03-0{d}"]): loc for d, loc in zip((1, 2), locations, strict=True)
+            },
+            **(extra or {}),
+        },
+    )
+    Ledger(settings, "clickstream", "raw_to_silver").write(entry)
+    Catalog(settings).register_partitions(silver, {("2025-03-01",): locations[0]})
+    return silver.qualified, locations
+
+
+def test_a_failed_job_completes_its_half_switched_publish(config):
+    settings = config.settings
+    table, locations = half_published(settings, "jr_half")
+    result = handlers.on_job_state(
+        test_handlers.glue_event(settings, JOB_R2S, "FAILED", "jr_half"), None, config
+    )
+    assert ("publish", "published", "raw_to_silver") in did(result)
+    db, name = table.split(".")
+    assert sorted(loc for _, loc in Catalog(settings).get_partitions(db, name)) == locations
+    assert Ledger(settings, "clickstream", "raw_to_silver").entry("jr_half").status == "committed"
+    assert [json.loads(m["Message"])["run_id"] for m in alerts(settings)] == ["jr_half"]  # still alerted
+
+
+def test_an_intent_naming_a_removed_table_is_resolved_not_fatal(config):
+    settings = config.settings
+    gone = {f"{settings.database('silver')}.clickstream_v0": {json.dumps(["x"]): "s3://nowhere/"}}
+    table, locations = half_published(settings, "jr_stale", gone)
+    result = handlers.on_job_state(
+        test_handlers.glue_event(settings, JOB_R2S, "SUCCEEDED", "jr_stale"), None, config
+    )
+    assert result["failed"] == 0 and ("publish", "published", "raw_to_silver") in did(result)
+    entry = Ledger(settings, "clickstream", "raw_to_silver").entry("jr_stale")
+    assert entry.status == "committed" and list(entry.partitions) == [table]
+    db, name = table.split(".")
+    assert sorted(loc for _, loc in Catalog(settings).get_partitions(db, name)) == locations

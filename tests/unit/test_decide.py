@@ -89,7 +89,8 @@ def test_gold_that_keys_into_the_calendar_requests_its_one_owner():
 
 def test_a_failed_job_alerts_with_a_console_link_and_starts_a_run_requested_meanwhile():
     name = S.job_name("clickstream", "raw_to_silver")
-    alert, start = decide.on_job_state(job(name, "FAILED", "jr_9"), PROJECT, S)
+    publish, alert, start = decide.on_job_state(job(name, "FAILED", "jr_9"), PROJECT, S)
+    assert publish == PublishRun("clickstream", "raw_to_silver", "jr_9")  # a half-switched publish completes
     assert isinstance(alert, Alert) and alert.subject == f"[lhtest local] Glue job {name} FAILED"
     body = dict(alert.body)
     assert (body["run_id"], body["error"], body["stage"]) == ("jr_9", "boom", "raw_to_silver")
@@ -128,3 +129,36 @@ def test_purchases_are_summed_per_currency_never_across():
     assert totals(found) == {"EUR": "4.00", "USD": "11.50"}
     message = summarize("clickstream", ["s3://b/k"], found)
     assert message["count"] == 4 and "secret" not in str(message)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "clickstream/year=2025/month=99/day=01/hour=10/a.json",  # month out of range
+        "clickstream/year=2025/month=03/day=01/hour=ab/a.json",  # not a number
+        "clickstream/year=" + "9" * 900 + "/month=03/day=01/hour=10/a.json",  # a 900-digit year
+        "clickstream/year=\uff12\uff10\uff12\uff15/month=03/day=01/hour=10/a.json",  # full-width digits
+        "clickstream/year=2025/month=02/day=30/hour=10/a.json",  # no such date
+        "clickstream/xyear=2025/month=03/day=01/hour=10/a.json",  # unanchored: `year=` inside a name
+        "clickstream/other/year=2025/month=03/day=01/hour=10/a.json",  # not right after the dataset
+        "clickstream/year=2025/month=3/day=01/hour=10/a.json",  # not zero-padded as ingest writes
+        "clickstream/year=2025/month=03/day=01/hour=10/",  # a folder marker, not a file
+    ],
+)
+def test_partition_values_from_keys_are_anchored_and_range_checked(key):
+    """Issue 15, point 9: an unanchored regex registered partitions from any of these keys."""
+    with pytest.raises(decide.Ignored):
+        decide.on_raw_object(obj(key), PROJECT, S)
+
+
+def test_events_from_another_source_region_or_account_are_foreign():
+    from lakehouse.automation.events import foreign
+
+    mine = ObjectCreated(RAW, "k", "e", "d", "us-east-1", "111122223333", "aws.s3")
+    assert foreign(mine, "s3", "us-east-1", "111122223333") is None
+    assert "another account" in (foreign(mine, "s3", "us-east-1", "444455556666") or "")
+    assert "region" in (foreign(mine, "s3", "eu-west-1", "111122223333") or "")
+    forged = ObjectCreated(RAW, "k", "e", "d", "us-east-1", "111122223333", "my.app")
+    assert "source" in (foreign(forged, "s3", "us-east-1", "111122223333") or "")
+    glue = GlueStateChange("job", "j", "FAILED", "jr_1", "", "e", "us-east-1", "444455556666", "aws.glue")
+    assert "another account" in (foreign(glue, "glue", "us-east-1", "111122223333") or "")

@@ -7,6 +7,7 @@ and the calls themselves are the executor's (lakehouse.automation.execute).
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from lakehouse.automation.actions import (
     Action,
@@ -23,7 +24,6 @@ from lakehouse.registry import RAW_TO_SILVER, Project
 from lakehouse.settings import Settings
 
 FAILED_STATES = ("FAILED", "TIMEOUT", "STOPPED", "ERROR")
-_PAIR = re.compile(r"([a-z_]+)=([^/]+)/")
 
 
 class Ignored(Exception):
@@ -35,10 +35,34 @@ def dataset_of_key(project: Project, key: str) -> Contract | None:
     return project.contracts.get(prefix) if "/" in key else None
 
 
+# the raw layout `lakehouse ingest` writes: ASCII digits, zero-padded, in range (a calendar date)
+_RAW_VALUE = {
+    "year": re.compile(r"(19[7-9][0-9]|2[0-9]{3})"),
+    "month": re.compile(r"(0[1-9]|1[0-2])"),
+    "day": re.compile(r"(0[1-9]|[12][0-9]|3[01])"),
+    "hour": re.compile(r"([01][0-9]|2[0-3])"),
+}
+
+
 def partition_of_key(contract: Contract, key: str) -> tuple[str, ...] | None:
-    pairs = dict(_PAIR.findall(key))
-    values = tuple(pairs.get(p) for p in contract.raw_partitions)
-    return None if any(v is None for v in values) else tuple(str(v) for v in values)
+    """The raw partition values of `<dataset>/year=YYYY/month=MM/day=DD/hour=HH/<file>`: each folder
+    right after the dataset, in the contract's order, fully matched and range-checked; None otherwise."""
+    parts = key.split("/")
+    names = contract.raw_partitions
+    if len(parts) < len(names) + 2 or not parts[-1]:
+        return None
+    values = []
+    for name, folder in zip(names, parts[1 : 1 + len(names)], strict=True):
+        value = folder.removeprefix(f"{name}=")
+        if value == folder or not _RAW_VALUE[name].fullmatch(value):
+            return None
+        values.append(value)
+    if len(values) >= 3:
+        try:
+            date(int(values[0]), int(values[1]), int(values[2]))
+        except ValueError:  # February 30th
+            return None
+    return tuple(values)
 
 
 def on_raw_object(obj: ObjectCreated, project: Project, settings: Settings) -> list[Action]:
@@ -85,6 +109,9 @@ def on_job_state(change: GlueStateChange, project: Project, settings: Settings) 
         raise Ignored("job of no known dataset")
     actions: list[Action] = []
     if change.state in FAILED_STATES:
+        # a run that failed after recording its publish intent left tables half switched: complete it
+        # now (the intent is written only once the run reconciled), not at the next run
+        actions.append(PublishRun(job.name, job.stage, change.run_id))
         actions.append(
             Alert.of(
                 f"[{settings.project} {settings.env}] Glue job {change.name} {change.state}",

@@ -24,6 +24,9 @@ class ObjectCreated:
     key: str
     etag: str
     delivery_id: str  # the same for a re-delivery of the same notification
+    region: str = ""  # where the event says it comes from ("" when its shape does not say)
+    account: str = ""
+    source: str = ""  # aws:s3 (notification) or aws.s3 (EventBridge)
 
     @property
     def uri(self) -> str:
@@ -39,6 +42,8 @@ class GlueStateChange:
     message: str
     event_id: str
     region: str
+    account: str = ""
+    source: str = ""
 
 
 def records(event: dict) -> Iterator[dict]:
@@ -90,6 +95,9 @@ def object_created(record: dict) -> ObjectCreated:
                 key,
                 etag,
                 f"{s3['bucket']['name']}/{key}/{s3['object'].get('sequencer', etag)}",
+                str(record.get("awsRegion", "")),
+                "",
+                str(record.get("eventSource", "aws:s3")),
             )
         if record.get("detail-type") == "Object Created":
             detail = record["detail"]
@@ -98,6 +106,9 @@ def object_created(record: dict) -> ObjectCreated:
                 detail["object"]["key"],
                 detail["object"].get("etag", ""),
                 record["id"],
+                str(record.get("region", "")),
+                str(record.get("account", "")),
+                str(record.get("source", "")),
             )
     except (KeyError, TypeError) as exc:
         raise MalformedEvent(f"object event without {exc}") from None
@@ -118,6 +129,8 @@ def glue_state_change(record: dict) -> GlueStateChange:
                 detail.get("message", ""),
                 record["id"],
                 record.get("region", ""),
+                str(record.get("account", "")),
+                str(record.get("source", "")),
             )
         return GlueStateChange(
             kind,
@@ -127,6 +140,26 @@ def glue_state_change(record: dict) -> GlueStateChange:
             detail.get("errorMessage", "") or detail.get("message", ""),
             record["id"],
             record.get("region", ""),
+            str(record.get("account", "")),
+            str(record.get("source", "")),
         )
     except (KeyError, TypeError) as exc:
         raise MalformedEvent(f"Glue state change without {exc}") from None
+
+
+EXPECTED_SOURCES = {"s3": ("aws:s3", "aws.s3"), "glue": ("aws.glue",)}
+
+
+def foreign(
+    event: ObjectCreated | GlueStateChange, service: str, region: str, account: str | None
+) -> str | None:
+    """Why an event does not come from this account's own service in this region (None: it does).
+    Fields an event's shape does not carry are not held against it (an S3 notification has no account:
+    its bucket, one of ours, says whose it is)."""
+    if event.source and event.source not in EXPECTED_SOURCES[service]:
+        return f"event source {event.source[:40]!r} is not {service}"
+    if event.region and region and event.region != region:
+        return f"event from region {event.region[:20]!r}, not {region}"
+    if event.account and account and event.account != account:
+        return "event from another account"
+    return None

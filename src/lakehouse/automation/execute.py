@@ -33,7 +33,7 @@ from lakehouse.automation.actions import (
 from lakehouse.automation.decide import Ignored
 from lakehouse.automation.events import MalformedEvent, sourced
 from lakehouse.catalog import Catalog
-from lakehouse.jobs.ledger import Ledger, RunRequest, publish
+from lakehouse.jobs.ledger import Ledger, RunRequest, complete
 from lakehouse.registry import BUILD_MODEL, Project
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage
@@ -55,6 +55,16 @@ class Config:
     alert_topic_arn: str | None  # LAKEHOUSE_ALERT_TOPIC_ARN
     dlq_url: str | None  # LAKEHOUSE_DLQ_URL
     purchase_dataset: str = "clickstream"  # LAKEHOUSE_PURCHASE_DATASET
+    account_id: str | None = None  # LAKEHOUSE_ACCOUNT_ID: events from other accounts are ignored
+
+    def account(self) -> str | None:
+        """The account whose events these are: LAKEHOUSE_ACCOUNT_ID, else asked of STS once."""
+        if self.account_id:
+            return self.account_id
+        key = f"{self.settings.endpoint_url}|{self.settings.region}"
+        if key not in _ACCOUNTS:
+            _ACCOUNTS[key] = aws.client("sts", self.settings).get_caller_identity()["Account"]
+        return _ACCOUNTS[key]
 
     @classmethod
     def from_env(cls) -> Config:
@@ -65,7 +75,11 @@ class Config:
             os.environ.get("LAKEHOUSE_ALERT_TOPIC_ARN"),
             os.environ.get("LAKEHOUSE_DLQ_URL"),
             os.environ.get("LAKEHOUSE_PURCHASE_DATASET", "clickstream"),
+            os.environ.get("LAKEHOUSE_ACCOUNT_ID") or None,
         )
+
+
+_ACCOUNTS: dict[str, str] = {}
 
 
 _PROJECTS: dict[str, tuple[float, Project]] = {}
@@ -199,19 +213,22 @@ class Executor:
         entry = next((e for e in ledger.entries() if e.run_id == action.run_id), None)
         if entry is None:
             return Outcome("publish", "nothing_new", action.dataset, action.stage, action.run_id)
-        if entry.status != "committed":
+        stale: list[str] = []
+        if (
+            entry.status != "committed"
+        ):  # the run died before its commit (or, FAILED, mid-publish): complete it
             proj = project(self.config)
+            model, contract = proj.models.get(action.dataset), proj.contracts.get(action.dataset)
             if action.stage == BUILD_MODEL:
-                specs = model_tables(proj.models[action.dataset], self.settings)
+                specs = model_tables(model, self.settings) if model else ()
             else:
-                specs = tables_for(proj.contracts[action.dataset], self.settings)
-            publish(Catalog(self.settings), {s.qualified: s for s in specs}, entry)
-            entry.status = "committed"
-            ledger.write(entry)
+                specs = tables_for(contract, self.settings) if contract else ()
+            stale = complete(ledger, Catalog(self.settings), {s.qualified: s for s in specs}, entry)
         parts = sum(len(p) for p in entry.partitions.values())
-        return Outcome(
-            "publish", "published", action.dataset, action.stage, f"{action.run_id}: {parts} partitions"
+        detail = f"{action.run_id}: {parts} partitions" + (
+            f"; {len(stale)} removed tables skipped" if stale else ""
         )
+        return Outcome("publish", "published", action.dataset, action.stage, detail)
 
     def alert(self, action: Alert) -> Outcome:
         send_alert(self.config, action.subject, dict(action.body))

@@ -19,7 +19,8 @@ from typing import Any
 
 from lakehouse.automation import decide
 from lakehouse.automation.actions import Action
-from lakehouse.automation.events import MalformedEvent, glue_state_change, object_created
+from lakehouse.automation.decide import Ignored
+from lakehouse.automation.events import MalformedEvent, foreign, glue_state_change, object_created
 from lakehouse.automation.execute import Config, handle, project
 from lakehouse.automation.purchases import purchase_alert
 
@@ -31,6 +32,9 @@ def on_raw_object(
 ) -> dict[str, Any]:
     def each(record: dict[str, Any], config: Config) -> tuple[str, list[Action]]:
         obj = object_created(record)
+        why = foreign(obj, "s3", config.settings.region, config.account())
+        if why:
+            raise Ignored(why)
         return obj.delivery_id, decide.on_raw_object(obj, project(config), config.settings)
 
     return handle("on_raw_object", event, config, each)
@@ -43,6 +47,9 @@ def on_crawler_state(
         change = glue_state_change(record)
         if change.kind != "crawler":
             raise MalformedEvent(f"not a crawler state change: {change.kind}")
+        why = foreign(change, "glue", config.settings.region, config.account())
+        if why:
+            raise Ignored(why)
         return change.event_id, decide.on_crawler_state(change, project(config), config.settings)
 
     return handle("on_crawler_state", event, config, each)
@@ -55,6 +62,9 @@ def on_job_state(
         change = glue_state_change(record)
         if change.kind != "job":
             raise MalformedEvent(f"not a job state change: {change.kind}")
+        why = foreign(change, "glue", config.settings.region, config.account())
+        if why:
+            raise Ignored(why)
         return change.event_id, decide.on_job_state(change, project(config), config.settings)
 
     return handle("on_job_state", event, config, each)

@@ -15,7 +15,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from lakehouse.automation.actions import Outcome
-from lakehouse.automation.events import MalformedEvent, object_created, records
+from lakehouse.automation.events import MalformedEvent, foreign, object_created, sourced
 from lakehouse.automation.execute import Config, Seen, Summary, dead_letter, log_json, send_alert
 from lakehouse.storage import Storage
 
@@ -121,7 +121,7 @@ def purchase_alert(
     purchases: list[dict[str, Any]] = []
     objects: list[str] = []
     delivered: list[str] = []
-    for record in records(event):
+    for _, record in sourced(event):
         try:
             if "_unreadable" in record:
                 raise MalformedEvent("not JSON")
@@ -129,7 +129,11 @@ def purchase_alert(
         except MalformedEvent as exc:
             dead_letter(config, summary, record, exc)
             continue
-        if obj.bucket != settings.bucket("raw") or not obj.key.startswith(config.purchase_dataset + "/"):
+        if (
+            obj.bucket != settings.bucket("raw")
+            or not obj.key.startswith(config.purchase_dataset + "/")
+            or foreign(obj, "s3", settings.region, config.account())
+        ):
             summary.ignored += 1
             continue
         if obj.delivery_id in seen:

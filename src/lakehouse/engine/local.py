@@ -118,6 +118,8 @@ class LocalEngine:
         view SQL comes from the (locally unauthenticated) catalog and must not read `/etc/passwd`,
         write files, attach databases or fetch URLs. The configuration is then locked."""
         buckets = ", ".join(_lit(f"s3://{self.settings.bucket(zone)}/") for zone in DATA_ZONES)
+        self.con.execute("SET autoinstall_known_extensions = false")
+        self.con.execute("SET autoload_known_extensions = false")
         self.con.execute(f"SET allowed_directories = [{buckets}]")
         self.con.execute("SET enable_external_access = false")
         self.con.execute("SET lock_configuration = true")

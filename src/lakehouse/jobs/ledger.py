@@ -196,12 +196,15 @@ class RunLock:
         self.release()
 
 
-def publish(catalog: Catalog, specs: dict[str, TableSpec], entry: LedgerEntry) -> None:
+def publish(catalog: Catalog, specs: dict[str, TableSpec], entry: LedgerEntry) -> list[str]:
     """Switch readers to a run's files; idempotent, so a dead run's publish can be completed by the next.
 
     Each partition and each table location switches in one catalog call, so no reader ever sees a
     partition half-written; a run that dies between calls has its intent completed by the next run.
+    A table the intent names that the contract no longer has (removed since) is skipped: the stale
+    part of the intent is resolved, never fatal to every later run. Returns the tables skipped.
     """
+    stale = sorted({t for t in [*entry.partitions, *entry.table_locations] if t not in specs})
     actions = [
         (
             lambda t=table, p=parts: catalog.register_partitions(
@@ -211,25 +214,37 @@ def publish(catalog: Catalog, specs: dict[str, TableSpec], entry: LedgerEntry) -
             )
         )
         for table, parts in sorted(entry.partitions.items())
+        if table in specs
     ] + [
         (lambda t=table, loc=location: catalog.set_table_location(specs[t], loc))
         for table, location in sorted(entry.table_locations.items())
+        if table in specs
     ]
     for i, action in enumerate(actions):
         if i == 1:
             failpoint(f"{entry.stage}:mid_publish")
         action()
+    return stale
 
 
 def recover(ledger: Ledger, catalog: Catalog, specs: dict[str, TableSpec]) -> list[str]:
     """Roll forward the publish of runs that recorded their intent but did not commit."""
     done = []
     for entry in ledger.pending():
-        publish(catalog, specs, entry)
-        entry.status = "committed"
-        ledger.write(entry)
+        complete(ledger, catalog, specs, entry)
         done.append(entry.run_id)
     return done
+
+
+def complete(ledger: Ledger, catalog: Catalog, specs: dict[str, TableSpec], entry: LedgerEntry) -> list[str]:
+    """Publish a pending entry and commit it; tables it names that no longer exist are dropped from it."""
+    stale = publish(catalog, specs, entry)
+    for table in stale:
+        entry.partitions.pop(table, None)
+        entry.table_locations.pop(table, None)
+    entry.status = "committed"
+    ledger.write(entry)
+    return stale
 
 
 class RunRequest:

@@ -5,6 +5,8 @@ how each zone is partitioned, which quality rules apply, and how it maps to the 
 `load_contract` validates it and raises `ContractError` naming the file, the field and the problem.
 
 This module needs only PyYAML and the standard library: it runs in Glue jobs, Lambda and the CLI.
+It is over 400 lines because the contract's types and the checks of each field sit together: a field's
+validation is read next to the dataclass it fills (the YAML reader and type grammar are in spec.py).
 """
 
 from __future__ import annotations

@@ -11,6 +11,10 @@ subscripts, regex replacement syntax, JSON functions, time zones, ...) into Duck
 `lh_*` macros (`lakehouse.engine.macros`); a construct whose meaning depends on a type that cannot be
 known, or that has no exact DuckDB equivalent, raises `NotSupportedLocally`. `DuckDBLocal` is the
 generator, with a few overrides. docs/local-athena.md lists what is exact and what is refused.
+
+Why one long module: every rewrite is a method of the one tree walk (`TrinoSemantics`), each short and
+keyed by the construct it fixes; split by construct, they would share the walk's state through
+imports and the reader would lose the one place where "what differs from Trino" is listed.
 """
 
 from __future__ import annotations

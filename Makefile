@@ -99,9 +99,10 @@ fmt: $(STAMP)
 	$(BIN)/ruff format src glue lambda scripts tests
 	$(BIN)/ruff check --fix src glue lambda scripts tests
 
-## bench: throughput of ingest and the Glue jobs on generated data (EVENTS_PER_HOUR, DAYS)
+## bench: DuckDB vs plain Spark vs our jobs on generated clickstream (EVENTS=1000000 DAYS=30), scans, cost:
+##        writes bench/results/<date>.json and the table in docs/performance.md
 bench: $(STAMP) java
-	$(BIN)/python scripts/bench.py --days $(or $(DAYS),2) --events-per-hour $(or $(EVENTS_PER_HOUR),2000)
+	$(BIN)/python scripts/bench.py --events $(or $(EVENTS),1000000) --days $(or $(DAYS),30) $(BENCH_ARGS)
 
 up: $(STAMP)
 	$(BIN)/lakehouse up

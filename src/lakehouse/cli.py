@@ -126,6 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--file", type=Path)
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.add_argument("--target", choices=["local", "aws"], default="local")
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="do not run: print the partitions, files and bytes Athena would scan, and the cost",
+    )
+    p.add_argument("--price-per-tb", type=float, default=5.0, help="Athena price per TB scanned (--explain)")
 
     p = sub.add_parser(
         "demo", parents=[common], help="up, deploy, generate, ingest, run, views, queries, down"
@@ -391,6 +397,8 @@ def cmd_query(args) -> int:
     from lakehouse.engine.dialect import NotSupportedLocally
 
     settings = _settings(args)
+    if args.explain:
+        return _explain(settings, sql, args)
     engine = _engine(settings, args.target)
     try:
         _print_result(engine.query(sql), args.format)
@@ -399,6 +407,17 @@ def cmd_query(args) -> int:
         return EXIT_FAILED
     finally:
         engine.close()
+    return 0
+
+
+def _explain(settings: Settings, sql: str, args) -> int:
+    """`query --explain`: what Athena would scan and bill, from the catalog and Parquet footers."""
+    from lakehouse.engine.explain import explain, render
+
+    if args.target == "local":
+        _require_endpoint(settings)
+    plan = explain(settings, sql, price_per_tb=args.price_per_tb)
+    print(json.dumps(plan.as_dict(), indent=2) if args.format == "json" else render(plan))
     return 0
 
 

@@ -22,7 +22,7 @@ def _steps(toolchain, root: Path, rel: str) -> dict[str, tf_check.Step]:
 def test_the_unmodified_storage_module_validates_and_passes_its_tests(toolchain, workspace):
     steps = _steps(toolchain, workspace(), STORAGE)
     assert [(n, s.ok) for n, s in steps.items()] == [("init", True), ("validate", True), ("test", True)]
-    assert "Success! 5 passed, 0 failed." in steps["test"].output
+    assert "Success! 7 passed, 0 failed." in steps["test"].output
 
 
 def test_a_wrong_attribute_name_fails_validate(toolchain, workspace):
@@ -106,14 +106,14 @@ def test_adding_a_contract_adds_its_tables_jobs_crawler_and_roles_with_no_terraf
     out = toolchain.run(["init", "-backend=false", "-no-color"], composition)
     assert out.returncode == 0, out.stdout + out.stderr
     out = toolchain.run(["test", "-verbose", "-no-color"], composition)
-    assert out.returncode == 0 and "Success! 3 passed, 0 failed." in out.stdout, out.stdout + out.stderr
+    assert out.returncode == 0 and "Success! 4 passed, 0 failed." in out.stdout, out.stdout + out.stderr
     state = " ".join(out.stdout.split())  # -verbose prints each run's state
     for expected in (
-        '# module.catalog.aws_glue_catalog_table.this["raw.web_orders"]:',
-        '# module.catalog.aws_glue_catalog_table.this["silver.web_orders"]:',
-        '# module.catalog.aws_glue_catalog_table.this["silver.web_orders_quarantine"]:',
+        '# module.catalog[0].aws_glue_catalog_table.this["raw.web_orders"]:',
+        '# module.catalog[0].aws_glue_catalog_table.this["silver.web_orders"]:',
+        '# module.catalog[0].aws_glue_catalog_table.this["silver.web_orders_quarantine"]:',
         'name = "lhtest-test-web_orders-raw_to_silver"',
-        '# module.catalog.aws_glue_crawler.raw["web_orders"]:',
+        '# module.catalog[0].aws_glue_crawler.raw["web_orders"]:',
         '# module.security.aws_iam_role.component["job-web_orders-raw_to_silver"]:',
         "arn:aws:s3:::lhtest-test-raw/web_orders/*",
     ):

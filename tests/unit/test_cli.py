@@ -30,7 +30,7 @@ def run(capsys, *argv):
         (["query", "--file", "/no/such.sql"], "no such file: /no/such.sql"),
         (["query", "SELECT 1", "--format", "xml"], "invalid choice: 'xml'"),
         (["generate", "clickstream", "--out", "/tmp/x", "--days", "0"], "must be at least 1"),
-        (["deploy", "--env", "prod"], "deploy creates the local environment only"),
+        (["deploy", "--env", "prod"], "deploy applies the local environment only"),
         (["run", "clickstream", "--project", "Bad_Name"], "project 'Bad_Name' must be"),
     ],
 )

@@ -103,3 +103,13 @@ def test_exact_local_approximations_are_noted(query):
     code, out, err = query("SELECT approx_distinct(a) AS n FROM t", "--format", "json")
     assert code == 0 and json.loads(out) == [{"n": 1}]
     assert err.startswith("note: approx_distinct computed exactly locally")
+
+
+def test_order_by_the_position_of_an_unnamed_column(query):
+    """Trino: ORDER BY 1 sorts by the first output column, named _col0 when unaliased (SELECT, ORDER BY
+    clause). qualify had rewritten the ordinal to its own alias `_col_0`, which the renaming orphaned."""
+    code, out, _ = query(
+        "SELECT concat('x', CAST(a AS varchar)), a FROM t ORDER BY 1 DESC", "--format", "csv"
+    )
+    assert code == 0
+    assert out.splitlines() == ["_col0,a", "x1,1"]

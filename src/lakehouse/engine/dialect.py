@@ -1422,10 +1422,17 @@ def _carry_unnamed(tree: exp.Expr) -> None:
 
 
 def _name_outputs(tree: exp.Expr) -> exp.Select | None:
+    """Trino's `_colN` names; ORDER BY refers to a projection by its alias after qualify (`ORDER BY 1`
+    became `ORDER BY _col_0`), so those references are renamed with it."""
     select = _outer_select(tree)
     for i, p in enumerate(select.expressions if select else []):
         if p.meta.get(UNNAMED) and isinstance(p, exp.Alias):
-            p.set("alias", exp.to_identifier(f"_col{i}"))
+            old, new = p.alias, f"_col{i}"
+            p.set("alias", exp.to_identifier(new))
+            order = select.args.get("order") if select else None
+            for col in order.find_all(exp.Column) if order else []:
+                if not col.table and col.name == old:
+                    col.set("this", exp.to_identifier(new))
     return select
 
 

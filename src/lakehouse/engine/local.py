@@ -28,7 +28,8 @@ from lakehouse.storage import Storage
 
 def connect() -> duckdb.DuckDBPyConnection:
     """A DuckDB connection set up as the local Athena: session time zone UTC and the lh_* macros."""
-    con = duckdb.connect()
+    # nothing is fetched or loaded on its own: httpfs comes from the wheel, loaded by path
+    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     con.execute("SET TimeZone = 'UTC'")  # Athena's session zone: timestamps are UTC wall-clock values
     macros.install(con)
     return con

@@ -9,6 +9,7 @@ rows do not add up (`ReconciliationError`). Each says so in one line.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from typing import Any
 
 from pyspark.sql import Column, DataFrame
@@ -45,6 +46,65 @@ def tally(df: DataFrame, codes: str | Column) -> tuple[dict[str, int], dict[str,
         .collect()
     )
     return {r["code"]: r["n"] for r in rows}, {r["code"]: list(r["ex"]) for r in rows}
+
+
+def checked_cache(records: DataFrame) -> DataFrame:
+    """Validated records, cached for the passes of the run; the raw line is kept only where it goes to
+    quarantine, so the cache holds typed columns rather than a second copy of the input text."""
+    return records.withColumn("_record", F.when(F.size("_reasons") > 0, F.col("_record"))).cache()
+
+
+@dataclass
+class Profile:
+    """What one pass over a run's checked records finds (see `profile`)."""
+
+    read: int = 0
+    rejected: int = 0
+    files: set[str] = field(default_factory=set)
+    reasons: dict[str, int] = field(default_factory=dict)
+    warnings: dict[str, int] = field(default_factory=dict)
+    new_fields: dict[str, int] = field(default_factory=dict)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+
+
+def profile(checked: DataFrame, extra_fields: str) -> Profile:
+    """Rows read and rejected, reasons and warnings (with a few `file:line` each), undeclared fields of
+    good records and the source files seen: one pass.
+
+    One aggregation by (file, reasons, warnings, undeclared field names) leaves a few rows per file;
+    the tallies are summed from those on the driver. The examples are the same as `tally`'s: the
+    first EXAMPLES of each code in sorted order are among the first EXAMPLES of some group.
+    """
+    rejected = F.size("_reasons") > 0
+    flagged = rejected | (F.size("_warnings") > 0)
+    where = F.concat_ws(":", F.col("_source_file"), F.col("_source_line").cast("string"))
+    new_fields = F.when(~rejected, F.map_keys(extra_fields))
+    groups = (
+        checked.groupBy(F.col("_source_file"), F.col("_reasons"), F.col("_warnings"), new_fields.alias("nf"))
+        .agg(
+            F.count(F.lit(1)).alias("n"),
+            F.slice(F.sort_array(F.collect_set(F.when(flagged, where))), 1, EXAMPLES).alias("ex"),
+        )
+        .collect()
+    )
+    out = Profile()
+
+    def add(counts: dict[str, int], keys: list[str] | None, n: int) -> None:
+        for k in keys or ():
+            counts[k] = counts.get(k, 0) + n
+
+    seen: dict[str, set[str]] = {}
+    for file, reasons, warnings, fields, n, ex in groups:
+        out.read += n
+        out.rejected += n if reasons else 0
+        out.files.add(file)
+        add(out.reasons, reasons, n)
+        add(out.warnings, warnings, n)
+        add(out.new_fields, fields, n)
+        for code in {*(reasons or ()), *(warnings or ())}:
+            seen.setdefault(code, set()).update(ex or ())
+    out.examples = {code: sorted(found)[:EXAMPLES] for code, found in seen.items()}
+    return out
 
 
 def raw_rule_results(contract: Contract, result: StageResult) -> list[dict[str, Any]]:

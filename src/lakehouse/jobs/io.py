@@ -8,9 +8,14 @@ same four methods either way and never knows which it got.
 
 from __future__ import annotations
 
-from typing import Protocol
+import math
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
+from urllib.parse import unquote
 
-from pyspark.sql import Column
+from pyspark.sql import Column, DataFrame, SparkSession
 
 
 class JobIO(Protocol):
@@ -42,3 +47,159 @@ class DirectIO:
 
     def commit(self, uri: str) -> None:
         """Make what Spark wrote for `uri` available at `uri` (nothing to do when Spark wrote there)."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Right-sized files. Athena and Spark read a few large files much faster than many small ones (and
+# S3 throttles many small requests), so every table write aims at a target file size (default
+# 128 MiB, LAKEHOUSE_TARGET_FILE_MB) and guarantees, per partition: files <= ceil(bytes / target) + 1.
+#
+# Parquet's compressed size is only known after writing, so a write is two steps: one task per
+# partition value writes files of (target / estimated row size) rows; then any partition whose files
+# came out too many or too large is rewritten into exactly ceil(bytes / target) files. With a fair
+# estimate the second step never runs; with a wrong one it corrects it.
+
+MIB = 2**20
+OVERSIZE = 1.25  # a file more than 25% over the target is rewritten (when the partition needs 2+ files)
+
+
+def target_file_bytes() -> int:
+    return int(float(os.environ.get("LAKEHOUSE_TARGET_FILE_MB", "128")) * MIB)
+
+
+def max_files(nbytes: int, target: int) -> int:
+    """The most files a partition of `nbytes` may have."""
+    return math.ceil(nbytes / target) + 1
+
+
+def row_bytes_estimate(df: DataFrame) -> int:
+    """A first guess of one row's compressed Parquet size: 8 bytes a column (corrected after writing)."""
+    return 8 * max(1, len(df.columns))
+
+
+def _hadoop_path(spark: SparkSession) -> Any:
+    """Hadoop's Path class (through the driver's JVM gateway)."""
+    jvm = spark._jvm
+    if jvm is None:
+        raise RuntimeError("no JVM gateway: the Spark session is not running on a driver")
+    return jvm.org.apache.hadoop.fs.Path
+
+
+def _fs(spark: SparkSession, path: str) -> tuple[Any, Any]:
+    jpath = _hadoop_path(spark)(path)
+    return jpath.getFileSystem(spark._jsc.hadoopConfiguration()), jpath
+
+
+def list_parquet(spark: SparkSession, path: str) -> dict[str, list[tuple[str, int]]]:
+    """Directory -> [(file, bytes)] of the Parquet data files under `path` (Spark's markers skipped)."""
+    fs, jpath = _fs(spark, path)
+    out: dict[str, list[tuple[str, int]]] = {}
+    if not fs.exists(jpath):
+        return out
+    files = fs.listFiles(jpath, True)
+    while files.hasNext():
+        status = files.next()
+        name = status.getPath().getName()
+        if name.startswith(("_", ".")) or not name.endswith(".parquet"):
+            continue
+        full = status.getPath().toString()
+        out.setdefault(full.rsplit("/", 1)[0], []).append((full, status.getLen()))
+    return out
+
+
+def needs_resize(sizes: list[int], target: int) -> bool:
+    total, want = sum(sizes), max(1, math.ceil(sum(sizes) / target))
+    return len(sizes) > max_files(total, target) or (want > 1 and max(sizes) > OVERSIZE * target)
+
+
+def _write_n(df: DataFrame, n: int, out: str) -> None:
+    (df.repartition(n) if n > 1 else df.coalesce(1)).write.mode("overwrite").parquet(out)
+
+
+def rewrite_files(
+    spark: SparkSession, files: list[str], out: str, nbytes: int, target: int
+) -> list[tuple[str, int]]:
+    """Rewrite Parquet files (all of one partition) into right-sized files under `out`; returns them.
+
+    ceil(nbytes / target) files, where nbytes shrinks when many small files become few (less
+    per-file overhead): if the result still has more files than its own size needs, it is rewritten
+    once more from itself (converges in one or two passes).
+    """
+    fs, _ = _fs(spark, out)
+    path = _hadoop_path(spark)
+    _write_n(spark.read.parquet(*files), max(1, math.ceil(nbytes / target)), out)
+    written: list[tuple[str, int]] = []
+    for attempt in range(3):
+        written = [f for group in list_parquet(spark, out).values() for f in group]
+        sizes = [s for _, s in written]
+        if not needs_resize(sizes, target):
+            break
+        again = out.rstrip("/") + f"_pass{attempt}"
+        _write_n(spark.read.parquet(*[f for f, _ in written]), max(1, math.ceil(sum(sizes) / target)), again)
+        fs.delete(path(out), True)
+        fs.rename(path(again), path(out))
+    return written
+
+
+def _resize(spark: SparkSession, directory: str, files: list[tuple[str, int]], target: int) -> None:
+    """Replace a partition directory's files by ceil(bytes / target) files (before anyone reads them)."""
+    fs, _ = _fs(spark, directory)
+    path = _hadoop_path(spark)
+    tmp = f"{directory}/_resize"
+    rewritten = rewrite_files(spark, [f for f, _ in files], tmp, sum(s for _, s in files), target)
+    for f, _ in files:
+        fs.delete(path(f), False)
+    for new, _ in rewritten:
+        fs.rename(path(new), path(f"{directory}/{new.rsplit('/', 1)[1]}"))
+    fs.delete(path(tmp), True)
+
+
+def write_sized(df: DataFrame, path: str, partition_names: list[str], target: int | None = None) -> dict:
+    """Write `df` as snappy Parquet under `path`, partitioned by `partition_names`, in right-sized files.
+
+    Returns {partition directory relative to path ('' when unpartitioned): [(file, bytes)]}.
+    """
+    target = target or target_file_bytes()
+    spark = df.sparkSession
+    rows_per_file = max(1, target // row_bytes_estimate(df))
+    data = df.repartition(*partition_names) if partition_names else df.coalesce(1)
+    writer = data.write.mode("overwrite").option("maxRecordsPerFile", rows_per_file)
+    if partition_names:
+        writer = writer.partitionBy(*partition_names)
+    writer.parquet(path)
+    listed = list_parquet(spark, path)
+    for directory, files in listed.items():
+        if needs_resize([s for _, s in files], target):
+            _resize(spark, directory, files, target)
+    listed = list_parquet(spark, path)
+    base = next(iter(listed), "").split("/" + partition_names[0] + "=")[0] if partition_names else ""
+    return {(d[len(base) :].strip("/") if partition_names else ""): f for d, f in listed.items()}
+
+
+def partition_values(relative: str) -> list[str]:
+    """`k1=v1/k2=v2` (as Spark writes it, %-escaped) -> [v1, v2]."""
+    return [unquote(part.split("=", 1)[1]) for part in relative.split("/") if "=" in part]
+
+
+_DISCOVERY = "spark.sql.sources.parallelPartitionDiscovery.threshold"
+
+
+@contextmanager
+def listing_for(spark: SparkSession, paths: list[str]) -> Iterator[None]:
+    """Around a read of `paths`: list local paths in the driver, not with a Spark job.
+
+    Spark lists more than 32 paths with a distributed job, which pays on S3 (many slow requests) but
+    costs seconds for local files (measured: 720 staged files, 7.4 s vs 2.4 s cold, 3.7 s vs 0.4 s warm).
+    """
+    local = all("://" not in p or p.startswith("file:") for p in paths)
+    previous = spark.conf.get(_DISCOVERY, None)
+    if local:
+        spark.conf.set(_DISCOVERY, str(max(32, len(paths) + 1)))
+    try:
+        yield
+    finally:
+        if local:
+            if previous is None:
+                spark.conf.unset(_DISCOVERY)
+            else:
+                spark.conf.set(_DISCOVERY, previous)

@@ -16,7 +16,7 @@ from pyspark.sql import types as T
 
 from lakehouse.catalog import Catalog
 from lakehouse.contracts import Contract
-from lakehouse.jobs.io import JobIO
+from lakehouse.jobs.io import JobIO, listing_for
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage
 from lakehouse.tables import LINEAGE_COLUMNS, raw_table
@@ -45,10 +45,13 @@ def read_parquet_at(
     io: JobIO,
 ) -> DataFrame:
     """Parquet files at these locations read with an explicit schema; partition columns from the paths."""
-    df = spark.read.schema(", ".join(f"`{n}` {t}" for n, t in columns)).parquet(*io.readable(locations))
+    paths = io.readable(locations)
+    with listing_for(spark, paths):
+        df = spark.read.schema(", ".join(f"`{n}` {t}" for n, t in columns)).parquet(*paths)
     path = F.expr("url_decode(input_file_name())")
-    for name, kind in partition_keys:
-        df = df.withColumn(name, F.regexp_extract(path, f"/{name}=([^/]+)/", 1).cast(kind))
+    for name, kind in partition_keys:  # string functions, not a regular expression on every row
+        value = F.substring_index(F.substring_index(path, f"/{name}=", -1), "/", 1)
+        df = df.withColumn(name, value.cast(kind))
     return df
 
 
@@ -91,7 +94,8 @@ def read_records(spark: SparkSession, contract: Contract, uris: list[str], io: J
         files = spark.read.format("binaryFile").load(paths)
         return csv_records.parse_csv_files(spark, files, contract, io.source_uri(F.expr("url_decode(path)")))
     # a file Spark cannot read (a cut-off gzip) is skipped here and found by unreadable_records
-    text = spark.read.option("ignoreCorruptFiles", "true").text(paths, wholetext=True)
+    with listing_for(spark, paths):
+        text = spark.read.option("ignoreCorruptFiles", "true").text(paths, wholetext=True)
     source = io.source_uri(F.expr("url_decode(input_file_name())"))
     return r2s.parse_json_records(r2s.read_lines(text, source), contract)
 
@@ -109,14 +113,13 @@ def _unreadable(storage: Storage, uri: str) -> bool:
 
 
 def unreadable_records(
-    spark: SparkSession, settings: Settings, checked: DataFrame, uris: list[str], contract: Contract
+    spark: SparkSession, settings: Settings, seen: set[str], uris: list[str], contract: Contract
 ) -> DataFrame | None:
     """One quarantine record per input that could not be read, so it is neither lost nor silently skipped.
 
     Only inputs that yielded no line at all are checked (on the driver): usually none, or a few
     empty files. (The CSV reader reports unreadable files itself.)
     """
-    seen = {r[0] for r in checked.select("_source_file").distinct().collect()}
     storage = Storage(settings)
     lost = [u for u in uris if u not in seen and _unreadable(storage, u)]
     if not lost:

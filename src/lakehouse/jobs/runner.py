@@ -22,7 +22,7 @@ from pyspark.sql import DataFrame, SparkSession
 from lakehouse.catalog import Catalog
 from lakehouse.contracts import Contract
 from lakehouse.jobs import retention
-from lakehouse.jobs.io import DirectIO, JobIO
+from lakehouse.jobs.io import DirectIO, JobIO, write_sized
 from lakehouse.jobs.ledger import (
     Ledger,
     LedgerEntry,
@@ -38,8 +38,6 @@ from lakehouse.models import Model
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage
 from lakehouse.tables import TableSpec, audit_table, quality_table
-
-MAX_RECORDS_PER_FILE = 5_000_000  # keeps files large for Athena, bounded for memory
 
 
 @dataclass(frozen=True)
@@ -265,19 +263,17 @@ def written_partitions(files: Iterable[str], names: list[str], uri: str) -> dict
 def write(
     df: DataFrame, spec: TableSpec, uri: str, io: JobIO, partitioned: bool = True
 ) -> tuple[DataFrame, dict[str, str]]:
-    """Write rows under uri (one file per partition value, snappy Parquet); return what is really there.
+    """Write rows under uri (right-sized snappy Parquet, see jobs.io.write_sized); return what is really there.
 
     Returns the written files read back (so counts are of what was written, not assumed) and
     {partition key: location} ({} for an unpartitioned write), the locations taken from the folders
     of the files written (Spark escapes `:` `/` `%` and others in folder names; see written_partitions).
     """
     names = [n for n, _ in spec.partition_keys] if partitioned else []
-    writer = (df.repartition(*names) if names else df.coalesce(1)).write.mode("overwrite")
-    writer = writer.option("maxRecordsPerFile", MAX_RECORDS_PER_FILE)
-    if names:
-        writer = writer.partitionBy(*names)
-    writer.parquet(io.writable(uri))
+    listed = write_sized(df, io.writable(uri), names)
     io.commit(uri)
+    if not listed:  # nothing to write: Spark wrote no data file
+        return df.sparkSession.createDataFrame([], df.schema), {}
     written = df.sparkSession.read.parquet(io.writable(uri))
     if not names:
         return written, {}

@@ -91,7 +91,9 @@ def toolchain() -> Toolchain:
     env: dict[str, str] = {}
     mirror = provider_mirror()
     if mirror is not None:
-        env["TF_CLI_CONFIG_FILE"] = str(cli_config(mirror, state_dir() / "terraform" / "mirror.tfrc"))
+        env["TF_CLI_CONFIG_FILE"] = str(
+            cli_config(mirror, state_dir().resolve() / "terraform" / "mirror.tfrc")
+        )
     return Toolchain(binary, env)
 
 
@@ -113,7 +115,11 @@ class LocalEnvironment:
     @property
     def work(self) -> Path:
         endpoint = urlparse(self.settings.endpoint_url or "http://127.0.0.1:4566")
-        return state_dir() / "terraform" / f"{self.settings.project}-{endpoint.hostname}-{endpoint.port}"
+        return (
+            state_dir().resolve()
+            / "terraform"
+            / f"{self.settings.project}-{endpoint.hostname}-{endpoint.port}"
+        )
 
     @property
     def env(self) -> dict[str, str]:
@@ -198,9 +204,25 @@ class LocalEnvironment:
         )
         return out.returncode
 
+    def empty_buckets(self) -> int:
+        """Delete every object version and delete marker of the environment's buckets, while they are
+        still versioned. moto 5.2 fails (HTTP 500) to delete a delete marker once versioning is
+        suspended, which is what `terraform destroy` does before it empties a bucket; on AWS the
+        provider's force_destroy needs no help. Returns the number of versions deleted."""
+        s3 = aws.client("s3", self.settings)
+        prefix = f"{self.settings.project}-{self.settings.env}-"
+        deleted = 0
+        for bucket in (b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(prefix)):
+            for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+                for v in page.get("Versions", []) + page.get("DeleteMarkers", []):
+                    s3.delete_object(Bucket=bucket, Key=v["Key"], VersionId=v["VersionId"])
+                    deleted += 1
+        return deleted
+
     def destroy(self) -> str:
         self.stage_inputs()
         self.init()
+        self.empty_buckets()
         out = self._run(
             [
                 "destroy",

@@ -20,20 +20,11 @@ from lakehouse.tables import EXTRA_FIELDS, LINEAGE_COLUMNS, RAW_COMPLEX
 MALFORMED = str(q.parse_code(q.MALFORMED_JSON))
 NOT_UTF8 = str(q.parse_code(q.NOT_DECODABLE))
 UNREADABLE = str(q.parse_code(q.UNREADABLE_FILE))
-_CORRUPT = "_corrupt_record"
 _REPLACEMENT = "\ufffd"  # what undecodable bytes become when text is read as UTF-8
 
 
 def _q(name: str) -> str:
     return f"`{name}`"
-
-
-def raw_ddl(contract: Contract) -> str:
-    """Schema to parse a raw record with: scalars as strings (typed later, so a bad value is seen, not lost)."""
-    cols = [
-        f"{_q(c.name)} {c.type if c.type.startswith(RAW_COMPLEX) else 'string'}" for c in contract.columns
-    ]
-    return ", ".join([*cols, f"{_CORRUPT} string"])
 
 
 def silver_ddl(contract: Contract, with_partitions: bool = False) -> str:
@@ -43,57 +34,70 @@ def silver_ddl(contract: Contract, with_partitions: bool = False) -> str:
     return ", ".join(cols)
 
 
+_BLANK = " \t\n\r\f\u000b"  # what Java's \\s matches: a line of only these is not a record
+
+
 def read_lines(df_text: DataFrame, source_file: Column) -> DataFrame:
     """Whole-file text rows -> one row per non-blank line: _source_file, _source_line (1-based), _record.
 
     Takes the output of `spark.read.text(paths, wholetext=True)`; strips a UTF-8 BOM and CR line ends.
+    Column functions only (no regular expression runs per line).
     """
     exploded = df_text.select(
         source_file.alias("_source_file"),
         F.posexplode(F.split(F.col("value"), "\n")).alias("_pos", "_record"),
     )
-    cleaned = F.regexp_replace(F.regexp_replace(F.col("_record"), "\r$", ""), "^\ufeff", "")
+    record = F.col("_record")
+    no_cr = F.when(record.endswith("\r"), F.expr("substring(_record, 1, length(_record) - 1)")).otherwise(
+        record
+    )
+    cleaned = F.when(no_cr.startswith("\ufeff"), F.substring(no_cr, 2, 1 << 30)).otherwise(no_cr)
     return exploded.select(
         "_source_file", (F.col("_pos") + 1).cast("bigint").alias("_source_line"), cleaned.alias("_record")
-    ).where(F.col("_record").rlike(r"\S"))  # blank and whitespace-only lines are not records
+    ).where(F.call_function("btrim", F.col("_record"), F.lit(_BLANK)) != "")  # blank lines are not records
 
 
 def parse_json_records(lines: DataFrame, contract: Contract) -> DataFrame:
     """JSON lines -> one string-typed column per contract column, plus `_parse_error`, keeping lineage.
 
-    `_parse_error` says why a line is not a record at all (not JSON, not an object, undecodable
-    bytes); a record whose complex field has the wrong JSON type keeps its other fields and gets a
-    reason naming the field in `validate`.
+    Each line is parsed once, into a map of its top-level fields (a value that is itself an object or
+    array stays JSON text, a number its text); a line that is not a JSON object parses to null.
+    Declared scalars are read from the map, declared complex columns are parsed from their own text
+    (small), undeclared fields are the rest of the map. `_parse_error` says why a line is not a record
+    at all (not JSON, not an object, undecodable bytes); a record whose complex field has the wrong
+    JSON type keeps its other fields and gets a reason naming the field in `validate`.
     """
-    parsed = F.from_json(
-        F.col("_record"), raw_ddl(contract), {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": _CORRUPT}
-    )
-    df = lines.withColumn("_parsed", parsed)
-    # invalid JSON, an array / scalar / null, or a line the parser rejected without recovering any field
-    recovered = F.coalesce(*[F.col(f"_parsed.{_q(c.name)}").cast("string") for c in contract.columns])
-    not_object = F.expr("json_object_keys(_record)").isNull() | (
-        F.col(f"_parsed.{_CORRUPT}").isNotNull() & recovered.isNull()
-    )
+    fields = F.col("_fields")
+    df = lines.withColumn("_fields", F.from_json(F.col("_record"), "map<string,string>"))
+    not_object = fields.isNull()
     error = F.when(F.instr(F.col("_record"), _REPLACEMENT) > 0, F.lit(NOT_UTF8)).when(
         not_object, F.lit(MALFORMED)
     )
     # fields the contract does not declare yet: kept as text so schema drift loses nothing
     declared = ", ".join(f"'{c.name}'" for c in contract.columns)
-    extra = F.expr(
-        f"map_filter(from_json(_record, 'map<string,string>'), (k, v) -> NOT array_contains(array({declared}), k))"
+    # (the filter is a lambda, evaluated per entry: only lines that carry more fields than they declare run it)
+    declared_present = sum(
+        (F.map_contains_key(fields, c.name).cast("int") for c in contract.columns), F.lit(0)
     )
-    present = [
-        F.expr(f"get_json_object(_record, '$.{c.name}')").isNotNull().alias(f"_has_{c.name}")
-        for c in contract.columns
-        if c.type.startswith(RAW_COMPLEX)
-    ]
+    extra = F.when(
+        F.size(fields) > declared_present,
+        F.expr(f"map_filter(_fields, (k, v) -> NOT array_contains(array({declared}), k))"),
+    ).when(fields.isNotNull(), F.create_map().cast("map<string,string>"))
+    values, present = [], []
+    for c in contract.columns:
+        raw = fields.getItem(c.name)
+        if c.type.startswith(RAW_COMPLEX):
+            values.append(F.from_json(raw, c.type).alias(c.name))
+            present.append(raw.isNotNull().alias(f"_has_{c.name}"))
+        else:
+            values.append(raw.alias(c.name))
     return df.select(
         "_source_file",
         "_source_line",
         "_record",
         error.alias("_parse_error"),
-        *[F.col(f"_parsed.{_q(c.name)}").alias(c.name) for c in contract.columns],
-        F.when(not_object, F.lit(None)).otherwise(extra).alias(EXTRA_FIELDS),
+        *values,
+        extra.alias(EXTRA_FIELDS),
         *present,
     )
 
@@ -146,6 +150,15 @@ def rule_message(rule: QualityRule) -> str:
     return str(q.rule_code(rule))
 
 
+def _compact(candidates: list[Column]) -> Column:
+    """The non-null values of `candidates` as an array. Most records have none: they skip the per-element
+    lambda array_compact runs."""
+    empty = F.array().cast("array<string>")
+    if not candidates:
+        return empty
+    return F.when(F.coalesce(*candidates).isNull(), empty).otherwise(F.array_compact(F.array(*candidates)))
+
+
 def validate(records: DataFrame, contract: Contract) -> DataFrame:
     """Type every column and collect why a record cannot go to silver.
 
@@ -181,9 +194,9 @@ def validate(records: DataFrame, contract: Contract) -> DataFrame:
         else:
             warnings.append(F.when(fails, F.lit(rule_message(rule))))
     reason_list = F.when(F.col("_parse_error").isNotNull(), F.array(F.col("_parse_error"))).otherwise(
-        F.array_compact(F.array(*reasons)) if reasons else F.array().cast("array<string>")
+        _compact(reasons)
     )
-    warning_list = F.array_compact(F.array(*warnings)) if warnings else F.array().cast("array<string>")
+    warning_list = _compact(warnings)
     checked = records.select(
         "_source_file",
         "_source_line",

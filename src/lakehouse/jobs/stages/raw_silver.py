@@ -12,11 +12,18 @@ import logging
 import re
 from collections.abc import Iterable
 
+from pyspark.sql import Column, Observation
 from pyspark.sql import functions as F
 
 from lakehouse import quality as q
 from lakehouse.contracts import Contract
-from lakehouse.jobs.accounting import ReconciliationError, check_limits, raw_rule_results, tally
+from lakehouse.jobs.accounting import (
+    ReconciliationError,
+    check_limits,
+    checked_cache,
+    profile,
+    raw_rule_results,
+)
 from lakehouse.jobs.readers import raw_inputs, read_records, read_silver, unreadable_records
 from lakehouse.jobs.result import rule_row
 from lakehouse.jobs.runner import StageContext, commit, run_prefix, write, write_quarantine
@@ -50,6 +57,19 @@ def field_names(counts: Iterable[tuple[str, int]]) -> dict[str, int]:
     return out
 
 
+def _count_if(condition: Column, name: str) -> Column:
+    return F.count(F.when(condition, 1)).alias(name)
+
+
+def _dedupe_counts() -> list[Column]:
+    existing, duplicate = F.col("_existing"), F.col("_duplicate")
+    return [
+        _count_if(~existing & duplicate, "new_duplicate"),
+        _count_if(existing & duplicate, "earlier_duplicate"),
+        _count_if(existing & ~duplicate, "earlier_kept"),
+    ]
+
+
 def run(ctx: StageContext) -> None:
     contract, settings, result, spark = ctx.contract, ctx.settings, ctx.result, ctx.spark
     silver, quarantine = specs(contract, settings)
@@ -67,25 +87,19 @@ def run(ctx: StageContext) -> None:
     if not inputs:
         return
     uris = [u for u, _ in inputs]
-    checked = r2s.validate(read_records(spark, contract, uris, ctx.io), contract).cache()
+    checked = checked_cache(r2s.validate(read_records(spark, contract, uris, ctx.io), contract))
+    found_out = profile(checked, EXTRA_FIELDS)  # one pass over the input: every count and tally of the run
     if contract.source.format == "json":  # the CSV reader reports unreadable files itself
-        lost = unreadable_records(spark, settings, checked, uris, contract)
+        lost = unreadable_records(spark, settings, found_out.files, uris, contract)
         if lost is not None:
             checked = checked.unionByName(lost).cache()
-    counts = checked.agg(
-        F.count(F.lit(1)).alias("read"), F.count(F.when(F.size("_reasons") > 0, 1)).alias("rejected")
-    ).first()
-    assert counts is not None  # an aggregate always has one row
-    result.rows_read, result.rows_quarantined = counts["read"], counts["rejected"]
-    result.quality, examples = tally(checked, "_reasons")
-    result.warnings, warn_examples = tally(checked, "_warnings")
-    result.examples = examples | warn_examples
+            found_out = profile(checked, EXTRA_FIELDS)
+    result.rows_read, result.rows_quarantined = found_out.read, found_out.rejected
+    result.quality, result.warnings = found_out.reasons, found_out.warnings
+    result.examples = found_out.examples
     result.messages = {c: q.message(q.Code.parse(c), contract) for c in result.examples}
     good = checked.where(F.size("_reasons") == 0)
-    result.new_fields = field_names(
-        (r[0], r[1])
-        for r in good.select(F.explode(F.map_keys(EXTRA_FIELDS)).alias("k")).groupBy("k").count().collect()
-    )
+    result.new_fields = field_names(found_out.new_fields.items())
     result.rule_results = raw_rule_results(contract, result)
     check_limits(contract, result)
 
@@ -104,16 +118,9 @@ def run(ctx: StageContext) -> None:
         )
         affected = earlier.join(touched, partition_cols, "left_semi").withColumn("_existing", F.lit(True))
         union = new_rows.unionByName(affected)
-    marked = r2s.mark_duplicates(union, contract, F.col("_existing")).cache()
-    by = {
-        (r["_existing"], r["_duplicate"]): r["count"]
-        for r in marked.groupBy("_existing", "_duplicate").count().collect()
-    }
-    result.duplicates_removed, result.rows_replaced = by.get((False, True), 0), by.get((True, True), 0)
-    unique = q.Code("unique_" + "_".join(contract.dedupe_key), ",".join(contract.dedupe_key), "uniqueness")
-    result.rule_results.append(
-        rule_row(unique, result.duplicates_removed, result.rows_read) | {"passed": True}
-    )
+    # duplicates are counted while the write runs (an observation), not by another pass over the rows
+    observed = Observation()
+    marked = r2s.mark_duplicates(union, contract, F.col("_existing")).observe(observed, *_dedupe_counts())
     keep = marked.where(~F.col("_duplicate")).drop("_duplicate", "_existing")
 
     entry = ctx.entry(
@@ -121,12 +128,16 @@ def run(ctx: StageContext) -> None:
         inputs=[list(i) for i in inputs],
         replace_all=[silver.qualified, quarantine.qualified] if ctx.full else [],
     )
-    entry.partitions[silver.qualified] = {}
-    if by.get((False, False), 0) + by.get((True, False), 0):
-        written, parts = write(keep, silver, run_prefix(silver, ctx.run_id), ctx.io)
+    written, entry.partitions[silver.qualified] = write(keep, silver, run_prefix(silver, ctx.run_id), ctx.io)
+    by = observed.get
+    result.duplicates_removed, result.rows_replaced = by["new_duplicate"], by["earlier_duplicate"]
+    unique = q.Code("unique_" + "_".join(contract.dedupe_key), ",".join(contract.dedupe_key), "uniqueness")
+    result.rule_results.append(
+        rule_row(unique, result.duplicates_removed, result.rows_read) | {"passed": True}
+    )
+    if entry.partitions[silver.qualified]:
         result.tables[silver.qualified] = written.count()
         result.rows_written = written.where(F.col("_run_id") == ctx.run_id).count()
-        entry.partitions[silver.qualified] = parts
     entry.partitions[quarantine.qualified] = {}
     if result.rows_quarantined:
         write_quarantine(
@@ -135,7 +146,7 @@ def run(ctx: StageContext) -> None:
             r2s.to_quarantine(checked.where(F.size("_reasons") > 0), q.described(contract)),
             entry,
         )
-    carried = by.get((True, False), 0)  # earlier rows rewritten unchanged into the rebuilt partitions
+    carried = by["earlier_kept"]  # earlier rows rewritten unchanged into the rebuilt partitions
     if (
         not result.reconciled
         or result.tables.get(quarantine.qualified, 0) != result.rows_quarantined
@@ -143,5 +154,4 @@ def run(ctx: StageContext) -> None:
     ):
         raise ReconciliationError(f"{contract.name} {ctx.stage} does not reconcile: {result.as_dict()}")
     commit(ctx, entry)
-    marked.unpersist()
     checked.unpersist()

@@ -1,0 +1,50 @@
+"""How lakehouse.local.terraform runs Terraform: the provider source and where state lives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lakehouse.local import terraform
+from lakehouse.settings import Settings
+
+
+def test_state_and_cli_config_are_absolute_whatever_the_state_dir(tmp_path, monkeypatch):
+    """Terraform runs in terraform/envs/local: a relative path (the default `.lakehouse`) would point
+    elsewhere there, and init would fall back to the registry."""
+    mirror = tmp_path / "mirror"
+    (mirror / terraform.PROVIDER).mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LAKEHOUSE_STATE_DIR", ".lakehouse")
+    monkeypatch.setenv("LAKEHOUSE_TF_PROVIDER_MIRROR", str(mirror))
+    monkeypatch.setenv("LAKEHOUSE_TERRAFORM", "/bin/true")
+    tc = terraform.toolchain()
+    config = Path(tc.env["TF_CLI_CONFIG_FILE"])
+    assert config.is_absolute() and config == tmp_path / ".lakehouse" / "terraform" / "mirror.tfrc"
+    text = config.read_text()
+    assert f'path    = "{mirror}"' in text and 'exclude = ["registry.terraform.io/hashicorp/aws"]' in text
+    env = terraform.LocalEnvironment(
+        Settings(project="lhunit", endpoint_url="http://127.0.0.1:4599"), Path("g"), tc
+    )
+    assert env.work == tmp_path / ".lakehouse" / "terraform" / "lhunit-127.0.0.1-4599"
+    assert Path(env.env["TF_DATA_DIR"]).is_absolute()
+
+
+def test_without_a_mirror_the_registry_serves_the_provider(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAKEHOUSE_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("LAKEHOUSE_TF_PROVIDER_MIRROR", str(tmp_path / "none"))
+    monkeypatch.setenv("LAKEHOUSE_TERRAFORM", "/bin/true")
+    assert terraform.toolchain().env == {}
+
+
+def test_no_terraform_is_one_clear_error(monkeypatch):
+    monkeypatch.delenv("LAKEHOUSE_TERRAFORM", raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(terraform.TerraformError, match="terraform is not installed"):
+        terraform.toolchain()
+
+
+def test_summary_is_terraforms_own_line():
+    out = "module.x: Creating...\n\nApply complete! Resources: 3 added, 0 changed, 0 destroyed.\n\nOutputs:\n"
+    assert terraform.summary(out) == "Apply complete! Resources: 3 added, 0 changed, 0 destroyed."

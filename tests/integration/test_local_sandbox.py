@@ -73,8 +73,18 @@ def test_a_view_in_the_catalog_cannot_read_a_local_file(deployed, tmp_path):
 
     engine = LocalEngine(deployed)
     try:
-        with pytest.raises(duckdb.PermissionException):  # the connection itself, under the dialect
-            engine.con.execute(f"SELECT * FROM read_text('{secret}')")
+        # whatever SQL gets past the dialect, DuckDB itself reads no local file and no other URL
+        for raw in (
+            f"SELECT * FROM read_text('{secret}')",
+            f"SELECT * FROM read_csv('{secret}')",
+            f"COPY (SELECT 1) TO '{tmp_path / 'out.csv'}'",
+            f"ATTACH '{tmp_path / 'x.db'}'",
+            "SELECT * FROM read_csv('http://127.0.0.1:1/x.csv')",
+        ):
+            with pytest.raises(duckdb.PermissionException):
+                engine.con.execute(raw)
+        with pytest.raises(duckdb.InvalidInputException, match="the configuration has been locked"):
+            engine.con.execute("SET enable_external_access = true")
         for sql in (
             f"SELECT * FROM read_csv('{secret}')",
             f"COPY (SELECT 1) TO '{tmp_path / 'out.csv'}'",

@@ -171,37 +171,24 @@ class LocalEnvironment:
             state.unlink()
             return True
 
+    def _operate(self, *command: str) -> subprocess.CompletedProcess:
+        """A Terraform command on the environment: no prompts, plain text, the environment's variables."""
+        args = [*command, "-input=false", "-no-color", f"-parallelism={PARALLELISM}", *self.variables()]
+        return self._run(args)
+
     def apply(self) -> str:
         """init + apply; returns Terraform's summary line ("Apply complete! Resources: ...")."""
         self.stage_inputs()
         self.init()
         self.discard_stale_state()
-        out = self._run(
-            [
-                "apply",
-                "-auto-approve",
-                "-input=false",
-                "-no-color",
-                f"-parallelism={PARALLELISM}",
-                *self.variables(),
-            ]
-        )
+        out = self._operate("apply", "-auto-approve")
         return summary(out.stdout)
 
     def plan_changes(self) -> int:
         """`plan -detailed-exitcode`: 0 no changes, 2 changes pending."""
         self.stage_inputs()
         self.init()
-        out = self._run(
-            [
-                "plan",
-                "-detailed-exitcode",
-                "-input=false",
-                "-no-color",
-                f"-parallelism={PARALLELISM}",
-                *self.variables(),
-            ]
-        )
+        out = self._operate("plan", "-detailed-exitcode")
         return out.returncode
 
     def empty_buckets(self) -> int:
@@ -223,16 +210,7 @@ class LocalEnvironment:
         self.stage_inputs()
         self.init()
         self.empty_buckets()
-        out = self._run(
-            [
-                "destroy",
-                "-auto-approve",
-                "-input=false",
-                "-no-color",
-                f"-parallelism={PARALLELISM}",
-                *self.variables(),
-            ]
-        )
+        out = self._operate("destroy", "-auto-approve")
         return summary(out.stdout)
 
 

@@ -1,18 +1,21 @@
-"""The user_activity generator: deterministic, messy as documented, and
+"""The user_activity and retail generators: deterministic, messy as documented, and
 their `_generated.json` truth recomputed here from the files they wrote. Pure Python, no Spark."""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 import pytest
 
+from lakehouse.generate.retail import generate_retail
 from lakehouse.generate.user_activity import generate_user_activity
 
-GENERATORS = (generate_user_activity,)
+GENERATORS = (generate_user_activity, generate_retail)
 
 
 @pytest.mark.parametrize("generate", GENERATORS)
@@ -119,3 +122,118 @@ def test_user_activity_truth_matches_the_files(tmp_path):
         zip(fix["last_modified_at"], fix["item_name"], strict=True)
     )
     assert fix["item_name"][0] != fix["item_name"][1]
+
+
+# retail -------------------------------------------------------------------------------------------
+
+
+def _read(path) -> tuple[list[str], list[list[str]]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        header, *rows = list(csv.reader(f))
+    return header, rows
+
+
+def _utc(ms: str) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(ms))
+
+
+def test_retail_events_truth_matches_the_file(tmp_path):
+    truth = generate_retail(tmp_path, seed=5)
+    header, rows = _read(tmp_path / "events.csv")
+    assert header == ["timestamp", "visitorid", "event", "itemid", "transactionid"]
+    bad, valid = Counter(), []
+    for row in rows:
+        ts, visitor, event, _item, tid = row
+        if not ts.isdigit():
+            bad["bad_timestamp"] += 1
+        elif event not in ("view", "addtocart", "transaction"):
+            bad["unknown_event"] += 1
+        elif not visitor:
+            bad["missing_visitorid"] += 1
+        else:
+            assert len(ts) == 13 and (tid != "") == (event == "transaction")  # epoch milliseconds
+            valid.append(tuple(row))
+    events = truth["events"]
+    assert bad == events["bad"] and len(rows) == events["lines"]
+    assert len(set(valid)) == events["valid"]
+    assert len(valid) - len(set(valid)) == events["duplicates"] > 0
+    by_day: dict = defaultdict(Counter)
+    for ts, _v, event, _i, _t in set(valid):
+        by_day[_utc(ts).date().isoformat()][event] += 1
+    assert {d: dict(c) for d, c in by_day.items()} == events["by_day"]
+    assert len(by_day) == truth["days"] and min(by_day) == truth["start"]
+    total = sum(by_day.values(), Counter())
+    assert total["view"] > total["addtocart"] > total["transaction"] > 0  # funnels
+    assert len({t for *_, t in valid if t}) == events["transactions"]
+    stamps = [int(r[0]) for r in valid]
+    assert stamps != sorted(stamps)  # the tracker's order, not time order
+
+
+def test_retail_item_properties_are_an_unsorted_snapshot_log(tmp_path):
+    truth = generate_retail(tmp_path, seed=6)
+    (h1, part1), (h2, part2) = (_read(tmp_path / f"item_properties_part{i}.csv") for i in (1, 2))
+    assert h1 == h2 == ["timestamp", "itemid", "property", "value"]
+    props = truth["item_properties"]
+    assert (len(part1), len(part2), len(part1) + len(part2)) == (
+        props["part1_rows"],
+        props["part2_rows"],
+        props["rows"],
+    )
+    for part in (part1, part2):
+        stamps = [int(r[0]) for r in part]
+        assert stamps != sorted(stamps)
+    assert min(int(r[0]) for r in part2) < max(int(r[0]) for r in part1)  # not split by time
+    rows = sorted(((int(ts), item, p, v) for ts, item, p, v in part1 + part2), key=lambda r: r[0])
+    assert {p for _, _, p, _ in rows} == set(props["properties"])
+    assert len({item for _, item, _, _ in rows}) == truth["items"]
+    for _, _, p, value in rows:
+        if p in ("888", "790", "283"):
+            assert all(re.fullmatch(r"\d+|n\d+\.\d{3}", t) for t in value.split()) and " n" in f" {value}"
+        elif p == "available":
+            assert value in ("0", "1")
+    series = defaultdict(list)
+    for _, item, p, value in rows:
+        series[item, p].append(value)
+    assert any(len(v) > len(set(v)) for v in series.values())  # snapshots repeat unchanged values
+
+    def changes(item, p):
+        values = series[item, p]
+        return [v for i, v in enumerate(values) if i == 0 or v != values[i - 1]]
+
+    assert all(len(changes(i, "categoryid")) == 2 for i in props["category_changed"])
+    assert all(changes(i, "available") == ["1", "0", "1"] for i in props["availability_back"])
+    assert changes(props["unavailable_for_good"], "available") == ["1", "0"]
+    for cp in truth["checkpoints"]:  # the latest snapshot at or before the time, per property
+        state = {
+            i: {"categoryid": None, "available": None} for i in truth["item_state"][str(cp["timestamp"])]
+        }
+        for ts, item, p, value in rows:
+            if ts <= cp["timestamp"] and p in ("categoryid", "available"):
+                state[item][p] = value
+        assert state == truth["item_state"][str(cp["timestamp"])]
+        assert _utc(cp["timestamp"]).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z" == cp["utc"]
+
+
+def test_retail_category_tree_roots_orphans_and_cycle(tmp_path):
+    tree = generate_retail(tmp_path, seed=7)["category_tree"]
+    header, rows = _read(tmp_path / "category_tree.csv")
+    assert header == ["categoryid", "parentid"] and len(rows) == tree["categories"]
+    parent = dict(rows)
+    ends: dict[str, str] = {}
+    cycle: set[str] = set()
+    depth = {}
+    for cat in parent:
+        path, node = [], cat
+        while node in parent and node not in path:
+            path.append(node)
+            node = parent[node]
+        ends[cat] = "root" if node == "" else "cycle" if node in path else "orphan"
+        if ends[cat] == "cycle":
+            cycle |= set(path[path.index(node) :])
+        depth[cat] = len(path)
+    assert sorted(c for c, p in parent.items() if p == "") == tree["roots"]
+    assert sorted(c for c, end in ends.items() if end == "orphan") == sorted(tree["orphans"])
+    assert tree["missing_parent"] not in parent and parent[tree["orphans"][0]] == tree["missing_parent"]
+    assert sorted(cycle) == tree["cycle"]
+    assert max(d for c, d in depth.items() if ends[c] == "root") == 3
+    assert all(depth[leaf] == 3 for leaf in tree["leaves"])

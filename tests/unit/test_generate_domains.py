@@ -1,4 +1,4 @@
-"""The user_activity and retail generators: deterministic, messy as documented, and
+"""The user_activity, retail and customer_features generators: deterministic, messy as documented, and
 their `_generated.json` truth recomputed here from the files they wrote. Pure Python, no Spark."""
 
 from __future__ import annotations
@@ -7,15 +7,20 @@ import csv
 import json
 import re
 from collections import Counter, defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 
 import pytest
 
+from lakehouse.check import check_file
+from lakehouse.contracts import load_contract
+from lakehouse.generate.customer_features import generate_customer_features
 from lakehouse.generate.retail import generate_retail
 from lakehouse.generate.user_activity import generate_user_activity
+from tests.conftest import REPO
 
-GENERATORS = (generate_user_activity, generate_retail)
+GENERATORS = (generate_user_activity, generate_retail, generate_customer_features)
 
 
 @pytest.mark.parametrize("generate", GENERATORS)
@@ -237,3 +242,97 @@ def test_retail_category_tree_roots_orphans_and_cycle(tmp_path):
     assert sorted(cycle) == tree["cycle"]
     assert max(d for c, d in depth.items() if ends[c] == "root") == 3
     assert all(depth[leaf] == 3 for leaf in tree["leaves"])
+
+
+# customer_features --------------------------------------------------------------------------------
+
+
+def _expected(transactions: list[dict], events: list[dict], day: date) -> dict:
+    """The features as of the end of `day`, recomputed from the files' rows."""
+    out: dict[str, dict] = {}
+    customers = {t["customer_id"] for t in transactions} | {e["user_id"] for e in events}
+    for c in sorted(customers):
+        mine = [
+            t for t in transactions if t["customer_id"] == c and t["transaction_date"][:10] <= day.isoformat()
+        ]
+        sales = [t for t in mine if Decimal(t["amount"]) > 0]
+        sessions = defaultdict(list)
+        for e in events:
+            if e["user_id"] == c and e["event_timestamp"][:10] <= day.isoformat():
+                sessions[e["session_id"]].append(datetime.fromisoformat(e["event_timestamp"]))
+        if not mine and not sessions:
+            continue
+        spend = sum(Decimal(t["amount"]) for t in mine)
+        last = max((date.fromisoformat(t["transaction_date"][:10]) for t in sales), default=None)
+        seconds = [(max(s) - min(s)).total_seconds() for s in sessions.values()]
+        out[c] = {
+            "purchase_count": len(sales),
+            "total_spend": f"{spend:.2f}",
+            "avg_transaction_value": str((spend / len(sales)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+            if sales
+            else None,
+            "recency_days": (day - last).days if last else None,
+            "session_count": len(sessions),
+            "avg_session_duration_seconds": float(
+                Decimal(str(sum(seconds) / len(seconds))).quantize(Decimal("0.1"), ROUND_HALF_UP)
+            )
+            if seconds
+            else None,
+            "transactions_last_30_days": sum(
+                day - timedelta(days=30) < date.fromisoformat(t["transaction_date"][:10]) for t in sales
+            ),
+        }
+    return out
+
+
+def test_customer_features_files_follow_their_contracts(tmp_path):
+    truth = generate_customer_features(tmp_path)
+    transactions = load_contract(REPO / "datasets" / "transactions.yaml")
+    clickstream = load_contract(REPO / "datasets" / "clickstream.yaml")
+    header, _ = _read(tmp_path / "transactions_features.csv")
+    assert tuple(header) == transactions.column_names
+    report = check_file(tmp_path / "transactions_features.csv", transactions, 0.0)
+    assert (report.rows, report.quarantined) == (truth["transactions"]["rows"], 0)
+    names = sorted(p.name for p in tmp_path.glob("clickstream-features-*.json"))
+    assert names == sorted(n for n in truth["files"] if n.endswith(".json"))
+    for name in names:
+        report = check_file(tmp_path / name, clickstream, 0.0)
+        assert (report.rows, report.quarantined) == (truth["files"][name], 0)
+        for line in (tmp_path / name).read_text(encoding="utf-8").splitlines():
+            assert tuple(json.loads(line)) == clickstream.column_names
+
+
+def test_customer_features_truth_recomputed_from_the_files(tmp_path):
+    truth = generate_customer_features(tmp_path, seed=9)
+    with (tmp_path / "transactions_features.csv").open(encoding="utf-8", newline="") as f:
+        transactions = list(csv.DictReader(f))
+    events = [
+        json.loads(line)
+        for p in sorted(tmp_path.glob("clickstream-features-*.json"))
+        for line in p.read_text(encoding="utf-8").splitlines()
+    ]
+    snapshot = date.fromisoformat(truth["snapshot"])
+    assert list(truth["features"]) == [snapshot.isoformat(), (snapshot - timedelta(days=7)).isoformat()]
+    for day, expected in truth["features"].items():
+        assert _expected(transactions, events, date.fromisoformat(day)) == expected, day
+    after = snapshot.isoformat()
+    assert (
+        sum(t["transaction_date"][:10] > after for t in transactions)
+        == truth["transactions"]["after_snapshot"]
+        > 0
+    )
+    assert any(e["event_timestamp"][:10] > after for e in events)
+    refunds = [t for t in transactions if t["amount"].startswith("-")]
+    assert len(refunds) == truth["transactions"]["refunds"] > 0 and all(
+        int(t["quantity"]) > 0 for t in refunds
+    )
+    (future,) = truth["after_snapshot_only"]
+    assert any(t["customer_id"] == future for t in transactions) and any(
+        e["user_id"] == future for e in events
+    )
+    assert all(future not in by_customer for by_customer in truth["features"].values())
+    (clicks,) = truth["clickstream_only"]
+    current = truth["features"][after]
+    assert current[clicks]["purchase_count"] == 0 and current[clicks]["avg_transaction_value"] is None
+    assert truth["sessions"]["across_midnight_of_snapshot"] >= 1
+    assert {t["transaction_date"] for t in transactions} >= {f"{after} 23:59:59"}

@@ -14,6 +14,7 @@ from itertools import pairwise
 import pytest
 
 from lakehouse.check import check_file
+from lakehouse.cli import main
 from lakehouse.contracts import load_contract
 from lakehouse.generate.customer_features import generate_customer_features
 from lakehouse.generate.retail import generate_retail
@@ -336,3 +337,30 @@ def test_customer_features_truth_recomputed_from_the_files(tmp_path):
     assert current[clicks]["purchase_count"] == 0 and current[clicks]["avg_transaction_value"] is None
     assert truth["sessions"]["across_midnight_of_snapshot"] >= 1
     assert {t["transaction_date"] for t in transactions} >= {f"{after} 23:59:59"}
+
+
+# the CLI ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dataset", "files"),
+    [
+        (
+            "retail",
+            {"events.csv", "item_properties_part1.csv", "item_properties_part2.csv", "category_tree.csv"},
+        ),
+        ("user_activity", {f"user_activity_2025-03-{d}.json" for d in ("01", "08", "15")}),
+        ("customer_features", {"transactions_features.csv", "clickstream-features-20250301.json"}),
+    ],
+)
+def test_cli_generates_the_domains(capsys, tmp_path, dataset, files):
+    assert main(["generate", dataset, "--out", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("wrote ") and out.count("\n") == 1 and str(tmp_path) in out and err == ""
+    written = {p.name for p in tmp_path.iterdir()}
+    assert files | {"_generated.json"} <= written
+    if dataset == "retail":
+        truth = json.loads((tmp_path / "_generated.json").read_text(encoding="utf-8"))
+        assert f"{truth['events']['valid']} events, {truth['events']['duplicates']} duplicates" in out
+        header = (tmp_path / "events.csv").read_text(encoding="utf-8").splitlines()[0]
+        assert header == "timestamp,visitorid,event,itemid,transactionid"

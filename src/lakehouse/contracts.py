@@ -38,6 +38,43 @@ class Column:
     required: bool = False
     description: str = ""
     formats: tuple[str, ...] = ()  # timestamp/date parse patterns tried in order; empty = ISO 8601
+    flatten: bool = False  # a struct column: silver holds one column per field (`<column>_<field>`)
+
+    @property
+    def fields(self) -> tuple[tuple[str, str], ...]:
+        """A struct column's (field, type) pairs, as declared (JSON keys keep their case)."""
+        return struct_fields(self.type)
+
+    @property
+    def silver_columns(self) -> tuple[tuple[str, str], ...]:
+        """What this column is in silver: itself, or one snake_case column per field when flattened."""
+        if not self.flatten:
+            return ((self.name, self.type),)
+        return tuple((f"{self.name}_{snake_case(f)}", t) for f, t in self.fields)
+
+
+EPOCH_FORMATS = ("epoch_millis", "epoch_seconds")  # `formats` entries for numbers since 1970-01-01 UTC
+
+
+def snake_case(name: str) -> str:
+    """`FirstName` -> `first_name`, `ZipCode` -> `zip_code`: how a flattened struct field is named in silver."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def struct_fields(type_text: str) -> tuple[tuple[str, str], ...]:
+    """The top-level (field, type) pairs of a `struct<...>` type (nested types kept whole)."""
+    text = type_text.replace(" ", "")
+    if not text.startswith("struct<") or not text.endswith(">"):
+        return ()
+    body, fields, depth, start = text[7:-1], [], 0, 0
+    for i, ch in enumerate(body + ","):
+        depth += ch in "<("
+        depth -= ch in ">)"
+        if ch == "," and depth == 0:
+            name, _, kind = body[start:i].partition(":")
+            fields.append((name, kind))
+            start = i + 1
+    return tuple(fields)
 
 
 @dataclass(frozen=True)
@@ -114,7 +151,7 @@ class Contract:
     source: Source
     columns: tuple[Column, ...]
     keys: tuple[str, ...]
-    event_time: str
+    event_time: str | None  # None: the source has no time column; raw files are placed by arrival
     dedupe_key: tuple[str, ...]
     raw_partitions: tuple[str, ...]
     silver_partitions: tuple[Partition, ...]
@@ -137,6 +174,11 @@ class Contract:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @property
+    def silver_columns(self) -> tuple[tuple[str, str], ...]:
+        """Silver's contract columns: each declared column, a flattened struct as its fields' columns."""
+        return tuple(sc for c in self.columns for sc in c.silver_columns)
 
     def dimension(self, name: str) -> Dimension:
         return next(d for d in self.dimensions if d.name == name)
@@ -282,25 +324,29 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
 
     columns = []
     for c in r.items("columns"):
-        c.only("name", "type", "required", "description", "formats")
+        c.only("name", "type", "required", "description", "formats", "flatten")
         formats = c._get("formats", list, False, [])
         for i, fmt in enumerate(formats):
             if not isinstance(fmt, str) or not fmt.strip() or any(ord(ch) < 32 for ch in fmt):
                 raise c.error(
-                    f"formats[{i}]", f"{fmt!r} must be a Spark datetime pattern (a non-empty string)"
+                    f"formats[{i}]",
+                    f"{fmt!r} must be a Spark datetime pattern (a non-empty string) or one of "
+                    f"{', '.join(EPOCH_FORMATS)}",
                 )
         column_name = c.ident("name")
         if column_name.startswith("_"):
             raise c.error("name", f"{column_name!r} is reserved: columns starting with '_' are the kit's own")
-        columns.append(
-            Column(
-                column_name,
-                c.type(),
-                c.bool("required", False),
-                c.str("description", False, ""),
-                tuple(formats),
-            )
+        declared = Column(
+            column_name,
+            c.type(),
+            c.bool("required", False),
+            c.str("description", False, ""),
+            tuple(formats),
+            c.bool("flatten", False),
         )
+        if declared.flatten and not declared.fields:
+            raise c.error("flatten", f"only a struct<...> column can be flattened, not {declared.type}")
+        columns.append(declared)
     names = [c.name for c in columns]
     if fmt == "csv":
         nested = next(
@@ -311,6 +357,10 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
     dup = next((n for n in names if names.count(n) > 1), None)
     if dup:
         raise r.error("columns", f"column {dup!r} is declared twice")
+    silver_names = [n for c in columns for n, _ in c.silver_columns]
+    dup = next((n for n in silver_names if silver_names.count(n) > 1), None)
+    if dup:
+        raise r.error("columns", f"silver column {dup!r} comes from two columns (a flattened struct's field)")
 
     def known(reader: Reader, key: str, values: tuple[str, ...] | list[str]) -> None:
         for v in values:
@@ -319,10 +369,11 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
 
     keys = r.names("keys")
     known(r, "keys", keys)
-    event_time = r.ident("event_time")
-    known(r, "event_time", [event_time])
-    if next(c for c in columns if c.name == event_time).type not in ("timestamp", "date"):
-        raise r.error("event_time", f"{event_time!r} must be a timestamp or date column")
+    event_time = r.ident("event_time", False)  # a source without a time column has none
+    if event_time:
+        known(r, "event_time", [event_time])
+        if next(c for c in columns if c.name == event_time).type not in ("timestamp", "date"):
+            raise r.error("event_time", f"{event_time!r} must be a timestamp or date column")
 
     d = r.child("dedupe", required=False)
     dedupe_key = keys

@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from lakehouse.catalog import Catalog
-from lakehouse.contracts import Contract, normalize
+from lakehouse.contracts import EPOCH_FORMATS, Contract, normalize
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage, sha256_file
 from lakehouse.tables import raw_table
@@ -119,11 +119,17 @@ def _parse_time(value: object, formats: tuple[str, ...] = ()) -> datetime | None
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
+    for unit, per_second in (("epoch_millis", 1000), ("epoch_seconds", 1)):
+        if unit in formats and text.lstrip("-").isdigit():
+            try:
+                return datetime.fromtimestamp(int(text) / per_second, UTC)
+            except (OverflowError, OSError, ValueError):
+                return None
     try:
         ts = datetime.fromisoformat(text)
     except ValueError:
         ts = None
-        for pattern in formats:
+        for pattern in (f for f in formats if f not in EPOCH_FORMATS):
             try:
                 ts = datetime.strptime(text, strptime_format(pattern))
                 break
@@ -137,6 +143,8 @@ def _parse_time(value: object, formats: tuple[str, ...] = ()) -> datetime | None
 def event_hours(path: Path, contract: Contract) -> Counter:
     """How many records of a file fall in each event hour."""
     hours: Counter = Counter()
+    if not contract.event_time:
+        return hours  # no time column: placed by modification time
     column, formats = contract.event_time, contract.column(contract.event_time).formats
     try:
         with _open_text(path, contract.source.encoding) as f:

@@ -168,7 +168,10 @@ class Reader:
         return Reader(self.path, value, f"{self.where + '.' if self.where else ''}{key}")
 
     def type(self, key: builtins.str = "type") -> builtins.str:
-        value = self.str(key).strip().lower()
+        # type names are case-insensitive; a struct's field names keep their case (JSON keys are matched as written)
+        value = re.sub(
+            r"\b([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*:)", lambda m: m.group(1).lower(), self.str(key).strip()
+        )
         problem = type_problem(value)
         if problem:
             raise self.error(key, problem)
@@ -211,7 +214,7 @@ def _parse_type(text: str) -> None:
                 i = parse(s, i + 1)
             else:
                 while True:
-                    f = re.match(r"[a-z_][a-z0-9_]*:", s[i:])
+                    f = re.match(r"[A-Za-z_][A-Za-z0-9_]*:", s[i:])  # JSON keys keep their case
                     if not f:
                         raise ValueError("struct fields are name:type")
                     i = parse(s, i + len(f.group(0)))

@@ -141,7 +141,7 @@ def silver_table(contract: Contract, settings: Settings) -> TableSpec:
         "silver",
         settings.database("silver"),
         contract.name,
-        tuple((c.name, c.type) for c in contract.columns) + LINEAGE_COLUMNS,
+        contract.silver_columns + LINEAGE_COLUMNS,
         tuple((p.name, p.type) for p in contract.silver_partitions),
         "parquet",
         f"s3://{settings.bucket('silver')}/{contract.name}/",

@@ -93,7 +93,7 @@ def test_name_must_match_file(tmp_path):
 
 
 def test_unknown_dataset_lists_known_ones():
-    with pytest.raises(ContractError, match=r"unknown dataset 'clicks' \(known: clickstream"):
+    with pytest.raises(ContractError, match=r"unknown dataset 'clicks' \(known: category_tree, clickstream"):
         find_contract(REPO / "datasets", "clicks")
 
 
@@ -112,3 +112,29 @@ def test_parse_contract_accepts_a_minimal_dataset():
         }
     )
     assert c.source.file_pattern == "*.csv" and c.dedupe_key == ("id",) and c.facts == ()
+
+
+def test_nested_structs_flatten_into_snake_case_silver_columns_and_keep_their_json_keys():
+    c = load_contract(REPO / "datasets" / "user_activity.yaml")
+    assert c.column("user_name").type == "struct<FirstName:string,LastName:string,Title:string>"
+    assert c.silver_columns[:4] == (
+        ("user_id", "string"),
+        ("user_name_first_name", "string"),
+        ("user_name_last_name", "string"),
+        ("user_name_title", "string"),
+    )
+    d = doc()
+    d["columns"].append({"name": "page_url_host", "type": "string"})
+    d["columns"].append({"name": "page_url", "type": "struct<Host:string>", "flatten": True})
+    d["columns"] = [c for c in d["columns"] if c["name"] != "page_url" or "flatten" in c]
+    with pytest.raises(ContractError, match="silver column 'page_url_host' comes from two columns"):
+        parse_contract(d)
+    d = doc()
+    d["columns"][0]["flatten"] = True
+    with pytest.raises(ContractError, match=r"only a struct<\.\.\.> column can be flattened"):
+        parse_contract(d)
+
+
+def test_a_source_without_a_time_column_has_no_event_time():
+    c = load_contract(REPO / "datasets" / "category_tree.yaml")
+    assert c.event_time is None and c.dedupe_key == ("categoryid",)

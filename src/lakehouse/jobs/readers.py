@@ -60,7 +60,7 @@ def read_silver(spark: SparkSession, contract: Contract, locations: list[str], i
     if not locations:
         return spark.createDataFrame([], r2s.silver_ddl(contract, with_partitions=True))
     partitions = [(p.name, p.type) for p in contract.silver_partitions]
-    columns = [(c.name, c.type) for c in contract.columns] + list(LINEAGE_COLUMNS)
+    columns = list(contract.silver_columns) + list(LINEAGE_COLUMNS)
     return read_parquet_at(spark, columns, partitions, locations, io)
 
 

@@ -12,8 +12,8 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from lakehouse import quality as q
+from lakehouse.contracts import EPOCH_FORMATS, Contract, QualityRule
 from lakehouse.contracts import Column as ContractColumn
-from lakehouse.contracts import Contract, QualityRule
 from lakehouse.tables import EXTRA_FIELDS, LINEAGE_COLUMNS, RAW_COMPLEX
 
 # reasons are codes (lakehouse.quality): rule:column:kind, never the offending value
@@ -28,7 +28,7 @@ def _q(name: str) -> str:
 
 
 def silver_ddl(contract: Contract, with_partitions: bool = False) -> str:
-    cols = [f"{_q(c.name)} {c.type}" for c in contract.columns] + [f"{n} {t}" for n, t in LINEAGE_COLUMNS]
+    cols = [f"{_q(n)} {t}" for n, t in contract.silver_columns] + [f"{n} {t}" for n, t in LINEAGE_COLUMNS]
     if with_partitions:
         cols += [f"{_q(p.name)} {p.type}" for p in contract.silver_partitions]
     return ", ".join(cols)
@@ -86,7 +86,12 @@ def parse_json_records(lines: DataFrame, contract: Contract) -> DataFrame:
     values, present = [], []
     for c in contract.columns:
         raw = fields.getItem(c.name)
-        if c.type.startswith(RAW_COMPLEX):
+        if c.type.startswith(
+            "struct<"
+        ):  # from_json makes a struct of nulls of any text; only an object is one
+            values.append(F.when(F.ltrim(raw).startswith("{"), F.from_json(raw, c.type)).alias(c.name))
+            present.append(raw.isNotNull().alias(f"_has_{c.name}"))
+        elif c.type.startswith(RAW_COMPLEX):
             values.append(F.from_json(raw, c.type).alias(c.name))
             present.append(raw.isNotNull().alias(f"_has_{c.name}"))
         else:
@@ -102,6 +107,16 @@ def parse_json_records(lines: DataFrame, contract: Contract) -> DataFrame:
     )
 
 
+_EPOCH_LIMIT = {"epoch_millis": 253402300800000, "epoch_seconds": 253402300800}  # 10000-01-01
+
+
+def _epoch(name: str, fmt: str) -> Column:
+    """A number since 1970-01-01 UTC (`1433221332117`) as a timestamp; null if not a whole number in range."""
+    number = F.expr(f"try_cast(trim({_q(name)}) AS bigint)")
+    convert = F.timestamp_millis if fmt == "epoch_millis" else F.timestamp_seconds
+    return F.when(F.abs(number) < _EPOCH_LIMIT[fmt], convert(number))
+
+
 def _typed(c: ContractColumn) -> Column:
     """Spark expression converting the raw string of a column to its contract type (null if it cannot)."""
     raw = F.col(_q(c.name))
@@ -109,7 +124,10 @@ def _typed(c: ContractColumn) -> Column:
         return raw
     if c.type in ("timestamp", "date"):
         # formats are bound as literals, never pasted into SQL: `yyyy-MM-dd'T'HH:mm:ss` keeps its quotes
-        attempts = [F.try_to_timestamp(raw, F.lit(fmt)) for fmt in c.formats]
+        attempts = [
+            _epoch(c.name, fmt) if fmt in EPOCH_FORMATS else F.try_to_timestamp(raw, F.lit(fmt))
+            for fmt in c.formats
+        ]
         parsed = F.coalesce(*attempts) if attempts else F.try_to_timestamp(raw)
         return parsed if c.type == "timestamp" else F.to_date(parsed)
     if c.type == "boolean":
@@ -224,16 +242,20 @@ def validate(records: DataFrame, contract: Contract) -> DataFrame:
 def mark_duplicates(valid: DataFrame, contract: Contract, *tiebreak: Column) -> DataFrame:
     """Add `_duplicate`: true for every record but the first per dedupe key.
 
-    The first is the earliest by event time, then by source file and line, so the choice is
+    The first is the earliest by event time, then by source file and line (for a source without a time
+    column: the last by source file and line, the latest delivery), so the choice is
     deterministic whatever order the files are read in, and an incremental run keeps the same record
     a full run keeps. `tiebreak` orders records that are the same source line (a replayed input).
     """
-    order = [
-        F.col(_q(contract.event_time)).asc_nulls_last(),
-        F.col("_source_file"),
-        F.col("_source_line"),
-        *tiebreak,
-    ]
+    if contract.event_time:
+        order = [
+            F.col(_q(contract.event_time)).asc_nulls_last(),
+            F.col("_source_file"),
+            F.col("_source_line"),
+        ]
+    else:  # no time column: the latest delivery (raw files sort by arrival) supersedes earlier ones
+        order = [F.col("_source_file").desc(), F.col("_source_line").desc()]
+    order += list(tiebreak)
     window = Window.partitionBy(*[F.col(_q(k)) for k in contract.dedupe_key]).orderBy(*order)
     return valid.withColumn("_duplicate", F.row_number().over(window) > 1)
 
@@ -244,9 +266,17 @@ def deduplicate(valid: DataFrame, contract: Contract) -> DataFrame:
 
 
 def to_silver(deduped: DataFrame, contract: Contract, run_id: str) -> DataFrame:
-    """Silver rows: the contract columns, lineage and the silver partition columns."""
+    """Silver rows: the contract columns (a flattened struct as one column per field; a missing object
+    or field is null), lineage and the silver partition columns."""
+    columns = []
+    for c in contract.columns:
+        if not c.flatten:
+            columns.append(F.col(_q(c.name)))
+            continue
+        for (field, _), (name, _) in zip(c.fields, c.silver_columns, strict=True):
+            columns.append(F.col(_q(c.name)).getField(field).alias(name))
     return deduped.select(
-        *[F.col(_q(c.name)) for c in contract.columns],
+        *columns,
         F.col(EXTRA_FIELDS),
         F.col("_source_file"),
         F.col("_source_line"),

@@ -111,6 +111,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", parents=[common], help="run a dataset's jobs locally (new inputs only)")
     p.add_argument("dataset")
     p.add_argument("--full", action="store_true", help="reprocess every raw input, not only new ones")
+    p.add_argument(
+        "--snapshot-date",
+        type=date.fromisoformat,
+        help="a snapshot model's day, YYYY-MM-DD (customer_features; default today, UTC)",
+    )
+    p.add_argument(
+        "--snapshot-to",
+        type=date.fromisoformat,
+        help="backfill: every snapshot day from --snapshot-date to this one, YYYY-MM-DD",
+    )
     p.add_argument("--json", action="store_true", help="print the reconciliation as JSON")
     p.add_argument("--verbose", action="store_true", help="show the jobs' log lines (JSON on stderr)")
 
@@ -351,6 +361,25 @@ def cmd_check(args) -> int:
     return 0 if report.within_limit else EXIT_FAILED
 
 
+def _model_arguments(args, project) -> dict[str, str]:
+    """The run arguments given for model NAME (`--snapshot-date` -> snapshot_date), checked against
+    the ones its model file declares."""
+    given = {"snapshot_date": args.snapshot_date, "snapshot_to": args.snapshot_to}
+    given = {k: v.isoformat() for k, v in given.items() if v is not None}
+    if not given:
+        return {}
+    declared = project.models[args.dataset].arguments if args.dataset in project.models else {}
+    unknown = [k for k in given if k not in declared]
+    if unknown:
+        flag = "--" + unknown[0].replace("_", "-")
+        raise UsageError(f"lakehouse run: {flag} is not an argument of {args.dataset!r} (see its model file)")
+    if "snapshot_to" in given and "snapshot_date" not in given:
+        raise UsageError("lakehouse run: --snapshot-to needs --snapshot-date (the first day of the backfill)")
+    if given.get("snapshot_to", "9") < given.get("snapshot_date", ""):
+        raise UsageError("lakehouse run: --snapshot-to is before --snapshot-date")
+    return given
+
+
 def cmd_run(args) -> int:
     from lakehouse.local.runner import run_plan
     from lakehouse.registry import Project
@@ -358,9 +387,10 @@ def cmd_run(args) -> int:
     settings = _settings(args)
     project = Project.load(settings.datasets_dir)
     plan = project.run_plan(args.dataset)  # unknown names fail here, before the endpoint is asked
+    arguments = _model_arguments(args, project)
     _require_endpoint(settings)
     quiet_job_logs(args.verbose or args.json)
-    results = run_plan(settings, project, args.dataset, full=args.full)
+    results = run_plan(settings, project, args.dataset, full=args.full, arguments=arguments)
     if args.json:
         print(json.dumps([r.as_dict() for r in results], indent=2))
     else:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lakehouse.spec import ContractError, Reader, read_yaml
+from lakehouse.spec import ContractError, Reader, ident_problem, read_yaml
 from lakehouse.tables import CALENDAR_COLUMNS
 
 _MODULE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)+$")
@@ -32,6 +32,9 @@ class GoldTable:
     partitions: tuple[tuple[str, str], ...] = ()
     description: str = ""
     kind: str = "table"  # table | calendar (the conformed calendar: columns from lakehouse.tables)
+    # table: each build replaces the whole table; partitions: a build adds or replaces the partitions
+    # it writes and keeps the others (a snapshot table: one partition per snapshot date)
+    publish: str = "table"
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,9 @@ class Model:
     tables: tuple[GoldTable, ...]
     transform: str = ""  # module with `build(spark, sources, parameters) -> ModelBuild | None`
     conformed: tuple[str, ...] = ()  # tables of other models its facts reference
+    # run arguments (name -> what it means): optional Glue job arguments `--<name>`, given to the
+    # transform in its parameters (None when not given); `lakehouse run` takes them as --<name-with-dashes>
+    arguments: dict[str, str] = field(default_factory=dict)
     path: Path = field(default=Path("<memory>"), compare=False)
 
     def table(self, name: str) -> GoldTable:
@@ -58,16 +64,19 @@ def parse_model(doc: Any, path: Path | str = "<memory>") -> Model:
     """Validate a parsed model document."""
     path = Path(path)
     r = Reader(path, doc)
-    r.only("name", "description", "sources", "parameters", "tables", "transform", "conformed")
+    r.only("name", "description", "sources", "parameters", "tables", "transform", "conformed", "arguments")
     name = r.table_name("name")
     if path.suffix == ".yaml" and path.stem != name:
         raise r.error("name", f"{name!r} must match the file name {path.stem!r}")
     tables = []
     for t in r.items("tables"):
-        t.only("name", "description", "columns", "partitions", "kind")
+        t.only("name", "description", "columns", "partitions", "kind", "publish")
         kind = t.str("kind", False, "table")
         if kind not in ("table", "calendar"):
             raise t.error("kind", f"{kind!r} is not table or calendar")
+        publish = t.str("publish", False, "table")
+        if publish not in ("table", "partitions"):
+            raise t.error("publish", f"{publish!r} is not table or partitions")
         columns = tuple((c.ident("name"), c.type()) for c in t.items("columns", required=kind != "calendar"))
         if kind == "calendar":
             conformed = (("date_key", "int"), *CALENDAR_COLUMNS)
@@ -77,13 +86,24 @@ def parse_model(doc: Any, path: Path | str = "<memory>") -> Model:
                 )
             columns = conformed
         partitions = tuple((p.ident("name"), p.type()) for p in t.items("partitions", required=False))
+        if publish == "partitions" and not partitions:
+            raise t.error("publish", "publish: partitions needs a partitioned table")
         tables.append(
-            GoldTable(t.table_name("name"), columns, partitions, t.str("description", False, ""), kind)
+            GoldTable(
+                t.table_name("name"), columns, partitions, t.str("description", False, ""), kind, publish
+            )
         )
     transform = r.str("transform")
     if not _MODULE.match(transform):
         raise r.error("transform", f"{transform!r} must be a dotted Python module name")
     params = r._get("parameters", dict, False, {})
+    arguments = r._get("arguments", dict, False, {})
+    for arg, meaning in arguments.items():
+        problem = ident_problem(arg)
+        if problem or not isinstance(meaning, str):
+            raise r.error(f"arguments.{arg}", problem or "must say what the argument means (a string)")
+        if arg in params:
+            raise r.error(f"arguments.{arg}", "is also a parameter: a run argument and a parameter differ")
     return Model(
         name,
         r.str("description", False, ""),
@@ -92,6 +112,7 @@ def parse_model(doc: Any, path: Path | str = "<memory>") -> Model:
         tuple(tables),
         transform,
         r.names("conformed", required=False),
+        dict(arguments),
         path,
     )
 

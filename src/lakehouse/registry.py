@@ -116,6 +116,13 @@ class Project:
     def job_named(self, settings: Settings, job_name: str) -> Job | None:
         return next((j for j in self.jobs() if settings.job_name(j.name, j.stage) == job_name), None)
 
+    def models_fed_by(self, dataset: str) -> list[str]:
+        """The models a dataset's silver feeds: the one its contract names (`star: {model: ...}`) and
+        every model listing it among its sources (clickstream feeds its own star and customer_features)."""
+        contract = self.contracts[dataset]
+        named = [contract.model] if contract.model in self.models else []
+        return list(dict.fromkeys(named + [m.name for m in self.models.values() if dataset in m.sources]))
+
     def owner_of(self, table: str) -> str | None:
         """The model that builds a conformed table, if any."""
         return next((m.name for m in self.models.values() for t in m.tables if t.name == table), None)
@@ -128,9 +135,8 @@ class Project:
         """What a succeeded run requests next (the Lambda on_job_state and the local runner agree)."""
         if job.stage == RAW_TO_SILVER:
             contract = self.contracts[job.name]
-            if contract.model:
-                return [Job(contract.model, BUILD_MODEL)] if contract.model in self.models else []
-            return [Job(job.name, SILVER_TO_GOLD)] if SILVER_TO_GOLD in dataset_stages(contract) else []
+            own = [Job(job.name, SILVER_TO_GOLD)] if SILVER_TO_GOLD in dataset_stages(contract) else []
+            return own + [Job(m, BUILD_MODEL) for m in self.models_fed_by(job.name)]
         if job.stage == SILVER_TO_GOLD:
             contract = self.contracts[job.name]
             referenced = [d.name for d in contract.dimensions if d not in built_dimensions(contract)]
@@ -139,8 +145,9 @@ class Project:
         return [j for j in self._conformed_after(list(model.conformed)) if j.name != model.name]
 
     def run_plan(self, name: str) -> list[Job]:
-        """The jobs `lakehouse run NAME` runs, in order: a dataset's stages, or a model's landed sources
-        to silver and the model, then the conformed tables they key into."""
+        """The jobs `lakehouse run NAME` runs, in order: a dataset's stages and the models it feeds, or a
+        model's landed sources to silver and the model, then the conformed tables they key into. (A
+        plan does not build the other models of a source it brings to silver: the automation does.)"""
         if name in self.models:
             sources = [s for s in self.models[name].sources if s in self.contracts]
             plan = [Job(s, RAW_TO_SILVER) for s in sources] + [Job(name, BUILD_MODEL)]
@@ -154,6 +161,9 @@ class Project:
             )
         i = 0
         while i < len(plan):  # followers of followers too (a model's build, then the calendar)
+            if plan[i].stage == RAW_TO_SILVER and plan[i].name != name:
+                i += 1  # a source brought to silver for a model: the run changes nothing it feeds
+                continue
             for follower in self.next_jobs(plan[i]):
                 if follower not in plan and follower.is_model:
                     owner = self.models[follower.name]

@@ -22,7 +22,14 @@ def run(capsys, *argv):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["run", "clicks"], "unknown dataset 'clicks' (known: clickstream"),
+        (["run", "clicks"], "unknown dataset 'clicks' (known: category_tree, clickstream"),
+        (["run", "sales", "--snapshot-date", "2025-03-31"], "--snapshot-date is not an argument of 'sales'"),
+        (["run", "customer_features", "--snapshot-date", "31/03/2025"], "invalid fromisoformat value"),
+        (["run", "customer_features", "--snapshot-to", "2025-03-31"], "--snapshot-to needs --snapshot-date"),
+        (
+            ["run", "customer_features", "--snapshot-date", "2025-03-31", "--snapshot-to", "2025-03-01"],
+            "--snapshot-to is before --snapshot-date",
+        ),
         (["ingest", "nope", "x.json"], "unknown dataset 'nope'"),
         (["ingest", "clickstream", "/no/such/path"], "no such file or directory: /no/such/path"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),

@@ -23,8 +23,24 @@ def test_run_plans_follow_the_registry():
     assert plan("clickstream") == [
         ("clickstream", "raw_to_silver"),
         ("clickstream", "silver_to_gold"),
+        ("transactions", "raw_to_silver"),  # customer_features' other source, before the model
+        ("customer_features", "build_model"),  # a model listing clickstream among its sources
         ("fiscal_calendar", "raw_to_silver"),
         ("calendar", "build_model"),  # dim_date's one owner, after the gold that keys into it
+    ]
+    # a model's plan: its sources and itself, not the other models its sources also feed
+    assert plan("customer_features") == [
+        ("transactions", "raw_to_silver"),
+        ("clickstream", "raw_to_silver"),
+        ("customer_features", "build_model"),
+    ]
+    assert plan("retail") == [
+        ("retail_events", "raw_to_silver"),
+        ("item_properties", "raw_to_silver"),
+        ("category_tree", "raw_to_silver"),
+        ("retail", "build_model"),
+        ("fiscal_calendar", "raw_to_silver"),
+        ("calendar", "build_model"),
     ]
     assert plan("sales")[:4] == [
         ("customers", "raw_to_silver"),
@@ -40,7 +56,17 @@ def test_run_plans_follow_the_registry():
 def test_every_job_and_its_successor():
     jobs = set(PROJECT.jobs())
     assert Job("calendar", "build_model") in jobs and Job("sales_orders", "silver_to_gold") not in jobs
-    assert PROJECT.next_jobs(Job("clickstream", "raw_to_silver")) == [Job("clickstream", "silver_to_gold")]
+    assert PROJECT.next_jobs(Job("clickstream", "raw_to_silver")) == [
+        Job("clickstream", "silver_to_gold"),
+        Job("customer_features", "build_model"),
+    ]
+    assert PROJECT.next_jobs(Job("transactions", "raw_to_silver")) == [
+        Job("sales", "build_model"),  # the model its contract names...
+        Job("customer_features", "build_model"),  # ...and every model listing it as a source
+    ]
+    assert PROJECT.next_jobs(Job("user_activity", "raw_to_silver")) == [Job("activity", "build_model")]
+    assert PROJECT.next_jobs(Job("activity", "build_model")) == [Job("calendar", "build_model")]
+    assert PROJECT.next_jobs(Job("customer_features", "build_model")) == []
     assert PROJECT.next_jobs(Job("fiscal_calendar", "raw_to_silver")) == [Job("calendar", "build_model")]
     assert PROJECT.owner_of("dim_date") == "calendar" and PROJECT.owner_of("dim_users") is None
 

@@ -104,8 +104,11 @@ def run_job(stage: str, argv: list[str], io: JobIO | None = None) -> StageResult
     limits = run_limits(argv)
     spark, job = job_session(args["JOB_NAME"], args)
     full = optional_arg(argv, "full_refresh", "false").lower() == "true"
+    arguments = {}
+    if isinstance(subject, Model):  # the model's declared run arguments, when the run gives them
+        arguments = {a: v for a in subject.arguments if (v := optional_arg(argv, a, ""))}
     try:
-        result = stages.run(stage, spark, subject, settings, run_id, io, full, limits)
+        result = stages.run(stage, spark, subject, settings, run_id, io, full, limits, arguments)
     except Exception as exc:
         if own_error(exc):
             raise

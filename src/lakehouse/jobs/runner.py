@@ -12,7 +12,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 from urllib.parse import unquote
@@ -72,6 +72,7 @@ class StageContext:
     catalog: Catalog
     ledger: Ledger
     specs: dict[str, TableSpec]
+    arguments: dict[str, str] = field(default_factory=dict)  # a model run's arguments (Model.arguments)
 
     @property
     def contract(self) -> Contract:
@@ -103,6 +104,7 @@ def run_stage(
     full: bool,
     specs: Iterable[TableSpec],
     limits: RunLimits | None = None,
+    arguments: dict[str, str] | None = None,
 ) -> StageResult:
     """Lock, roll forward a dead run's publish, run the stage body, and audit the run whatever happens."""
     limits = limits or RunLimits.from_env()
@@ -121,6 +123,7 @@ def run_stage(
         Catalog(settings),
         Ledger(settings, subject.name, stage),
         by_name,
+        dict(arguments or {}),
     )
     with RunLock(settings, subject.name, stage, run_id, limits.lock_ttl):
         try:
@@ -280,15 +283,19 @@ def write(
     return written, written_partitions(written.inputFiles(), names, uri)
 
 
-def write_table(ctx: StageContext, spec: TableSpec, df: DataFrame, entry: LedgerEntry) -> int:
-    """Write a whole gold table run-scoped and record it in the entry; returns the rows written."""
+def write_table(
+    ctx: StageContext, spec: TableSpec, df: DataFrame, entry: LedgerEntry, replace: bool = True
+) -> int:
+    """Write a gold table run-scoped and record it in the entry; returns the rows written. `replace`:
+    the written partitions become the table's only ones; else they add to (or replace) the others."""
     uri = run_prefix(spec, ctx.run_id)
     if spec.partition_keys:
         written, parts = write(
             df.select(*spec.column_names, *[n for n, _ in spec.partition_keys]), spec, uri, ctx.io
         )
         entry.partitions[spec.qualified] = parts
-        entry.replace_all.append(spec.qualified)
+        if replace:
+            entry.replace_all.append(spec.qualified)
     else:
         written, _ = write(df.select(*spec.column_names), spec, uri, ctx.io)
         entry.table_locations[spec.qualified] = uri

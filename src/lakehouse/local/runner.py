@@ -108,8 +108,9 @@ def run_model(
     glue_dir: Path = Path("glue/jobs"),
     full: bool = False,
     run_id: str | None = None,
+    arguments: dict[str, str] | None = None,
 ) -> StageResult:
-    """Run the model build job script locally (see run_dataset)."""
+    """Run the model build job script locally (see run_dataset), with the run's model arguments."""
     with _job_environment(settings, model.name) as root:
         argv = _argv(
             settings,
@@ -118,6 +119,7 @@ def run_model(
             full,
             model=model.name,
             model_uri=str(model.path),
+            **(arguments or {}),
         )
         return job_script(BUILD_MODEL, glue_dir).main(argv, io=StagingIO(settings, root))
 
@@ -178,16 +180,26 @@ def run_job(
     glue_dir: Path = Path("glue/jobs"),
     full: bool = False,
     run_id: str | None = None,
+    arguments: dict[str, str] | None = None,
 ) -> StageResult:
     """One job of the registry (a dataset's stage or a model's build), locally."""
     if job.is_model:
-        return run_model(settings, project.models[job.name], glue_dir, full, run_id)
+        return run_model(settings, project.models[job.name], glue_dir, full, run_id, arguments)
     (result,) = run_dataset(settings, project.contracts[job.name], glue_dir, (job.stage,), full, run_id)
     return result
 
 
 def run_plan(
-    settings: Settings, project: Project, name: str, glue_dir: Path = Path("glue/jobs"), full: bool = False
+    settings: Settings,
+    project: Project,
+    name: str,
+    glue_dir: Path = Path("glue/jobs"),
+    full: bool = False,
+    arguments: dict[str, str] | None = None,
 ) -> list[StageResult]:
-    """`lakehouse run NAME`: the registry's plan for a dataset or model (lakehouse.registry.run_plan)."""
-    return [run_job(settings, project, job, glue_dir, full) for job in project.run_plan(name)]
+    """`lakehouse run NAME`: the registry's plan for a dataset or model (lakehouse.registry.run_plan);
+    `arguments` go to the build of model NAME (its run arguments, e.g. a snapshot date)."""
+    return [
+        run_job(settings, project, job, glue_dir, full, arguments=arguments if job.name == name else None)
+        for job in project.run_plan(name)
+    ]

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from lakehouse.quality import Code
 from lakehouse.transforms.calendar import CALENDAR_END, CALENDAR_START, date_key
 from lakehouse.transforms.model import ModelBuild
+from lakehouse.transforms.scd2 import history
 from lakehouse.transforms.star import surrogate_key
 
 FK_CUSTOMER = Code("fk_customer", "customer_key", "referential_integrity")
@@ -41,7 +42,6 @@ CHECKS = (
 )
 
 TRACKED = ("customer_name", "email", "phone", "address", "city", "state", "postal_code", "country")
-END_OF_TIME = "9999-12-31 00:00:00"
 _VERSION_COLUMNS = ("customer_id", *TRACKED, "valid_from", "source")
 
 
@@ -97,34 +97,24 @@ def customer_versions(customers: DataFrame | None, orders: DataFrame | None) -> 
 
 
 def scd2(versions: DataFrame) -> DataFrame:
-    """dim_customer rows: one per run of unchanged tracked attributes, in time order.
+    """dim_customer rows: one per run of unchanged tracked attributes, in time order (transforms.scd2).
 
     A change closes the current row (effective_to = the change's time) and opens a new one; the same
     attributes again (an unchanged reload, or an order line repeating them) add nothing; exports that
     arrive out of order are placed by their own time. Exactly one row per customer is current and
     validity ranges never overlap.
     """
-    hashed = versions.withColumn(
-        "attributes_hash",
-        F.sha2(F.concat_ws("\u001f", *[F.coalesce(F.col(c), F.lit("\u0000")) for c in TRACKED]), 256),
+    rows = history(
+        versions, ["customer_id"], TRACKED, "valid_from", carry=["source"], prefer=[F.col("source")]
     )
-    by_time = Window.partitionBy("customer_id").orderBy("valid_from", "source", "attributes_hash")
-    changes = hashed.withColumn("_previous", F.lag("attributes_hash").over(by_time)).where(
-        F.col("_previous").isNull() | (F.col("_previous") != F.col("attributes_hash"))
-    )
-    # several observations at the same instant: keep one deterministically
-    changes = changes.dropDuplicates(["customer_id", "valid_from"])
-    ordered = Window.partitionBy("customer_id").orderBy("valid_from")
-    return changes.select(
+    return rows.select(
         surrogate_key("customer_id", "valid_from").alias("customer_key"),
         "customer_id",
         *TRACKED,
         "attributes_hash",
         F.col("valid_from").alias("effective_from"),
-        F.coalesce(F.lead("valid_from").over(ordered), F.to_timestamp(F.lit(END_OF_TIME))).alias(
-            "effective_to"
-        ),
-        F.lead("valid_from").over(ordered).isNull().alias("is_current"),
+        F.col("valid_to").alias("effective_to"),
+        "is_current",
         "source",
     )
 

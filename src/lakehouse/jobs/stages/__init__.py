@@ -52,6 +52,7 @@ def run(
     io: JobIO | None = None,
     full: bool = False,
     limits: RunLimits | None = None,
+    arguments: dict[str, str] | None = None,
 ) -> StageResult:
     """Run one stage of a dataset (or, for build_model, a model)."""
     found = STAGES[stage]
@@ -67,6 +68,7 @@ def run(
         full,
         specs,
         limits,
+        arguments,
     )
 
 

@@ -2,7 +2,9 @@
 
 Generic: the model file names the module holding its rules (lakehouse.transforms.model.ModelBuild is
 what it returns). A model with sources is rebuilt when one of them changed since its last committed
-build; a model is always built once, even before any source has landed (the calendar).
+build; a model is always built once, even before any source has landed (the calendar). A model's
+run arguments (e.g. customer_features' snapshot dates) are part of what a build consumed, so a run for
+another snapshot date builds even when no source changed.
 """
 
 from __future__ import annotations
@@ -40,20 +42,24 @@ def run(ctx: StageContext) -> None:
         for name in model.sources
         for v, loc in ctx.catalog.get_partitions(silver_db, name)
     }
+    input_files = sorted(current.values())
+    arguments = {name: ctx.arguments.get(name) for name in model.arguments}
+    current.update({f"argument:{k}": v for k, v in arguments.items() if v is not None})
     committed = ctx.ledger.committed()
     if not ctx.full and committed and current == committed[-1].consumed:
-        return  # none of the sources changed since the last committed build
-    result.mode, result.inputs, result.input_files = "full", len(current), sorted(current.values())
+        return  # none of the sources (nor the run's arguments) changed since the last committed build
+    result.mode, result.inputs, result.input_files = "full", len(input_files), input_files
     sources = {name: read_published(ctx.spark, settings, silver_db, name, ctx.io) for name in model.sources}
-    build: ModelBuild | None = transform(model)(ctx.spark, sources, model.parameters)
+    build: ModelBuild | None = transform(model)(ctx.spark, sources, {**model.parameters, **arguments})
     if build is None:
         return  # nothing to build from what has landed yet
-    result.rows_read = build.lines.count() if build.lines is not None else 0
+    grains = ([(build.lines, build.fact)] if build.lines is not None else []) + list(build.more)
+    result.rows_read = sum(lines.count() for lines, _ in grains)
     entry = ctx.entry(True, consumed=current)
     for name, df in build.tables.items():
-        count = write_table(ctx, ctx.spec(name), df, entry)
-        if name == build.fact:
-            result.rows_written = count
+        count = write_table(ctx, ctx.spec(name), df, entry, replace=model.table(name).publish == "table")
+        if any(name == table for _, table in grains):
+            result.rows_written += count
     quarantine = ctx.spec(f"{model.name}_quarantine")
     entry.partitions[quarantine.qualified] = {}
     entry.replace_all.append(quarantine.qualified)
@@ -71,5 +77,5 @@ def run(ctx: StageContext) -> None:
     if not result.reconciled:
         raise ReconciliationError(f"{model.name} {ctx.stage} does not reconcile: {result.as_dict()}")
     commit(ctx, entry)
-    if build.lines is not None:
-        build.lines.unpersist()
+    for lines, _ in grains:
+        lines.unpersist()

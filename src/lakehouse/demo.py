@@ -1,8 +1,9 @@
 """`lakehouse demo`: up, deploy, sample data for every domain, the automation loop, views, queries.
 
 The sources ingested are the registry's: every dataset of every model, plus the datasets with their
-own star mapping; nothing here names a sales source. Job log lines stay off the terminal unless
-`--verbose` (lakehouse.cli.quiet_job_logs).
+own star mapping; nothing here names a sales source. Each sample file goes to the contract whose
+file pattern matches it most specifically (`user_activity*.json*` over clickstream's `*.json*`).
+Job log lines stay off the terminal unless `--verbose` (lakehouse.cli.quiet_job_logs).
 """
 
 from __future__ import annotations
@@ -14,13 +15,29 @@ from pathlib import Path
 
 from lakehouse.cli_output import console as make_console
 from lakehouse.cli_output import print_reconciliation, print_result
+from lakehouse.contracts import Contract
 from lakehouse.settings import Settings
+
+
+def claim(contracts: dict[str, Contract], landing: Path) -> dict[str, list[Path]]:
+    """Landing files per dataset: each file to the contract whose pattern matches it most specifically
+    (the longest pattern without its wildcards), so a catch-all `*.json*` takes only what no other takes."""
+    claimed: dict[str, list[Path]] = {}
+    for f in sorted(p for p in landing.rglob("*") if p.is_file()):
+        matching = [c for c in contracts.values() if c.source.reads(f.name)]
+        if matching:
+            best = max(matching, key=lambda c: (len(c.source.file_pattern.replace("*", "")), c.name))
+            claimed.setdefault(best.name, []).append(f)
+    return claimed
 
 
 def demo(args, settings: Settings) -> int:
     from lakehouse.cli import UsageError, _dispatch, _engine
     from lakehouse.generate.clickstream import generate_clickstream
+    from lakehouse.generate.customer_features import generate_customer_features
+    from lakehouse.generate.retail import generate_retail
     from lakehouse.generate.sales import generate_sales
+    from lakehouse.generate.user_activity import generate_user_activity
     from lakehouse.ingest import IngestError, ingest
     from lakehouse.local import endpoint
     from lakehouse.local.terraform import deploy
@@ -59,10 +76,26 @@ def demo(args, settings: Settings) -> int:
             "    sales: CRM exports, point-of-sale lines, fiscal calendar, and a messy order-line export "
             f"(cp1252, CRLF, two date formats, no DEALSIZE) in {landing / 'sales'}"
         )
+        generate_user_activity(landing / "user_activity", args.seed)
+        console.print(
+            "    user_activity: three JSON deliveries with nested profiles (missing objects and fields), "
+            "re-deliveries, profile changes, a change back and a late older version"
+        )
+        generate_retail(landing / "retail", args.seed)
+        console.print(
+            "    retail: RetailRocket-layout events (epoch ms, duplicate rows), item-property snapshots split "
+            "out of order, a category tree with an orphan and a cycle"
+        )
+        generate_customer_features(landing / "customer_features", args.seed)
+        console.print(
+            "    customer_features: transactions and clickstream sessions of the same customers, some after "
+            "the snapshot date"
+        )
         step("ingest: landing files -> raw zone by event time")
+        claimed = claim(project.contracts, landing)
         for name, contract in sorted(project.contracts.items()):
             try:
-                done = ingest(settings, contract, [landing])  # each contract takes the files it matches
+                done = ingest(settings, contract, claimed.get(name, []))
             except IngestError:
                 console.print(f"    {name}: no sample files")
                 continue

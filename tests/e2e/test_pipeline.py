@@ -276,7 +276,14 @@ def test_demo_command_prints_reconciliation_and_three_queries(spark, capsys, mon
     assert code == 0, out
     assert "RECONCILIATION" not in captured.err  # the jobs' JSON log lines only with --verbose
     assert "reconciliation (rows read = written + duplicates + quarantined)" in out
-    for title in ("Daily conversion funnel", "Top 5 pages by page views", "Session length and conversion"):
+    for title in (
+        "Daily conversion funnel",
+        "Top 5 pages by page views",
+        "Session length and conversion",
+        "Users per lifecycle stage (activity domain)",
+        "Retail funnel per top-level category, all days (retail domain)",
+        "Top customers by spend in the latest feature snapshot (customer_features domain)",
+    ):
         assert title in out
     assert "down: stopping the local endpoint" in out
     # the demo runs through the Lambda handlers and names each event it handled

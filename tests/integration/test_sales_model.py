@@ -5,48 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections import defaultdict
 from decimal import Decimal
 
 import pytest
 
-from lakehouse.cli import main
 from lakehouse.generate.sales import generate_sales
-from tests.conftest import REPO
+from tests.integration.conftest import query
 
 pytestmark = [pytest.mark.spark, pytest.mark.endpoint]
 
 
-@pytest.fixture
-def cli(settings, monkeypatch, capsys):
-    """Run `lakehouse ...` against the test endpoint and return its stdout."""
-    monkeypatch.chdir(REPO)
-    monkeypatch.setenv("LAKEHOUSE_PROJECT", settings.project)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", settings.endpoint_url)
-
-    def run(*argv: str) -> str:
-        capsys.readouterr()
-        code = main(list(argv))
-        out = capsys.readouterr()
-        assert code == 0, out.err
-        return out.out
-
-    return run
-
-
-def query(cli, sql: str) -> list[dict]:
-    """Rows of `lakehouse query --format json`; decimals (exact strings in the JSON) read as numbers."""
-
-    def value(v):
-        return float(v) if isinstance(v, str) and re.fullmatch(r"-?\d+\.\d+", v) else v
-
-    return [
-        {k: value(v) for k, v in row.items()} for row in json.loads(cli("query", sql, "--format", "json"))
-    ]
-
-
-def test_messy_export_every_row_accounted_and_yearly_totals_to_the_cent(cli, tmp_path):
+def test_messy_export_every_row_accounted_and_yearly_totals_to_the_cent(cli, deployed, tmp_path):
     generate_sales(tmp_path, seed=11)
     export = tmp_path / "sales_orders.csv"
     raw = export.read_bytes()
@@ -55,7 +25,6 @@ def test_messy_export_every_row_accounted_and_yearly_totals_to_the_cent(cli, tmp
     )  # as messy as promised
     rows = list(csv.DictReader(io.StringIO(raw.decode("cp1252"), newline="")))
 
-    cli("deploy")
     cli("ingest", "sales_orders", str(export))
     cli("run", "sales")
     by_year = query(
@@ -115,7 +84,7 @@ FISCAL = """date,fiscal_year,fiscal_quarter,fiscal_month,fiscal_week
 """
 
 
-def test_every_mart_on_a_hand_computed_fixture(cli, tmp_path):
+def test_every_mart_on_a_hand_computed_fixture(cli, deployed, tmp_path):
     for name, text in {
         "customers_1.csv": CUSTOMERS,
         "customers_2.csv": CUSTOMERS_LATER,
@@ -123,7 +92,6 @@ def test_every_mart_on_a_hand_computed_fixture(cli, tmp_path):
         "fiscal_calendar.csv": FISCAL,
     }.items():
         (tmp_path / name).write_text(text)
-    cli("deploy")
     cli("ingest", "customers", str(tmp_path / "customers_1.csv"), str(tmp_path / "customers_2.csv"))
     cli("ingest", "transactions", str(tmp_path / "transactions.csv"))
     cli("ingest", "fiscal_calendar", str(tmp_path / "fiscal_calendar.csv"))

@@ -57,6 +57,10 @@ def test_view_files_are_one_named_view_each():
         "weekly_sales",
         "quarterly_sales",
         "fiscal_period_sales",
+        "user_lifecycle_stages",
+        "retail_daily_funnel",
+        "retail_conversion_by_availability",
+        "customer_features_latest",
     }
     segments = next(v for v in views if v.name == "customer_segments")
     assert (

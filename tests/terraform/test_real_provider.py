@@ -93,6 +93,22 @@ def test_every_environment_plans_cleanly_with_the_real_provider(repo, endpoint_u
     # staging and prod add Redshift Serverless (namespace, workgroup, two statements, a terraform_data)
     assert int(added.group(1)) >= 160
     assert (repo / "terraform" / "envs" / env / "tfplan").is_file()
+    # every contract and model gets its tables and jobs from the manifest, with no Terraform edit
+    for key in (
+        "gold.dim_user",
+        "gold.fact_user_activity",
+        "gold.dim_item",
+        "gold.dim_category",
+        "gold.fact_events",
+        "gold.customer_features",
+        "silver.user_activity",
+        "raw.retail_events",
+        "activity-build_model",
+        "retail-build_model",
+        "customer_features-build_model",
+        "category_tree-raw_to_silver",
+    ):
+        assert f'["{key}"] will be created' in out.stdout, key
 
 
 def test_a_role_name_over_64_characters_fails_the_plan_and_names_it(repo, endpoint_url):

@@ -18,8 +18,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from lakehouse import quality as q
-from lakehouse.contracts import Column, Contract
-from lakehouse.ingest import strptime_format
+from lakehouse.contracts import EPOCH_FORMATS, Column, Contract
+from lakehouse.ingest import epoch_time, strptime_format
 
 ISO = "ISO 8601"
 _TRUE = {"true", "1", "yes", "y", "t"}
@@ -80,6 +80,10 @@ class CheckReport:
 def _parse_time(text: str, formats: tuple[str, ...]) -> str | None:
     """The format a timestamp or date parses with (the first that does, as the job tries them)."""
     for pattern in formats:
+        if pattern in EPOCH_FORMATS:
+            if epoch_time(text, pattern) is not None:
+                return pattern
+            continue
         try:
             datetime.strptime(text, strptime_format(pattern))
             return pattern

@@ -114,17 +114,24 @@ def strptime_format(java_pattern: str) -> str:
     )
 
 
+def epoch_time(text: str, unit: str) -> datetime | None:
+    """A whole number since 1970-01-01 UTC in `epoch_millis` or `epoch_seconds`, as the job reads it
+    (null there, None here, for anything else or beyond year 9999)."""
+    per_second, text = 1000 if unit == "epoch_millis" else 1, text.strip()
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    if not (digits.isascii() and digits.isdigit()) or abs(int(text)) >= 253402300800 * per_second:
+        return None
+    return datetime.fromtimestamp(int(text) / per_second, UTC)
+
+
 def _parse_time(value: object, formats: tuple[str, ...] = ()) -> datetime | None:
     """An event time as the job will read it: ISO 8601, or one of the contract's (Spark) patterns."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
-    for unit, per_second in (("epoch_millis", 1000), ("epoch_seconds", 1)):
-        if unit in formats and text.lstrip("-").isdigit():
-            try:
-                return datetime.fromtimestamp(int(text) / per_second, UTC)
-            except (OverflowError, OSError, ValueError):
-                return None
+    for unit in (f for f in formats if f in EPOCH_FORMATS):
+        if (ts := epoch_time(text, unit)) is not None:
+            return ts
     try:
         ts = datetime.fromisoformat(text)
     except ValueError:

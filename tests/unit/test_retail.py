@@ -131,6 +131,7 @@ def test_epoch_millisecond_events_are_typed_and_a_bad_timestamp_is_quarantined(s
         "yesterday,1,view,2,\n"
         "1433224214164,992329,wishlist,248676,\n"
         "1433224214164,992329,transaction,248676,\n"
+        "1433221332117.0,257597,view,355908,\n"
     )
     files = spark.createDataFrame(
         [("s3://raw/retail_events/events.csv", bytearray(text.encode()))], "path string, content binary"
@@ -142,6 +143,17 @@ def test_epoch_millisecond_events_are_typed_and_a_bad_timestamp_is_quarantined(s
     assert rows[4]["_reasons"] == ["type_timestamp:timestamp:unparseable"]
     assert rows[5]["_reasons"] == ["known_event:event:accepted_values"]
     assert rows[6]["_reasons"] == ["transaction_has_id:transactionid:expression"]
+    assert rows[7]["_reasons"] == ["type_timestamp:timestamp:unparseable"]  # not a whole number
+    # `lakehouse check` reads each value as the job does
+    from lakehouse.check import parses_as
+
+    column = contract.column("timestamp")
+    assert [parses_as(v, column) for v in ("1433221332117", "+5", "1433221332117.0", "yesterday")] == [
+        "epoch_millis",
+        "epoch_millis",
+        None,
+        None,
+    ]
     # ingest places the file by the same reading of the time
     assert _parse_time("1433221332117", ("epoch_millis",)) == dt.datetime(
         2015, 6, 2, 5, 2, 12, 117000, tzinfo=dt.UTC

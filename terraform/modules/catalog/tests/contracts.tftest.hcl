@@ -60,7 +60,9 @@ run "raw_tables_have_the_contract_columns_and_time_partitions" {
 run "silver_tables_have_the_contract_columns_and_partitions" {
   assert {
     condition = alltrue([
-      for f in fileset(var.contracts_dir, "*.yaml") : (
+      for f in fileset(var.contracts_dir, "*.yaml") : anytrue([
+        for c in yamldecode(file("${var.contracts_dir}/${f}")).columns : try(c.flatten, false)
+      ]) || (
         slice(
           [for c in aws_glue_catalog_table.this["silver.${yamldecode(file("${var.contracts_dir}/${f}")).name}"].storage_descriptor[0].columns : { name = c.name, type = c.type }],
           0, length(yamldecode(file("${var.contracts_dir}/${f}")).columns)
@@ -69,6 +71,23 @@ run "silver_tables_have_the_contract_columns_and_partitions" {
       )
     ])
     error_message = "a silver table's columns differ from its contract (name and type, in order)"
+  }
+  assert {
+    # a flattened struct is one silver column per field, named <column>_<field>, never the struct itself
+    condition = alltrue(flatten([
+      for f in fileset(var.contracts_dir, "*.yaml") : [
+        for c in yamldecode(file("${var.contracts_dir}/${f}")).columns : (
+          length([
+            for t in aws_glue_catalog_table.this["silver.${yamldecode(file("${var.contracts_dir}/${f}")).name}"].storage_descriptor[0].columns :
+            t if startswith(t.name, "${c.name}_")
+          ]) == length(split(",", c.type))
+          && !contains([
+            for t in aws_glue_catalog_table.this["silver.${yamldecode(file("${var.contracts_dir}/${f}")).name}"].storage_descriptor[0].columns : t.name
+          ], c.name)
+        ) if try(c.flatten, false)
+      ]
+    ]))
+    error_message = "a flattened struct column is not one silver column per field"
   }
   assert {
     condition = alltrue([

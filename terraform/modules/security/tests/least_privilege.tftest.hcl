@@ -63,7 +63,7 @@ run "each_job_role_names_only_its_own_dataset" {
             !(strcontains(r, "/${other}/") || endswith(r, "/${other}") || endswith(r, "/${other}_quarantine"))
           ]
           ] if other != j.name && !(j.stage == "build_model" && contains(
-            [for d, ds in jsondecode(file("../../../build/terraform/manifest.json")).datasets : d if ds.model == j.name], other
+            try(jsondecode(file("../../../build/terraform/manifest.json")).models[j.name].sources, []), other
         ))
       ]
     ]))

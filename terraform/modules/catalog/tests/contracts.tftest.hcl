@@ -62,7 +62,7 @@ run "silver_tables_have_the_contract_columns_and_partitions" {
     condition = alltrue([
       for f in fileset(var.contracts_dir, "*.yaml") : anytrue([
         for c in yamldecode(file("${var.contracts_dir}/${f}")).columns : try(c.flatten, false)
-      ]) || (
+        ]) || (
         slice(
           [for c in aws_glue_catalog_table.this["silver.${yamldecode(file("${var.contracts_dir}/${f}")).name}"].storage_descriptor[0].columns : { name = c.name, type = c.type }],
           0, length(yamldecode(file("${var.contracts_dir}/${f}")).columns)

@@ -460,4 +460,4 @@ def test_files_for_an_unknown_dataset_are_refused(tmp_path, capsys, monkeypatch)
     monkeypatch.chdir(REPO)
     (tmp_path / "x.json").write_bytes(ev("unknown"))
     assert main(["ingest", "invoices", str(tmp_path / "x.json")]) == 2
-    assert "unknown dataset 'invoices' (known: clickstream, " in capsys.readouterr().err
+    assert "unknown dataset 'invoices' (known: category_tree, clickstream, " in capsys.readouterr().err

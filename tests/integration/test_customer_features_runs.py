@@ -35,8 +35,18 @@ def test_snapshot_runs_add_their_days_and_keep_the_others(cli, deployed, tmp_pat
     cli("views")
     latest = query(cli, "SELECT DISTINCT snapshot_date FROM customer_features_latest")
     assert latest == [{"snapshot_date": "2025-03-31"}]
-    # the same day again with no source change: nothing new to build, nothing lost
-    again = json.loads(cli("run", "customer_features", "--snapshot-date", "2025-03-31", "--json"))
+    # the same backfill again with no source change: nothing new to build, nothing lost
+    again = json.loads(
+        cli(
+            "run",
+            "customer_features",
+            "--snapshot-date",
+            "2025-03-22",
+            "--snapshot-to",
+            "2025-03-24",
+            "--json",
+        )
+    )
     (build,) = [r for r in again if r["stage"] == "build_model"]
     assert (build["mode"], build["rows_written"], build["reconciled"]) == ("incremental", 0, True)
     assert len(query(cli, "SELECT DISTINCT snapshot_date FROM customer_features")) == 4

@@ -10,6 +10,7 @@ another snapshot date builds even when no source changed.
 from __future__ import annotations
 
 import importlib
+from datetime import UTC, datetime
 
 from lakehouse.jobs.accounting import ReconciliationError, tally
 from lakehouse.jobs.readers import read_published
@@ -45,6 +46,8 @@ def run(ctx: StageContext) -> None:
     input_files = sorted(current.values())
     arguments = {name: ctx.arguments.get(name) for name in model.arguments}
     current.update({f"argument:{k}": v for k, v in arguments.items() if v is not None})
+    if model.arguments:  # defaults such as "today" resolve at run time: a new day is a new build
+        current["argument:run_day"] = datetime.now(UTC).date().isoformat()
     committed = ctx.ledger.committed()
     if not ctx.full and committed and current == committed[-1].consumed:
         return  # none of the sources (nor the run's arguments) changed since the last committed build

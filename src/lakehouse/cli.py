@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--snapshot-date",
         type=date.fromisoformat,
-        help="a snapshot model's day, YYYY-MM-DD (customer_features; default today, UTC)",
+        help="a snapshot model's day, YYYY-MM-DD (customer_features; default yesterday, the last complete UTC day)",
     )
     p.add_argument(
         "--snapshot-to",
@@ -377,6 +377,12 @@ def _model_arguments(args, project) -> dict[str, str]:
         raise UsageError("lakehouse run: --snapshot-to needs --snapshot-date (the first day of the backfill)")
     if given.get("snapshot_to", "9") < given.get("snapshot_date", ""):
         raise UsageError("lakehouse run: --snapshot-to is before --snapshot-date")
+    from lakehouse.transforms.customer_features import SnapshotError, snapshot_days
+
+    try:  # refused here, before any job runs, rather than by the build after its sources' runs
+        snapshot_days({**project.models[args.dataset].parameters, **given})
+    except SnapshotError as exc:
+        raise UsageError(f"lakehouse run: {exc.where}: {exc.problem}") from None
     return given
 
 

@@ -54,6 +54,7 @@ class Column:
 
 
 EPOCH_FORMATS = ("epoch_millis", "epoch_seconds")  # `formats` entries for numbers since 1970-01-01 UTC
+EPOCH_RANGE_SECONDS = (-62135596800, 253402300800)  # 0001-01-01 up to 10000-01-01: outside, not a time
 
 
 def snake_case(name: str) -> str:

@@ -18,12 +18,12 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
 from lakehouse.catalog import Catalog
-from lakehouse.contracts import EPOCH_FORMATS, Contract, normalize
+from lakehouse.contracts import EPOCH_FORMATS, EPOCH_RANGE_SECONDS, Contract, normalize
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage, sha256_file
 from lakehouse.tables import raw_table
@@ -119,9 +119,12 @@ def epoch_time(text: str, unit: str) -> datetime | None:
     (null there, None here, for anything else or beyond year 9999)."""
     per_second, text = 1000 if unit == "epoch_millis" else 1, text.strip()
     digits = text[1:] if text[:1] in ("+", "-") else text
-    if not (digits.isascii() and digits.isdigit()) or abs(int(text)) >= 253402300800 * per_second:
+    if not (digits.isascii() and digits.isdigit()):
         return None
-    return datetime.fromtimestamp(int(text) / per_second, UTC)
+    low, high = EPOCH_RANGE_SECONDS
+    if not low * per_second <= int(text) < high * per_second:
+        return None
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(text) * 1000 // per_second)
 
 
 def _parse_time(value: object, formats: tuple[str, ...] = ()) -> datetime | None:

@@ -176,3 +176,22 @@ def test_the_fact_keeps_each_actions_newest_version_keyed_to_the_user_version_at
     items = {r["item_id"]: r["item_name"] for r in build.tables["dim_activity_item"].collect()}
     assert items == {"I1": "Kayak (2-seat)", "I2": "Kayak"}
     assert build.rejected.count() == 0
+
+
+def test_records_of_one_instant_are_one_observation_whatever_the_read_order(spark):
+    """Two records at the same last_modified_at, one with the new address, one without any: the move
+    is kept, in either order."""
+    moved = {**ADDRESS, "City": "Austin"}
+    later = "2025-03-05T08:00:00Z"
+    both = [
+        record(item_id="I2", action_ts="2025-03-05T10:00:00Z", user_address=moved, last_modified_at=later),
+        record(
+            item_id="I3", action_ts="2025-03-05T11:00:00Z", user_address="<absent>", last_modified_at=later
+        ),
+    ]
+    for files in ([record(), *both], [record(), *reversed(both)]):
+        rows, _ = silver(spark, files)
+        assert [(r[1], r[5]) for r in history(activity.dim_user(rows))] == [
+            ("Boston", False),
+            ("Austin", True),
+        ]

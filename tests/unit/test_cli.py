@@ -30,6 +30,11 @@ def run(capsys, *argv):
             ["run", "customer_features", "--snapshot-date", "2025-03-31", "--snapshot-to", "2025-03-01"],
             "--snapshot-to is before --snapshot-date",
         ),
+        (
+            ["run", "customer_features", "--snapshot-date", "2020-01-01", "--snapshot-to", "2022-12-31"],
+            "snapshot_to: 1096 days from 2020-01-01 to 2022-12-31: at most 366 per run",
+        ),
+        (["run", "customer_features", "--snapshot-date", "2999-01-01"], "2999-01-01 is in the future"),
         (["ingest", "nope", "x.json"], "unknown dataset 'nope'"),
         (["ingest", "clickstream", "/no/such/path"], "no such file or directory: /no/such/path"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),

@@ -87,15 +87,16 @@ def test_a_backfill_equals_one_run_per_day_and_later_days_see_later_rows(spark):
     assert ("C3", days[2]) in backfill and ("C3", days[1]) not in backfill
 
 
-def test_snapshot_days_default_to_today_and_refuse_bad_ranges():
+def test_snapshot_days_default_to_yesterday_and_refuse_bad_ranges():
     today = dt.date(2026, 11, 30)
-    assert cf.snapshot_days({}, today) == [today]
+    assert cf.snapshot_days({}, today) == [dt.date(2026, 11, 29)]  # the last complete UTC day
     assert cf.snapshot_days({"snapshot_date": "2025-03-30", "snapshot_to": "2025-04-01"}, today) == [
         dt.date(2025, 3, 30),
         dt.date(2025, 3, 31),
         dt.date(2025, 4, 1),
     ]
-    with pytest.raises(SnapshotError, match="snapshot_date must be a date"):
+    assert cf.snapshot_days({"snapshot_date": "2026-11-30"}, today) == [today]  # today, if asked
+    with pytest.raises(SnapshotError, match="snapshot_date: must be a date"):
         cf.snapshot_days({"snapshot_date": "31/03/2025"}, today)
     with pytest.raises(SnapshotError, match="before snapshot_date"):
         cf.snapshot_days({"snapshot_date": "2025-03-30", "snapshot_to": "2025-03-01"}, today)
@@ -103,3 +104,5 @@ def test_snapshot_days_default_to_today_and_refuse_bad_ranges():
         cf.snapshot_days(
             {"snapshot_date": "2024-01-01", "snapshot_to": "2025-12-31", "max_backfill_days": 366}, today
         )
+    with pytest.raises(SnapshotError, match="2026-12-01 is in the future"):
+        cf.snapshot_days({"snapshot_date": "2026-12-01"}, today)

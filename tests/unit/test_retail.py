@@ -132,6 +132,7 @@ def test_epoch_millisecond_events_are_typed_and_a_bad_timestamp_is_quarantined(s
         "1433224214164,992329,wishlist,248676,\n"
         "1433224214164,992329,transaction,248676,\n"
         "1433221332117.0,257597,view,355908,\n"
+        "-70000000000000,257597,view,355908,\n"
     )
     files = spark.createDataFrame(
         [("s3://raw/retail_events/events.csv", bytearray(text.encode()))], "path string, content binary"
@@ -144,17 +145,25 @@ def test_epoch_millisecond_events_are_typed_and_a_bad_timestamp_is_quarantined(s
     assert rows[5]["_reasons"] == ["known_event:event:accepted_values"]
     assert rows[6]["_reasons"] == ["transaction_has_id:transactionid:expression"]
     assert rows[7]["_reasons"] == ["type_timestamp:timestamp:unparseable"]  # not a whole number
+    assert rows[8]["_reasons"] == ["type_timestamp:timestamp:unparseable"]  # before year 1
     # `lakehouse check` reads each value as the job does
     from lakehouse.check import parses_as
 
     column = contract.column("timestamp")
-    assert [parses_as(v, column) for v in ("1433221332117", "+5", "1433221332117.0", "yesterday")] == [
-        "epoch_millis",
-        "epoch_millis",
-        None,
-        None,
-    ]
+    values = ("1433221332117", "+5", "-5", "1433221332117.0", "yesterday", "-70000000000000")
+    assert [parses_as(v, column) for v in values] == ["epoch_millis"] * 3 + [None] * 3
     # ingest places the file by the same reading of the time
     assert _parse_time("1433221332117", ("epoch_millis",)) == dt.datetime(
         2015, 6, 2, 5, 2, 12, 117000, tzinfo=dt.UTC
     )
+
+
+@pytest.mark.spark
+def test_every_tree_row_is_in_dim_category_or_quarantined_even_ids_differing_by_spaces(spark):
+    tree = spark.createDataFrame(
+        [("1", "", "f", 2), ("5", "1", "f", 3), ("5 ", "1", "f", 4), ("6", "404", "f", 5)],
+        "categoryid string, parentid string, _source_file string, _source_line bigint",
+    )
+    dim, rejected = retail.dim_category(spark, tree)
+    assert sorted(r["category_id"] for r in dim.collect()) == ["1", "5", "5 "]  # as silver keys them
+    assert [r["_source_line"] for r in rejected.collect()] == [5]

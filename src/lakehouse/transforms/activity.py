@@ -53,10 +53,13 @@ def _blank_to_null(name: str):
 
 
 def user_versions(activity: DataFrame) -> DataFrame:
-    """Every observed profile of every user at its last_modified_at, missing values carried forward."""
-    observed = activity.select(
-        "user_id", "last_modified_at", *[_blank_to_null(src).alias(dst) for dst, src in PROFILE.items()]
-    ).dropDuplicates()
+    """Every observed profile of every user at its last_modified_at, missing values carried forward.
+
+    Records of one user with the same last_modified_at are one observation first (each attribute's
+    greatest non-null value), so what carries into a gap does not depend on the order rows are read."""
+    observed = activity.groupBy("user_id", "last_modified_at").agg(
+        *[F.max(_blank_to_null(src)).alias(dst) for dst, src in PROFILE.items()]
+    )
     return carry_forward(observed, ["user_id"], "last_modified_at", list(PROFILE))
 
 
@@ -85,7 +88,10 @@ def latest_actions(activity: DataFrame) -> DataFrame:
 
 def dim_item(actions: DataFrame) -> DataFrame:
     newest = Window.partitionBy("item_id").orderBy(
-        F.col("last_modified_at").desc(), F.col("action_ts").desc()
+        F.col("last_modified_at").desc(),
+        F.col("action_ts").desc(),
+        F.col("_source_file").desc(),  # a tie: the same choice whatever order rows are read in
+        F.col("_source_line").desc(),
     )
     return (
         actions.withColumn("_n", F.row_number().over(newest))

@@ -23,33 +23,44 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from lakehouse.spec import ContractError
 from lakehouse.transforms.model import ModelBuild
 
 
-class SnapshotError(ValueError):
-    """A snapshot argument that is not a date, or a range that is empty or too long."""
+class SnapshotError(ContractError):
+    """A snapshot argument that is not a date, in the future, or a range that is empty or too long (a
+    ContractError: the job reports its message, which names arguments and dates, never data)."""
+
+    def __init__(self, argument: str, problem: str):
+        super().__init__("customer_features run", argument, problem)
 
 
 def snapshot_days(params: dict[str, Any], today: date | None = None) -> list[date]:
-    """The days a run builds: snapshot_date (default today, UTC) through snapshot_to (default the same)."""
+    """The days a run builds: snapshot_date (default yesterday, the last complete UTC day, so the
+    automation's builds see a whole day) through snapshot_to (default the same). A day after today
+    would be computed from today's data, so it is refused."""
+    today = today or datetime.now(UTC).date()
 
     def day(name: str, default: date) -> date:
         value = params.get(name)
         if value in (None, ""):
             return default
         try:
-            return date.fromisoformat(str(value))
+            parsed = date.fromisoformat(str(value))
         except ValueError:
-            raise SnapshotError(f"{name} must be a date, YYYY-MM-DD, got {value!r}") from None
+            raise SnapshotError(name, f"must be a date, YYYY-MM-DD, got {str(value)[:40]!r}") from None
+        if parsed > today:
+            raise SnapshotError(name, f"{parsed} is in the future (today is {today}, UTC)")
+        return parsed
 
-    first = day("snapshot_date", today or datetime.now(UTC).date())
+    first = day("snapshot_date", today - timedelta(days=1))
     last = day("snapshot_to", first)
     if last < first:
-        raise SnapshotError(f"snapshot_to {last} is before snapshot_date {first}")
+        raise SnapshotError("snapshot_to", f"{last} is before snapshot_date {first}")
     limit = int(params.get("max_backfill_days", 366))
     if (last - first).days + 1 > limit:
         raise SnapshotError(
-            f"{(last - first).days + 1} snapshot days from {first} to {last}: at most {limit} per run"
+            "snapshot_to", f"{(last - first).days + 1} days from {first} to {last}: at most {limit} per run"
         )
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 

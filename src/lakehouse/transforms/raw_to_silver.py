@@ -12,7 +12,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from lakehouse import quality as q
-from lakehouse.contracts import EPOCH_FORMATS, Contract, QualityRule
+from lakehouse.contracts import EPOCH_FORMATS, EPOCH_RANGE_SECONDS, Contract, QualityRule
 from lakehouse.contracts import Column as ContractColumn
 from lakehouse.tables import EXTRA_FIELDS, LINEAGE_COLUMNS, RAW_COMPLEX
 
@@ -107,14 +107,14 @@ def parse_json_records(lines: DataFrame, contract: Contract) -> DataFrame:
     )
 
 
-_EPOCH_LIMIT = {"epoch_millis": 253402300800000, "epoch_seconds": 253402300800}  # 10000-01-01
-
-
 def _epoch(name: str, fmt: str) -> Column:
-    """A number since 1970-01-01 UTC (`1433221332117`) as a timestamp; null if not a whole number in range."""
+    """A number since 1970-01-01 UTC (`1433221332117`) as a timestamp; null if not a whole number in
+    EPOCH_RANGE_SECONDS (ingest's placement and `lakehouse check` read it the same way)."""
     number = F.expr(f"try_cast(trim({_q(name)}) AS bigint)")
+    per_second = 1000 if fmt == "epoch_millis" else 1
+    low, high = (bound * per_second for bound in EPOCH_RANGE_SECONDS)
     convert = F.timestamp_millis if fmt == "epoch_millis" else F.timestamp_seconds
-    return F.when(F.abs(number) < _EPOCH_LIMIT[fmt], convert(number))
+    return F.when((number >= low) & (number < high), convert(number))
 
 
 def _typed(c: ContractColumn) -> Column:

@@ -135,7 +135,8 @@ def resolve_tree(parents: dict[str, str | None]) -> tuple[list[Category], dict[s
 def dim_category(spark: SparkSession, tree: DataFrame) -> tuple[DataFrame, DataFrame]:
     """(dim_category rows, rejected tree rows with `_codes`), resolved on the driver (see module doc)."""
     rows = tree.select("categoryid", "parentid", "_source_file", "_source_line").collect()
-    parents = {r.categoryid.strip(): (r.parentid or "").strip() or None for r in rows}
+    # ids exactly as silver keys them (its dedupe is on the exact categoryid); a blank parent is a root
+    parents = {r.categoryid: r.parentid if (r.parentid or "").strip() else None for r in rows}
     categories, rejected = resolve_tree(parents)
     schema = "category_id string, parent_id string, top_category_id string, path string, level int, is_leaf boolean"
     dim = spark.createDataFrame([tuple(c.__dict__.values()) for c in categories], schema).select(
@@ -145,11 +146,11 @@ def dim_category(spark: SparkSession, tree: DataFrame) -> tuple[DataFrame, DataF
         (
             r._source_file,
             r._source_line,
-            [rejected[r.categoryid.strip()]],
+            [rejected[r.categoryid]],
             json.dumps(r.asDict(), sort_keys=True),
         )
         for r in tree.select("categoryid", "parentid", "_source_file", "_source_line").collect()
-        if r.categoryid.strip() in rejected
+        if r.categoryid in rejected
     ]
     rejected_rows = spark.createDataFrame(
         bad, "_source_file string, _source_line bigint, _codes array<string>, _record string"

@@ -129,7 +129,7 @@ def child_duckdb(data: Path, out: Path) -> None:
         ) TO '{out}' (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (year, month, day))"""
     )
     seconds = time.monotonic() - t0
-    rows = con.execute(f"SELECT count(*) FROM read_parquet('{out}/**/*.parquet')").fetchone()[0]
+    (rows,) = con.execute(f"SELECT count(*) FROM read_parquet('{out}/**/*.parquet')").fetchall()[0]
     _emit({"seconds": round(seconds, 3), "rows_out": rows, **_files(out)})
 
 
@@ -171,6 +171,7 @@ def child_jobs(project: str, full: bool) -> None:
     """Both Glue job scripts, as the local runner runs them, with the S3 bridge timed apart."""
     from lakehouse.contracts import load_contract
     from lakehouse.local import runner
+    from lakehouse.registry import dataset_stages
     from lakehouse.settings import Settings
     from lakehouse.spark import local_session
 
@@ -198,7 +199,7 @@ def child_jobs(project: str, full: bool) -> None:
     start_s = time.monotonic() - t0
     stages = []
     with runner._job_environment(settings, contract.name) as root:
-        for stage in runner.JOB_SCRIPTS:
+        for stage in dataset_stages(contract):
             argv = runner._argv(
                 settings,
                 settings.job_name(contract.name, stage),
@@ -301,7 +302,10 @@ def _file_bound(settings, contract, target: int) -> dict:
 def _raw_bytes_by_day(data: Path) -> dict[str, int]:
     out: dict[str, int] = {}
     for f in data.glob("clickstream-*.json"):
-        day = re.search(r"-(\d{8})-\d\d\.json$", f.name).group(1)
+        found = re.search(r"-(\d{8})-\d\d\.json$", f.name)
+        if found is None:
+            continue
+        day = found.group(1)
         key = f"{day[:4]}-{day[4:6]}-{day[6:]}"
         out[key] = out.get(key, 0) + f.stat().st_size
     return out
@@ -316,7 +320,7 @@ def _scan_figures(settings, data: Path, day: date, price_per_tb: float) -> list[
     queries = sorted((REPO / "athena" / "queries").glob("*.sql")) + sorted(
         (REPO / "bench" / "queries").glob("*.sql")
     )
-    out = []
+    out: list[dict[str, object]] = []
     for path in queries:
         sql = path.read_text(encoding="utf-8").replace("${day}", day.isoformat())
         try:

@@ -95,7 +95,7 @@ class _Assembly:
             if struct and depth < 12:
                 inner = self.block(struct[0], self._output_class(struct[0]), depth + 1)
                 if summary.startswith(f"{name} block"):
-                    nested = {"nesting_mode": "list", "block": inner}
+                    nested: dict[str, object] = {"nesting_mode": "list", "block": inner}
                     if not struct[1]:
                         nested["max_items"] = 1
                     if not optional:

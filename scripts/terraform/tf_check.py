@@ -90,8 +90,10 @@ def _fetch_jsii(cache: Path) -> Path:
         raise SystemExit(f"tf-check: npm pack {CDKTF_PACKAGE} failed: {out.stderr.strip()[-500:]}")
     tarball = pack_dir / out.stdout.strip().splitlines()[-1]
     with tarfile.open(tarball) as tar:
-        member = tar.getmember("package/.jsii")
-        with tar.extractfile(member) as src, open(jsii.with_suffix(".tmp"), "wb") as dst:
+        src = tar.extractfile(tar.getmember("package/.jsii"))
+        if src is None:
+            raise SystemExit(f"tf-check: {tarball} holds no package/.jsii file")
+        with src, open(jsii.with_suffix(".tmp"), "wb") as dst:
             shutil.copyfileobj(src, dst)
     jsii.with_suffix(".tmp").replace(jsii)
     tarball.unlink()

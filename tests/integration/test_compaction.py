@@ -17,7 +17,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.catalog import Catalog
 from lakehouse.jobs import compaction
-from lakehouse.jobs.io import OVERSIZE, list_parquet, write_sized
+from lakehouse.jobs.io import OVERSIZE, list_parquet, parquet_rows, write_sized
 from lakehouse.jobs.ledger import Ledger
 from lakehouse.local.runner import StagingIO, run_dataset
 from lakehouse.storage import Storage
@@ -54,6 +54,10 @@ def test_wide_rows_are_split_to_the_target(spark, tmp_path):
     counts = _check_bound(list_parquet(spark, str(tmp_path / "wide")), target)
     assert min(counts) >= 3  # ~0.6 MB a partition: split, not one oversized file
     assert spark.read.parquet(str(tmp_path / "wide")).count() == 6000
+    files = [f for group in listed.values() for f, _ in group]
+    assert parquet_rows(spark, files) == 6000  # from the footers (what the jobs report as written)
+    assert parquet_rows(spark, files[:1]) == spark.read.parquet(files[0]).count() < 6000
+    assert parquet_rows(spark, files * 3) == 18000  # over 16 files: read in parallel
 
 
 def test_narrow_rows_are_not_spread_over_many_files(spark, tmp_path):

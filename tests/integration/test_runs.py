@@ -89,10 +89,22 @@ def test_late_events_land_once_and_incremental_equals_full(deployed, clickstream
         (__import__("datetime").datetime(2025, 2, 1, 9, 0),)
     ]
 
+    # a re-sent key whose first copy lies in a partition the new file does not fall in (2025-02-01):
+    # that partition is found from silver's keys and rebuilt too, so the key stays once, the first copy
+    resent = [event("e05", "2025-02-02T08:00:00Z"), event("next9", "2025-02-02T08:01:00Z")]
+    land(tmp_path / "b3", "resent.json", resent)
+    assert ingest(settings, clickstream, [tmp_path / "b3"]).files_uploaded == 1
+    third = run_dataset(settings, clickstream, REPO / "glue" / "jobs")
+    assert (third[0].rows_read, third[0].rows_written, third[0].duplicates_removed) == (2, 1, 1)
+    assert third[0].partitions[silver] == 2 and third[1].inputs == 2
+    assert rows(settings, "(SELECT event_timestamp FROM fact_clicks WHERE event_id = 'e05')") == [
+        (__import__("datetime").datetime(2025, 2, 1, 10, 5),)
+    ]
+
     incremental = {t: rows(settings, t) for t in (silver, "fact_clicks", "dim_users", "dim_pages")}
     full = run_dataset(settings, clickstream, REPO / "glue" / "jobs", full=True)
     assert [r.mode for r in full] == ["full", "full"]
-    assert (full[0].rows_read, full[0].rows_written, full[0].duplicates_removed) == (29, 27, 2)
+    assert (full[0].rows_read, full[0].rows_written, full[0].duplicates_removed) == (31, 28, 3)
     assert {t: rows(settings, t) for t in incremental} == incremental
 
     # the audit table lists every run, through the same command a user types
@@ -107,9 +119,9 @@ def test_late_events_land_once_and_incremental_equals_full(deployed, clickstream
             == 0
         )
     runs = json.loads(capsys.readouterr().out)
-    ours = [*first, r2s, s2g, *full]
+    ours = [*first, r2s, s2g, *third, *full]
     assert sorted((r["run_id"], r["stage"]) for r in runs) == sorted((r.run_id, r.stage) for r in ours)
-    assert len(runs) == 6
+    assert len(runs) == 8
     for r in runs:
         assert r["rows_read"] == r["rows_written"] + r["duplicates_removed"] + r["rows_quarantined"]
         assert r["reconciled"] and r["status"] == "succeeded" and r["mode"] in ("incremental", "full")

@@ -118,6 +118,33 @@ def test_deduplicate_keeps_the_earliest_then_first_seen(spark, clickstream):
     ]
 
 
+def test_sorting_only_repeated_keys_marks_the_same_rows_as_sorting_all(spark, clickstream):
+    """The job orders only the rows of keys seen more than once; the result must equal the full window,
+    null keys included (null is one key, as in the window)."""
+    lines = [
+        event(event_id="once"),
+        event(event_id="twice", event_timestamp="2025-01-06T10:00:05Z"),
+        event(event_id="twice", event_timestamp="2025-01-06T10:00:01Z"),
+        event(event_id="thrice", page_url="https://x/1"),
+        event(event_id="thrice", page_url="https://x/2"),
+        event(event_id="also-once"),
+    ]
+    valid = run_lines(spark, clickstream, {"a": "\n".join(lines), "b": event(event_id="thrice")})
+    valid = valid.unionByName(valid.where("event_id = 'once'").withColumn("event_id", F.lit(None)))
+    valid = valid.unionByName(valid.where("event_id IS NULL").withColumn("_source_line", F.lit(9)))
+    repeated = r2s.repeated_keys(valid, clickstream)
+    assert sorted((r[0] or "<null>") for r in repeated.collect()) == ["<null>", "thrice", "twice"]
+
+    def marks(df):
+        return sorted(
+            (r["event_id"] or "", r["_source_file"], r["_source_line"], r["_duplicate"]) for r in df.collect()
+        )
+
+    split = marks(r2s.mark_duplicates(valid, clickstream, repeated=F.broadcast(repeated)))
+    assert split == marks(r2s.mark_duplicates(valid, clickstream))
+    assert len(split) == 9 and sum(m[3] for m in split) == 4  # twice: 1, thrice: 2, null: 1
+
+
 def test_silver_and_quarantine_rows(spark, clickstream):
     checked = run_lines(spark, clickstream, {"s3://b/f.json": event() + "\n{oops"})
     silver = r2s.to_silver(checked.where(F.size("_reasons") == 0), clickstream, "run-1").first()

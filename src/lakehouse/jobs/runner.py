@@ -22,7 +22,7 @@ from pyspark.sql import DataFrame, SparkSession
 from lakehouse.catalog import Catalog
 from lakehouse.contracts import Contract
 from lakehouse.jobs import retention
-from lakehouse.jobs.io import DirectIO, JobIO, write_sized
+from lakehouse.jobs.io import DirectIO, JobIO, parquet_rows, write_sized
 from lakehouse.jobs.ledger import (
     Ledger,
     LedgerEntry,
@@ -237,12 +237,15 @@ def path_like(value: str) -> bool:
     return "/" in value or "\\" in value or value in (".", "..") or any(ord(c) < 32 for c in value)
 
 
-def written_partitions(files: Iterable[str], names: list[str], uri: str) -> dict[str, str]:
+def written_partitions(
+    files: Iterable[str], names: list[str], uri: str, encoded: bool = True
+) -> dict[str, str]:
     """{partition key: location} from the files Spark actually wrote under uri (as Spark named their
-    folders, escaped), never rebuilt from the values; null and path-like values are refused."""
+    folders, escaped), never rebuilt from the values; null and path-like values are refused.
+    `encoded`: the file names are URIs (as `inputFiles()` gives them), else plain paths (a listing's)."""
     parts: dict[str, str] = {}
     for file in files:
-        folders = unquote(file).rstrip("/").split("/")[-len(names) - 1 : -1]  # the URI-encoded path
+        folders = (unquote(file) if encoded else file).rstrip("/").split("/")[-len(names) - 1 : -1]
         pairs = [f.split("=", 1) for f in folders]
         if len(pairs) != len(names) or any(
             len(p) != 2 or p[0] != n for p, n in zip(pairs, names, strict=False)
@@ -265,22 +268,22 @@ def written_partitions(files: Iterable[str], names: list[str], uri: str) -> dict
 
 def write(
     df: DataFrame, spec: TableSpec, uri: str, io: JobIO, partitioned: bool = True
-) -> tuple[DataFrame, dict[str, str]]:
+) -> tuple[int, dict[str, str]]:
     """Write rows under uri (right-sized snappy Parquet, see jobs.io.write_sized); return what is really there.
 
-    Returns the written files read back (so counts are of what was written, not assumed) and
-    {partition key: location} ({} for an unpartitioned write), the locations taken from the folders
-    of the files written (Spark escapes `:` `/` `%` and others in folder names; see written_partitions).
+    Returns the rows in the files written (from their Parquet footers: counts are of what was
+    written, not assumed, and nothing is read back) and {partition key: location} ({} for an
+    unpartitioned write), the locations taken from the folders of the files written (Spark escapes
+    `:` `/` `%` and others in folder names; see written_partitions).
     """
     names = [n for n, _ in spec.partition_keys] if partitioned else []
     listed = write_sized(df, io.writable(uri), names)
+    files = [f for group in listed.values() for f, _ in group]
+    rows = parquet_rows(df.sparkSession, files)
     io.commit(uri)
-    if not listed:  # nothing to write: Spark wrote no data file
-        return df.sparkSession.createDataFrame([], df.schema), {}
-    written = df.sparkSession.read.parquet(io.writable(uri))
-    if not names:
-        return written, {}
-    return written, written_partitions(written.inputFiles(), names, uri)
+    if not names or not files:  # nothing to write: Spark wrote no data file
+        return rows, {}
+    return rows, written_partitions(files, names, uri, encoded=False)
 
 
 def write_table(
@@ -290,23 +293,23 @@ def write_table(
     the written partitions become the table's only ones; else they add to (or replace) the others."""
     uri = run_prefix(spec, ctx.run_id)
     if spec.partition_keys:
-        written, parts = write(
+        count, parts = write(
             df.select(*spec.column_names, *[n for n, _ in spec.partition_keys]), spec, uri, ctx.io
         )
         entry.partitions[spec.qualified] = parts
         if replace:
             entry.replace_all.append(spec.qualified)
     else:
-        written, _ = write(df.select(*spec.column_names), spec, uri, ctx.io)
+        count, _ = write(df.select(*spec.column_names), spec, uri, ctx.io)
         entry.table_locations[spec.qualified] = uri
-    ctx.result.tables[spec.qualified] = count = written.count()
+    ctx.result.tables[spec.qualified] = count
     return count
 
 
 def write_quarantine(ctx: StageContext, spec: TableSpec, rows: DataFrame, entry: LedgerEntry) -> int:
     """Write a run's quarantine rows (if any) as the run's partition; returns the rows written."""
     uri = quarantine_prefix(spec, ctx.run_id)
-    written, _ = write(rows, spec, uri, ctx.io, partitioned=False)
+    count, _ = write(rows, spec, uri, ctx.io, partitioned=False)
     entry.partitions[spec.qualified] = {partition_key([ctx.run_id]): uri}
-    ctx.result.tables[spec.qualified] = count = written.count()
+    ctx.result.tables[spec.qualified] = count
     return count

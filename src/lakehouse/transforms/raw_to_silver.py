@@ -6,6 +6,8 @@ schemas come from the contract (no inference). The stage in `lakehouse.jobs.stag
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 
 from pyspark.sql import Column, DataFrame, Window
@@ -239,13 +241,18 @@ def validate(records: DataFrame, contract: Contract) -> DataFrame:
     return checked.drop("_unparsed")
 
 
-def mark_duplicates(valid: DataFrame, contract: Contract, *tiebreak: Column) -> DataFrame:
+def mark_duplicates(
+    valid: DataFrame, contract: Contract, *tiebreak: Column, repeated: DataFrame | None = None
+) -> DataFrame:
     """Add `_duplicate`: true for every record but the first per dedupe key.
 
     The first is the earliest by event time, then by source file and line (for a source without a time
     column: the last by source file and line, the latest delivery), so the choice is
     deterministic whatever order the files are read in, and an incremental run keeps the same record
     a full run keeps. `tiebreak` orders records that are the same source line (a replayed input).
+
+    `repeated` (from `repeated_keys`): only the records of those keys are ordered (a window sorts
+    whole rows; most keys occur once), the others are kept as they are. Same result either way.
     """
     if contract.event_time:
         order = [
@@ -257,7 +264,31 @@ def mark_duplicates(valid: DataFrame, contract: Contract, *tiebreak: Column) -> 
         order = [F.col("_source_file").desc(), F.col("_source_line").desc()]
     order += list(tiebreak)
     window = Window.partitionBy(*[F.col(_q(k)) for k in contract.dedupe_key]).orderBy(*order)
-    return valid.withColumn("_duplicate", F.row_number().over(window) > 1)
+    first = F.row_number().over(window) > 1
+    if repeated is None:
+        return valid.withColumn("_duplicate", first)
+    on = functools.reduce(
+        operator.and_,
+        [F.col(_q(k)).eqNullSafe(F.col(_repeated(i))) for i, k in enumerate(contract.dedupe_key)],
+    )
+    once = valid.join(repeated, on, "left_anti").withColumn("_duplicate", F.lit(False))
+    more = valid.join(repeated, on, "left_semi").withColumn("_duplicate", first)
+    return once.unionByName(more)
+
+
+def _repeated(i: int) -> str:
+    return f"_repeated_key_{i}"
+
+
+def repeated_keys(valid: DataFrame, contract: Contract) -> DataFrame:
+    """The dedupe keys that occur more than once (null is a key too), from the key columns alone."""
+    keys = [F.col(_q(k)) for k in contract.dedupe_key]
+    return (
+        valid.groupBy(*keys)
+        .count()
+        .where(F.col("count") > 1)
+        .select(*[k.alias(_repeated(i)) for i, k in enumerate(keys)])
+    )
 
 
 def deduplicate(valid: DataFrame, contract: Contract) -> DataFrame:

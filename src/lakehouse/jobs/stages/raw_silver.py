@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Iterable
 
-from pyspark.sql import Column, Observation
+from pyspark.sql import Column, DataFrame, Observation
 from pyspark.sql import functions as F
 
 from lakehouse import quality as q
@@ -26,7 +26,15 @@ from lakehouse.jobs.accounting import (
 )
 from lakehouse.jobs.readers import raw_inputs, read_records, read_silver, unreadable_records
 from lakehouse.jobs.result import rule_row
-from lakehouse.jobs.runner import StageContext, commit, run_prefix, write, write_quarantine
+from lakehouse.jobs.runner import (
+    StageContext,
+    commit,
+    partition_key,
+    run_prefix,
+    write,
+    write_quarantine,
+    written_partitions,
+)
 from lakehouse.settings import Settings
 from lakehouse.tables import EXTRA_FIELDS, TableSpec, quarantine_table, silver_table
 from lakehouse.transforms import raw_to_silver as r2s
@@ -40,6 +48,7 @@ def specs(contract: Contract, settings: Settings) -> tuple[TableSpec, ...]:
 
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\- ]{0,63}")
 MAX_NEW_FIELDS = 50
+BROADCAST_KEYS = 500_000  # up to this many keys are sent to every task rather than shuffling the other side
 OTHER_FIELDS = "<other field names>"  # names that look like data (an e-mail as a JSON key), or too many
 
 
@@ -67,7 +76,31 @@ def _dedupe_counts() -> list[Column]:
         _count_if(~existing & duplicate, "new_duplicate"),
         _count_if(existing & duplicate, "earlier_duplicate"),
         _count_if(existing & ~duplicate, "earlier_kept"),
+        _count_if(~existing & ~duplicate, "new_kept"),
     ]
+
+
+def _touched(ctx: StageContext, new_rows: DataFrame, published: dict[tuple, str]) -> list[str]:
+    """The published silver partitions an incremental run rebuilds: those its new rows fall in, and
+    those holding earlier copies of its keys. Found from the key column of silver and the names of the
+    files that hold a match (a few), so only the touched partitions are then read whole."""
+    contract, names = ctx.contract, [p.name for p in ctx.contract.silver_partitions]
+    keys = list(contract.dedupe_key)
+    as_text = [F.col(f"`{n}`").cast("string") for n in names]  # as Spark names partition folders
+    touched = {partition_key(tuple(r)) for r in new_rows.select(*as_text).distinct().collect()}
+    new_keys = new_rows.select(*keys).distinct()
+    if ctx.result.rows_read <= BROADCAST_KEYS:  # a few new keys: silver's keys are not shuffled to meet them
+        new_keys = F.broadcast(new_keys)
+    earlier = read_silver(ctx.spark, contract, list(published.values()), ctx.io)
+    files = (
+        earlier.select(*keys, F.expr("input_file_name()").alias("_file"))
+        .join(new_keys, keys, "left_semi")
+        .select("_file")
+        .distinct()
+        .collect()
+    )
+    touched |= set(written_partitions([r["_file"] for r in files], names, ""))
+    return [loc for values, loc in published.items() if partition_key(values) in touched]
 
 
 def run(ctx: StageContext) -> None:
@@ -104,23 +137,23 @@ def run(ctx: StageContext) -> None:
     check_limits(contract, result)
 
     new_rows = r2s.to_silver(good, contract, ctx.run_id).withColumn("_existing", F.lit(False))
-    partition_cols = [p.name for p in contract.silver_partitions]
     published = dict(ctx.catalog.get_partitions(silver.database, silver.name)) if not ctx.full else {}
     union = new_rows
     if published:
         # earlier rows that share a partition or a key with the new rows are rebuilt together with them
-        earlier = read_silver(spark, contract, list(published.values()), ctx.io)
-        keys = list(contract.dedupe_key)
-        touched = (
-            new_rows.select(*partition_cols)
-            .union(earlier.join(new_rows.select(*keys).distinct(), keys, "left_semi").select(*partition_cols))
-            .distinct()
-        )
-        affected = earlier.join(touched, partition_cols, "left_semi").withColumn("_existing", F.lit(True))
-        union = new_rows.unionByName(affected)
-    # duplicates are counted while the write runs (an observation), not by another pass over the rows
+        locations = _touched(ctx, new_rows, published)
+        if locations:
+            earlier = read_silver(spark, contract, locations, ctx.io).withColumn("_existing", F.lit(True))
+            # cached: finding the repeated keys and the write both read it
+            union = new_rows.unionByName(earlier).cache()
+    # duplicates are counted while the write runs (an observation), not by another pass over the rows;
+    # only the rows of keys seen more than once are sorted (see r2s.mark_duplicates)
+    repeated = r2s.repeated_keys(union, contract).cache()
+    few = repeated.count() <= BROADCAST_KEYS
     observed = Observation()
-    marked = r2s.mark_duplicates(union, contract, F.col("_existing")).observe(observed, *_dedupe_counts())
+    marked = r2s.mark_duplicates(
+        union, contract, F.col("_existing"), repeated=F.broadcast(repeated) if few else None
+    ).observe(observed, *_dedupe_counts())
     keep = marked.where(~F.col("_duplicate")).drop("_duplicate", "_existing")
 
     entry = ctx.entry(
@@ -128,7 +161,11 @@ def run(ctx: StageContext) -> None:
         inputs=[list(i) for i in inputs],
         replace_all=[silver.qualified, quarantine.qualified] if ctx.full else [],
     )
-    written, entry.partitions[silver.qualified] = write(keep, silver, run_prefix(silver, ctx.run_id), ctx.io)
+    silver_rows, entry.partitions[silver.qualified] = write(
+        keep, silver, run_prefix(silver, ctx.run_id), ctx.io
+    )
+    repeated.unpersist()
+    union.unpersist()
     by = observed.get
     result.duplicates_removed, result.rows_replaced = by["new_duplicate"], by["earlier_duplicate"]
     unique = q.Code("unique_" + "_".join(contract.dedupe_key), ",".join(contract.dedupe_key), "uniqueness")
@@ -136,8 +173,8 @@ def run(ctx: StageContext) -> None:
         rule_row(unique, result.duplicates_removed, result.rows_read) | {"passed": True}
     )
     if entry.partitions[silver.qualified]:
-        result.tables[silver.qualified] = written.count()
-        result.rows_written = written.where(F.col("_run_id") == ctx.run_id).count()
+        result.tables[silver.qualified] = silver_rows
+        result.rows_written = by["new_kept"]
     entry.partitions[quarantine.qualified] = {}
     if result.rows_quarantined:
         write_quarantine(

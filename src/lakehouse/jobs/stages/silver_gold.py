@@ -50,16 +50,14 @@ def run(ctx: StageContext) -> None:
     for dim in built_dimensions(contract):
         spec = ctx.spec(dim.name)
         uri = run_prefix(spec, ctx.run_id)
-        written, _ = write(star.build_dimension(all_silver, dim), spec, uri, ctx.io)
-        result.tables[spec.qualified] = written.count()
+        result.tables[spec.qualified], _ = write(star.build_dimension(all_silver, dim), spec, uri, ctx.io)
         entry.table_locations[spec.qualified] = uri
     fact_rows = []
     for fact in contract.facts:
         spec = ctx.spec(fact.name)
         rows = star.build_fact(scoped, fact, contract)
         if result.rows_read:
-            written, parts = write(rows, spec, run_prefix(spec, ctx.run_id), ctx.io)
-            result.tables[spec.qualified] = written.count()
+            result.tables[spec.qualified], parts = write(rows, spec, run_prefix(spec, ctx.run_id), ctx.io)
         else:
             parts, result.tables[spec.qualified] = {}, 0
         fact_rows.append(result.tables[spec.qualified])

@@ -90,13 +90,24 @@ def test_late_events_land_once_and_incremental_equals_full(deployed, clickstream
     ]
 
     # a re-sent key whose first copy lies in a partition the new file does not fall in (2025-02-01):
-    # that partition is found from silver's keys and rebuilt too, so the key stays once, the first copy
-    resent = [event("e05", "2025-02-02T08:00:00Z"), event("next9", "2025-02-02T08:01:00Z")]
+    # that partition is found from silver's keys and rebuilt too, so the key stays once, the first copy;
+    # 2025-02-02, which holds neither, is neither read nor republished
+    def silver_locations() -> dict:
+        return dict(Catalog(settings).get_partitions(settings.database("silver"), "clickstream"))
+
+    before = silver_locations()
+    resent = [event("e05", "2025-02-03T08:00:00Z"), event("next9", "2025-02-03T08:01:00Z")]
     land(tmp_path / "b3", "resent.json", resent)
     assert ingest(settings, clickstream, [tmp_path / "b3"]).files_uploaded == 1
     third = run_dataset(settings, clickstream, REPO / "glue" / "jobs")
     assert (third[0].rows_read, third[0].rows_written, third[0].duplicates_removed) == (2, 1, 1)
-    assert third[0].partitions[silver] == 2 and third[1].inputs == 2
+    assert (third[0].rows_replaced, third[0].partitions[silver]) == (0, 2) and third[1].inputs == 2
+    after = silver_locations()
+    assert sorted(after) == [("2025-02-01",), ("2025-02-02",), ("2025-02-03",)]
+    assert (
+        after[("2025-02-02",)] == before[("2025-02-02",)]
+        and after[("2025-02-01",)] != before[("2025-02-01",)]
+    )
     assert rows(settings, "(SELECT event_timestamp FROM fact_clicks WHERE event_id = 'e05')") == [
         (__import__("datetime").datetime(2025, 2, 1, 10, 5),)
     ]
@@ -267,3 +278,26 @@ def test_superseded_run_files_are_removed_after_retention_never_while_in_use(
     assert removed and all(first[0].run_id in prefix for prefix in removed)
     assert run_dirs(first[0].run_id) == 0 and run_dirs(second[0].run_id) > 0
     assert {t: rows(deployed, t) for t in before} == before
+
+
+def test_a_run_never_replaces_a_published_partition_it_did_not_read(
+    deployed, clickstream, tmp_path, monkeypatch
+):
+    """If finding the touched partitions ever missed one (e.g. a partition value spelled differently),
+    writing it would drop its earlier rows: the run fails before it publishes instead."""
+    from lakehouse.jobs.accounting import ReconciliationError
+    from lakehouse.jobs.stages import raw_silver
+
+    settings = deployed
+    land(tmp_path / "b1", "b1-10.json", [event(f"e{i}", f"2025-03-01T10:0{i}:00Z") for i in range(3)])
+    ingest(settings, clickstream, [tmp_path / "b1"])
+    run_dataset(settings, clickstream, REPO / "glue" / "jobs", stages=("raw_to_silver",))
+    catalog = Catalog(settings)
+    before = catalog.get_partitions(settings.database("silver"), "clickstream")
+
+    land(tmp_path / "b2", "b2-11.json", [event("e9", "2025-03-01T11:00:00Z")])
+    ingest(settings, clickstream, [tmp_path / "b2"])
+    monkeypatch.setattr(raw_silver, "_touched", lambda ctx, new_rows, published: {})
+    with pytest.raises(ReconciliationError, match=r"would replace published partitions it did not read"):
+        run_dataset(settings, clickstream, REPO / "glue" / "jobs", stages=("raw_to_silver",))
+    assert catalog.get_partitions(settings.database("silver"), "clickstream") == before

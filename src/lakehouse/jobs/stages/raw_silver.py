@@ -8,7 +8,9 @@ incremental history and `--full` keep the same rows. Objects under the raw prefi
 
 from __future__ import annotations
 
+import functools
 import logging
+import operator
 import re
 from collections.abc import Iterable
 
@@ -24,6 +26,7 @@ from lakehouse.jobs.accounting import (
     profile,
     raw_rule_results,
 )
+from lakehouse.jobs.io import list_parquet, parquet_rows
 from lakehouse.jobs.readers import raw_inputs, read_records, read_silver, unreadable_records
 from lakehouse.jobs.result import rule_row
 from lakehouse.jobs.runner import (
@@ -80,27 +83,42 @@ def _dedupe_counts() -> list[Column]:
     ]
 
 
-def _touched(ctx: StageContext, new_rows: DataFrame, published: dict[tuple, str]) -> list[str]:
-    """The published silver partitions an incremental run rebuilds: those its new rows fall in, and
-    those holding earlier copies of its keys. Found from the key column of silver and the names of the
-    files that hold a match (a few), so only the touched partitions are then read whole."""
+def _touched(ctx: StageContext, new_rows: DataFrame, published: dict[tuple, str]) -> dict[str, str]:
+    """{partition key: location} of the published silver partitions an incremental run rebuilds: those
+    its new rows fall in, and those holding earlier copies of its keys (null is a key too, as in the
+    dedupe). Found from the key column of silver and the names of the files that hold a match (a few),
+    so only the touched partitions are then read whole."""
     contract, names = ctx.contract, [p.name for p in ctx.contract.silver_partitions]
     keys = list(contract.dedupe_key)
     as_text = [F.col(f"`{n}`").cast("string") for n in names]  # as Spark names partition folders
     touched = {partition_key(tuple(r)) for r in new_rows.select(*as_text).distinct().collect()}
-    new_keys = new_rows.select(*keys).distinct()
+    new_keys = new_rows.select(
+        *[F.col(f"`{k}`").alias(f"_new_key_{i}") for i, k in enumerate(keys)]
+    ).distinct()
     if ctx.result.rows_read <= BROADCAST_KEYS:  # a few new keys: silver's keys are not shuffled to meet them
         new_keys = F.broadcast(new_keys)
+    same_key = functools.reduce(
+        operator.and_, [F.col(f"`{k}`").eqNullSafe(F.col(f"_new_key_{i}")) for i, k in enumerate(keys)]
+    )
     earlier = read_silver(ctx.spark, contract, list(published.values()), ctx.io)
     files = (
         earlier.select(*keys, F.expr("input_file_name()").alias("_file"))
-        .join(new_keys, keys, "left_semi")
+        .join(new_keys, same_key, "left_semi")
         .select("_file")
         .distinct()
         .collect()
     )
     touched |= set(written_partitions([r["_file"] for r in files], names, ""))
-    return [loc for values, loc in published.items() if partition_key(values) in touched]
+    found = {partition_key(values): loc for values, loc in published.items()}
+    return {k: loc for k, loc in found.items() if k in touched}
+
+
+def _rows_at(ctx: StageContext, locations: list[str]) -> int:
+    """Rows in the Parquet files at these locations, from their footers."""
+    paths = ctx.io.readable(locations)
+    return parquet_rows(
+        ctx.spark, [f for p in paths for d in list_parquet(ctx.spark, p).values() for f, _ in d]
+    )
 
 
 def run(ctx: StageContext) -> None:
@@ -138,11 +156,13 @@ def run(ctx: StageContext) -> None:
 
     new_rows = r2s.to_silver(good, contract, ctx.run_id).withColumn("_existing", F.lit(False))
     published = dict(ctx.catalog.get_partitions(silver.database, silver.name)) if not ctx.full else {}
-    union = new_rows
+    union, rebuilt, earlier_rows = new_rows, {}, 0
     if published:
         # earlier rows that share a partition or a key with the new rows are rebuilt together with them
-        locations = _touched(ctx, new_rows, published)
-        if locations:
+        rebuilt = _touched(ctx, new_rows, published)
+        if rebuilt:
+            locations = list(rebuilt.values())
+            earlier_rows = _rows_at(ctx, locations)
             earlier = read_silver(spark, contract, locations, ctx.io).withColumn("_existing", F.lit(True))
             # cached: finding the repeated keys and the write both read it
             union = new_rows.unionByName(earlier).cache()
@@ -184,8 +204,17 @@ def run(ctx: StageContext) -> None:
             entry,
         )
     carried = by["earlier_kept"]  # earlier rows rewritten unchanged into the rebuilt partitions
+    # a published partition this run writes must be one it read whole, or its other rows would be lost
+    unread = sorted(
+        set(entry.partitions[silver.qualified]) & {partition_key(v) for v in published} - set(rebuilt)
+    )
+    if unread:
+        raise ReconciliationError(
+            f"{contract.name} {ctx.stage} would replace published partitions it did not read: {unread}"
+        )
     if (
         not result.reconciled
+        or earlier_rows != carried + result.rows_replaced
         or result.tables.get(quarantine.qualified, 0) != result.rows_quarantined
         or result.tables.get(silver.qualified, 0) != result.rows_written + carried
     ):

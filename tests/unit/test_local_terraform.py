@@ -48,3 +48,16 @@ def test_no_terraform_is_one_clear_error(monkeypatch):
 def test_summary_is_terraforms_own_line():
     out = "module.x: Creating...\n\nApply complete! Resources: 3 added, 0 changed, 0 destroyed.\n\nOutputs:\n"
     assert terraform.summary(out) == "Apply complete! Resources: 3 added, 0 changed, 0 destroyed."
+
+
+def test_a_terraform_failure_without_output_still_says_how_it_ended():
+    import subprocess
+
+    from lakehouse.local.terraform import _errors
+
+    assert "exit status 1" in _errors(subprocess.CompletedProcess(["terraform"], 1, "", ""))
+    assert "killed by signal 9" in _errors(subprocess.CompletedProcess(["terraform"], -9, "", ""))
+    shown = _errors(
+        subprocess.CompletedProcess(["terraform"], 1, "", "noise\n│ Error: bucket exists\n│ detail\n")
+    )
+    assert shown.splitlines()[0].endswith("Error: bucket exists")

@@ -98,8 +98,12 @@ def toolchain() -> Toolchain:
 
 
 def _errors(out: subprocess.CompletedProcess) -> str:
+    """Terraform's first error block (or its last lines); its exit status when it printed nothing."""
     text = (out.stderr or "") + (out.stdout or "")
     lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        how = f"killed by signal {-out.returncode}" if out.returncode < 0 else f"exit status {out.returncode}"
+        return f"terraform printed nothing ({how}); run it again, or run the same command by hand to see more"
     first = next((i for i, line in enumerate(lines) if line.lstrip("│ ").startswith("Error")), None)
     return "\n".join(lines[first : first + 12] if first is not None else lines[-12:])
 

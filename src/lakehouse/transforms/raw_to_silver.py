@@ -267,28 +267,34 @@ def mark_duplicates(
     first = F.row_number().over(window) > 1
     if repeated is None:
         return valid.withColumn("_duplicate", first)
-    on = functools.reduce(
-        operator.and_,
-        [F.col(_q(k)).eqNullSafe(F.col(_repeated(i))) for i, k in enumerate(contract.dedupe_key)],
-    )
+    on = same_key(contract, REPEATED)
     once = valid.join(repeated, on, "left_anti").withColumn("_duplicate", F.lit(False))
     more = valid.join(repeated, on, "left_semi").withColumn("_duplicate", first)
     return once.unionByName(more)
 
 
-def _repeated(i: int) -> str:
-    return f"_repeated_key_{i}"
+REPEATED = "_repeated_key_"
+
+
+def key_columns(df: DataFrame, contract: Contract, prefix: str) -> list[Column]:
+    """The dedupe key columns of `df` renamed `<prefix>0`, `<prefix>1`, ... (to join on them)."""
+    return [df[_q(k)].alias(f"{prefix}{i}") for i, k in enumerate(contract.dedupe_key)]
+
+
+def same_key(contract: Contract, prefix: str) -> Column:
+    """Join condition: a row's dedupe key equals the renamed one (see key_columns); null matches null,
+    as in the dedupe window."""
+    return functools.reduce(
+        operator.and_,
+        [F.col(_q(k)).eqNullSafe(F.col(f"{prefix}{i}")) for i, k in enumerate(contract.dedupe_key)],
+    )
 
 
 def repeated_keys(valid: DataFrame, contract: Contract) -> DataFrame:
-    """The dedupe keys that occur more than once (null is a key too), from the key columns alone."""
-    keys = [F.col(_q(k)) for k in contract.dedupe_key]
-    return (
-        valid.groupBy(*keys)
-        .count()
-        .where(F.col("count") > 1)
-        .select(*[k.alias(_repeated(i)) for i, k in enumerate(keys)])
-    )
+    """The dedupe keys that occur more than once (null is a key too), from the key columns alone,
+    renamed with the REPEATED prefix."""
+    counted = valid.groupBy(*[F.col(_q(k)) for k in contract.dedupe_key]).count()
+    return counted.where(F.col("count") > 1).select(*key_columns(counted, contract, REPEATED))
 
 
 def deduplicate(valid: DataFrame, contract: Contract) -> DataFrame:

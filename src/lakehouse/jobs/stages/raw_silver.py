@@ -8,9 +8,7 @@ incremental history and `--full` keep the same rows. Objects under the raw prefi
 
 from __future__ import annotations
 
-import functools
 import logging
-import operator
 import re
 from collections.abc import Iterable
 
@@ -92,18 +90,13 @@ def _touched(ctx: StageContext, new_rows: DataFrame, published: dict[tuple, str]
     keys = list(contract.dedupe_key)
     as_text = [F.col(f"`{n}`").cast("string") for n in names]  # as Spark names partition folders
     touched = {partition_key(tuple(r)) for r in new_rows.select(*as_text).distinct().collect()}
-    new_keys = new_rows.select(
-        *[F.col(f"`{k}`").alias(f"_new_key_{i}") for i, k in enumerate(keys)]
-    ).distinct()
+    new_keys = new_rows.select(*r2s.key_columns(new_rows, contract, "_new_key_")).distinct()
     if ctx.result.rows_read <= BROADCAST_KEYS:  # a few new keys: silver's keys are not shuffled to meet them
         new_keys = F.broadcast(new_keys)
-    same_key = functools.reduce(
-        operator.and_, [F.col(f"`{k}`").eqNullSafe(F.col(f"_new_key_{i}")) for i, k in enumerate(keys)]
-    )
     earlier = read_silver(ctx.spark, contract, list(published.values()), ctx.io)
     files = (
         earlier.select(*keys, F.expr("input_file_name()").alias("_file"))
-        .join(new_keys, same_key, "left_semi")
+        .join(new_keys, r2s.same_key(contract, "_new_key_"), "left_semi")
         .select("_file")
         .distinct()
         .collect()

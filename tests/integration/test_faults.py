@@ -205,6 +205,7 @@ def test_retention_ages_a_folder_from_when_it_was_replaced_and_reads_every_stage
 def test_published_locations_are_the_folders_spark_wrote_and_bad_values_are_refused(
     spark, deployed, tmp_path
 ):
+    from lakehouse.jobs.readers import read_parquet_at
     from lakehouse.jobs.runner import PartitionValueError, write
     from lakehouse.local.runner import StagingIO
     from lakehouse.tables import TableSpec
@@ -220,7 +221,7 @@ def test_published_locations_are_the_folders_spark_wrote_and_bad_values_are_refu
     )
     uri = f"s3://{deployed.bucket('silver')}/t/_runs/jr_1/"
     io = StagingIO(deployed, tmp_path)
-    values = ["2025-02-01", "10:00", "50% off", "a=b?#"]
+    values = ["2025-02-01", "10:00", "50% off", "a=b?#", "C++ a+b", "%2B"]
     df = spark.createDataFrame([(str(i), v) for i, v in enumerate(values)], "id string, p string")
     _, parts = write(df, spec, uri, io)
     assert sorted(json.loads(k)[0] for k in parts) == sorted(values)  # the values, as readers query them
@@ -228,11 +229,27 @@ def test_published_locations_are_the_folders_spark_wrote_and_bad_values_are_refu
     storage = Storage(deployed)
     for location in parts.values():
         assert any(o.key.endswith(".parquet") for o in storage.list(location)), location
+    # read back (as an incremental run rebuilds a partition): each row gets its own value from the path
+    back = read_parquet_at(spark, [("id", "string")], [("p", "string")], list(parts.values()), io)
+    assert sorted(map(tuple, back.collect())) == sorted((str(i), v) for i, v in enumerate(values))
 
     for bad in (None, "x/../../../../other_ds/_runs/R0/p=1", ".."):
         rows = spark.createDataFrame([("1", bad)], "id string, p string")
         with pytest.raises(PartitionValueError, match=r"partition column p .*nothing was published"):
             write(rows, spec, f"s3://{deployed.bucket('silver')}/t/_runs/jr_bad/", io)
+
+
+@pytest.mark.spark
+def test_lineage_names_the_raw_object_exactly_whatever_its_name(spark, deployed, clickstream, tmp_path):
+    """`+`, `%` and spaces in an object's key survive into `_source_file` (url_decode alone would turn
+    `+` into a space, and the lineage would name an object that does not exist)."""
+    from lakehouse.jobs.readers import read_records
+    from lakehouse.local.runner import StagingIO
+
+    uri = f"s3://{deployed.bucket('raw')}/clickstream/x/C++ export 50%2B.json"
+    Storage(deployed).put_bytes(uri, (event("e1", "2025-02-01T10:00:00Z") + "\n").encode())
+    found = read_records(spark, clickstream, [uri], StagingIO(deployed, tmp_path)).collect()
+    assert [(r["_source_file"], r["_source_line"], r["event_id"]) for r in found] == [(uri, 1, "e1")]
 
 
 # point 6: no record values in audit rows, the log line or alerts; quarantine expires -------------

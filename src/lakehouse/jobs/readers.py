@@ -10,7 +10,7 @@ from __future__ import annotations
 import gzip
 import zlib
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -48,11 +48,17 @@ def read_parquet_at(
     paths = io.readable(locations)
     with listing_for(spark, paths):
         df = spark.read.schema(", ".join(f"`{n}` {t}" for n, t in columns)).parquet(*paths)
-    path = F.expr("url_decode(input_file_name())")
+    path = _decoded(F.input_file_name())  # the file's URI -> its path
     for name, kind in partition_keys:  # string functions, not a regular expression on every row
-        value = F.substring_index(F.substring_index(path, f"/{name}=", -1), "/", 1)
-        df = df.withColumn(name, value.cast(kind))
+        folder = F.substring_index(F.substring_index(path, f"/{name}=", -1), "/", 1)
+        df = df.withColumn(name, _decoded(folder).cast(kind))  # Hive's %XX escapes -> the value
     return df
+
+
+def _decoded(text: Column) -> Column:
+    """%XX sequences decoded, a literal `+` kept (url_decode alone reads it as a space): once for the
+    URI of a file, once more for the value Spark escaped in its partition folder's name (`10%3A00`)."""
+    return F.url_decode(F.replace(text, F.lit("+"), F.lit("%2B")))
 
 
 def read_silver(spark: SparkSession, contract: Contract, locations: list[str], io: JobIO) -> DataFrame:
@@ -92,11 +98,11 @@ def read_records(spark: SparkSession, contract: Contract, uris: list[str], io: J
     paths = io.readable(uris)
     if contract.source.format == "csv":
         files = spark.read.format("binaryFile").load(paths)
-        return csv_records.parse_csv_files(spark, files, contract, io.source_uri(F.expr("url_decode(path)")))
+        return csv_records.parse_csv_files(spark, files, contract, io.source_uri(_decoded(F.col("path"))))
     # a file Spark cannot read (a cut-off gzip) is skipped here and found by unreadable_records
     with listing_for(spark, paths):
         text = spark.read.option("ignoreCorruptFiles", "true").text(paths, wholetext=True)
-    source = io.source_uri(F.expr("url_decode(input_file_name())"))
+    source = io.source_uri(_decoded(F.input_file_name()))
     return r2s.parse_json_records(r2s.read_lines(text, source), contract)
 
 

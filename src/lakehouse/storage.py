@@ -142,8 +142,13 @@ class Storage:
         return True
 
     def read_bytes(self, uri: str) -> bytes:
+        return self.read_tagged(uri)[0]
+
+    def read_tagged(self, uri: str) -> tuple[bytes, str]:
+        """(body, ETag) of one object: the ETag of the bytes returned, whatever a listing said before."""
         bucket, key = split_uri(uri)
-        return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        got = self.s3.get_object(Bucket=bucket, Key=key)
+        return got["Body"].read(), got["ETag"].strip('"')
 
     def download_prefix(self, uri: str, dest: Path) -> builtins.list[Path]:
         """Copy every object under an s3:// prefix to dest, keeping the key layout below the prefix."""

@@ -59,6 +59,31 @@ def test_the_ledger_orders_entries_by_their_sequence_never_by_run_id(deployed):
     assert ledger.last_consumed() == {"k": "l2"}
 
 
+def test_the_ledger_fetches_an_entry_again_only_when_it_changed(deployed):
+    """A run reads the ledgers many times (plan, recovery, retention): each entry is fetched once, and
+    again only after it was rewritten (a new ETag), so a rewrite is never missed."""
+    ledger = Ledger(deployed, "clickstream", "silver_to_gold")
+    gets: list[str] = []
+    ledger.storage.s3.meta.events.register(
+        "before-parameter-build.s3.GetObject", lambda params, **_: gets.append(params["Key"])
+    )
+    first = LedgerEntry(glue_run_id("a"), ledger.stage, ledger.dataset, "publishing", False)
+    ledger.write(first)
+    assert [e.status for e in ledger.entries()] == ["publishing"]
+    assert [e.status for e in Ledger(deployed, "clickstream", "silver_to_gold").entries()] == ["publishing"]
+    assert len(gets) == 1  # the second read (another Ledger of the same stage, as retention makes) hit none
+    first.status = "committed"
+    ledger.write(first)  # rewritten in place: its ETag changes
+    second = commit_entry(ledger, glue_run_id("b"))
+    assert [(e.run_id, e.status) for e in ledger.entries()] == [
+        (first.run_id, "committed"),
+        (second.run_id, "committed"),
+    ]
+    assert len(gets) == 3  # the rewritten entry and the new one, nothing else
+    assert ledger.pending() == [] and [e.run_id for e in ledger.committed()] == [first.run_id, second.run_id]
+    assert len(gets) == 3
+
+
 @pytest.mark.spark
 def test_runs_with_glue_shaped_run_ids_process_each_input_once(deployed, clickstream, tmp_path):
     jobs = REPO / "glue" / "jobs"

@@ -41,8 +41,8 @@ def ledgers(settings: Settings) -> list[Ledger]:
     return [Ledger(settings, dataset, stage) for dataset, stage in sorted(found)]
 
 
-def referenced_locations(catalog: Catalog, spec: TableSpec, ledgers: list[Ledger]) -> set[str]:
-    """Every location readers (or a pending publish of any stage) may use for this table."""
+def referenced_locations(catalog: Catalog, spec: TableSpec, pending: list[LedgerEntry]) -> set[str]:
+    """Every location readers (or a pending publish of any stage: `pending`) may use for this table."""
     refs = set()
     if spec.partition_keys:
         refs |= {loc for _, loc in catalog.get_partitions(spec.database, spec.name)}
@@ -50,11 +50,10 @@ def referenced_locations(catalog: Catalog, spec: TableSpec, ledgers: list[Ledger
         location = catalog.table_location(spec)
         if location:
             refs.add(location)
-    for ledger in ledgers:
-        for entry in ledger.pending():
-            refs |= set(entry.partitions.get(spec.qualified, {}).values())
-            if spec.qualified in entry.table_locations:
-                refs.add(entry.table_locations[spec.qualified])
+    for entry in pending:
+        refs |= set(entry.partitions.get(spec.qualified, {}).values())
+        if spec.qualified in entry.table_locations:
+            refs.add(entry.table_locations[spec.qualified])
     return refs
 
 
@@ -105,9 +104,10 @@ def collect(
     now = now or datetime.now(UTC)
     catalog, storage = Catalog(settings), Storage(settings)
     history = [e for ledger in ledgers for e in ledger.entries()]
+    pending = [e for e in history if e.status == "publishing"]  # read once for every table
     deleted = []
     for spec in specs:
-        refs = referenced_locations(catalog, spec, ledgers)
+        refs = referenced_locations(catalog, spec, pending)
         runs: dict[str, tuple[str, datetime]] = {}
         for obj in storage.list(spec.location):
             match = _RUN_DIR.match(obj.uri)

@@ -33,6 +33,7 @@ class StagingIO:
     def __init__(self, settings: Settings, root: Path):
         self.storage = Storage(settings)
         self.root = root
+        self._staged: set[str] = set()  # prefixes copied by this job: what it reads does not change under it
 
     def _local(self, uri: str) -> Path:
         bucket, key = split_uri(uri)
@@ -43,7 +44,9 @@ class StagingIO:
         for uri in uris:
             target = self._local(uri)
             if uri.endswith("/"):
-                self.storage.download_prefix(uri, target)
+                if uri not in self._staged:
+                    self.storage.download_prefix(uri, target)
+                    self._staged.add(uri)
             elif not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 bucket, key = split_uri(uri)

@@ -162,7 +162,9 @@ def run(ctx: StageContext) -> None:
     # duplicates are counted while the write runs (an observation), not by another pass over the rows;
     # only the rows of keys seen more than once are sorted (see r2s.mark_duplicates)
     repeated = r2s.repeated_keys(union, contract).cache()
-    few = repeated.count() <= BROADCAST_KEYS
+    # a key repeats in at least two rows: when half the rows fit, the keys surely do (no count needed)
+    rows = result.rows_read - result.rows_quarantined + earlier_rows
+    few = rows // 2 <= BROADCAST_KEYS or repeated.count() <= BROADCAST_KEYS
     observed = Observation()
     marked = r2s.mark_duplicates(
         union, contract, F.col("_existing"), repeated=F.broadcast(repeated) if few else None

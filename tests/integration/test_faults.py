@@ -257,6 +257,12 @@ def test_published_locations_are_the_folders_spark_wrote_and_bad_values_are_refu
     # read back (as an incremental run rebuilds a partition): each row gets its own value from the path
     back = read_parquet_at(spark, [("id", "string")], [("p", "string")], list(parts.values()), io)
     assert sorted(map(tuple, back.collect())) == sorted((str(i), v) for i, v in enumerate(values))
+    # a folder another tool wrote, `%` unescaped: read as it is, not a failed read
+    spark.createDataFrame([("9",)], "id string").write.parquet(str(tmp_path / "foreign"))
+    foreign = f"s3://{deployed.bucket('silver')}/t/_runs/jr_2/p=50% off/"
+    storage.upload_dir(tmp_path / "foreign", foreign)
+    back = read_parquet_at(spark, [("id", "string")], [("p", "string")], [foreign], io)
+    assert [tuple(r) for r in back.collect()] == [("9", "50% off")]
 
     for bad in (None, "x/../../../../other_ds/_runs/R0/p=1", ".."):
         rows = spark.createDataFrame([("1", bad)], "id string, p string")
@@ -265,16 +271,30 @@ def test_published_locations_are_the_folders_spark_wrote_and_bad_values_are_refu
 
 
 @pytest.mark.spark
-def test_lineage_names_the_raw_object_exactly_whatever_its_name(spark, deployed, clickstream, tmp_path):
-    """`+`, `%` and spaces in an object's key survive into `_source_file` (url_decode alone would turn
-    `+` into a space, and the lineage would name an object that does not exist)."""
+@pytest.mark.parametrize(
+    ("dataset", "body", "key"),
+    [
+        ("clickstream", event("e1", "2025-02-01T10:00:00Z") + "\n", "event_id"),
+        ("category_tree", "categoryid,parentid\ne1,\n", "categoryid"),
+    ],
+)
+@pytest.mark.parametrize("name", ["C++ export 50%2B", "50% off"])
+def test_lineage_names_the_raw_object_exactly_whatever_its_name(
+    spark, deployed, tmp_path, dataset, body, key, name
+):
+    """`+`, `%` and spaces in an object's key survive into `_source_file`, for JSON and CSV (decoding
+    `+` as a space, or a path twice, would name an object that does not exist; a bare `%` would fail
+    the read)."""
+    from lakehouse.contracts import load_contract
     from lakehouse.jobs.readers import read_records
     from lakehouse.local.runner import StagingIO
 
-    uri = f"s3://{deployed.bucket('raw')}/clickstream/x/C++ export 50%2B.json"
-    Storage(deployed).put_bytes(uri, (event("e1", "2025-02-01T10:00:00Z") + "\n").encode())
-    found = read_records(spark, clickstream, [uri], StagingIO(deployed, tmp_path)).collect()
-    assert [(r["_source_file"], r["_source_line"], r["event_id"]) for r in found] == [(uri, 1, "e1")]
+    contract = load_contract(REPO / "datasets" / f"{dataset}.yaml")
+    suffix = ".json" if contract.source.format == "json" else ".csv"
+    uri = f"s3://{deployed.bucket('raw')}/{dataset}/x/{name}{suffix}"
+    Storage(deployed).put_bytes(uri, body.encode())
+    found = read_records(spark, contract, [uri], StagingIO(deployed, tmp_path)).collect()
+    assert [(r["_source_file"], r[key]) for r in found] == [(uri, "e1")]
 
 
 # point 6: no record values in audit rows, the log line or alerts; quarantine expires -------------

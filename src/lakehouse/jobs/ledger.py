@@ -67,11 +67,11 @@ class LedgerEntry:
         return cls(**{k: v for k, v in doc.items() if k in known})
 
 
-# Entries already read, by (uri, ETag): an entry is rewritten in place (publishing -> committed), and a
-# rewrite changes its ETag, so a listing says which are still valid. A run reads the ledgers several
-# times (its own plan, recovery, retention of every stage); after the first only changed entries are
-# fetched again, which keeps a run's S3 requests from growing with calls times history.
-_READ: dict[tuple[str, str], bytes] = {}
+# Entries already read: uri -> (ETag, body). An entry is rewritten in place (publishing -> committed),
+# and a rewrite changes its ETag, so a listing says which are still valid. A run reads the ledgers
+# several times (its own plan, recovery, retention of every stage); after the first only changed
+# entries are fetched again, which keeps a run's S3 requests from growing with calls times history.
+_READ: dict[str, tuple[str, bytes]] = {}
 
 
 def _base(settings: Settings, dataset: str) -> str:
@@ -92,10 +92,10 @@ class Ledger:
         out = []
         for obj in self.storage.list(self.prefix):
             if obj.key.endswith(".json"):
-                body = _READ.get((obj.uri, obj.etag))
-                if body is None:  # new or rewritten since it was last read
+                etag, body = _READ.get(obj.uri, ("", b""))
+                if etag != obj.etag:  # new, or rewritten since it was last read
                     body, etag = self.storage.read_tagged(obj.uri)
-                    _READ[obj.uri, etag] = body
+                    _READ[obj.uri] = etag, body
                 out.append(LedgerEntry.from_json(json.loads(body)))
         return sorted(out, key=lambda e: (e.seq, e.written_at, e.run_id))
 

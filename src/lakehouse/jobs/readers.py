@@ -51,14 +51,24 @@ def read_parquet_at(
     path = _decoded(F.input_file_name())  # the file's URI -> its path
     for name, kind in partition_keys:  # string functions, not a regular expression on every row
         folder = F.substring_index(F.substring_index(path, f"/{name}=", -1), "/", 1)
-        df = df.withColumn(name, _decoded(folder).cast(kind))  # Hive's %XX escapes -> the value
+        df = df.withColumn(name, _unescaped(folder).cast(kind))
     return df
 
 
 def _decoded(text: Column) -> Column:
-    """%XX sequences decoded, a literal `+` kept (url_decode alone reads it as a space): once for the
-    URI of a file, once more for the value Spark escaped in its partition folder's name (`10%3A00`)."""
+    """A URI's %XX sequences decoded, a literal `+` kept (url_decode alone reads it as a space)."""
     return F.url_decode(F.replace(text, F.lit("+"), F.lit("%2B")))
+
+
+def _unescaped(folder: Column) -> Column:
+    """A partition folder's value as Spark/Hive escaped it (`10%3A00` -> `10:00`). Only values with a
+    `%` are looked at; one with a `%` that is not an escape (a folder another tool wrote) is kept as
+    it is rather than failing the read."""
+    return (
+        F.when(F.instr(folder, "%") == 0, folder)
+        .when(folder.rlike("%(?![0-9A-Fa-f]{2})"), folder)
+        .otherwise(_decoded(folder))
+    )
 
 
 def read_silver(spark: SparkSession, contract: Contract, locations: list[str], io: JobIO) -> DataFrame:
@@ -98,7 +108,8 @@ def read_records(spark: SparkSession, contract: Contract, uris: list[str], io: J
     paths = io.readable(uris)
     if contract.source.format == "csv":
         files = spark.read.format("binaryFile").load(paths)
-        return csv_records.parse_csv_files(spark, files, contract, io.source_uri(_decoded(F.col("path"))))
+        # binaryFile's `path` is the file's path as text, not a URI: nothing to decode
+        return csv_records.parse_csv_files(spark, files, contract, io.source_uri(F.col("path")))
     # a file Spark cannot read (a cut-off gzip) is skipped here and found by unreadable_records
     with listing_for(spark, paths):
         text = spark.read.option("ignoreCorruptFiles", "true").text(paths, wholetext=True)

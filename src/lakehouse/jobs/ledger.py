@@ -16,6 +16,7 @@ import os
 import signal
 import socket
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 
@@ -72,6 +73,7 @@ class LedgerEntry:
 # several times (its own plan, recovery, retention of every stage); after the first only changed
 # entries are fetched again, which keeps a run's S3 requests from growing with calls times history.
 _READ: dict[str, tuple[str, bytes]] = {}
+FETCHES = 16  # entries fetched at once
 
 
 def _base(settings: Settings, dataset: str) -> str:
@@ -89,14 +91,12 @@ class Ledger:
     def entries(self) -> list[LedgerEntry]:
         """Every entry, in the order the runs recorded them (their `seq`; entries from before `seq`
         existed, seq 0, first and by the time they were written), never by run id."""
-        out = []
-        for obj in self.storage.list(self.prefix):
-            if obj.key.endswith(".json"):
-                etag, body = _READ.get(obj.uri, ("", b""))
-                if etag != obj.etag:  # new, or rewritten since it was last read
-                    body, etag = self.storage.read_tagged(obj.uri)
-                    _READ[obj.uri] = etag, body
-                out.append(LedgerEntry.from_json(json.loads(body)))
+        listed = [o for o in self.storage.list(self.prefix) if o.key.endswith(".json")]
+        stale = [o.uri for o in listed if _READ.get(o.uri, ("", b""))[0] != o.etag]  # new or rewritten
+        with ThreadPoolExecutor(FETCHES) as pool:  # S3 answers GETs in parallel; one at a time is latency
+            for uri, (body, etag) in zip(stale, pool.map(self.storage.read_tagged, stale), strict=True):
+                _READ[uri] = etag, body
+        out = [LedgerEntry.from_json(json.loads(_READ[o.uri][1])) for o in listed]
         return sorted(out, key=lambda e: (e.seq, e.written_at, e.run_id))
 
     def entry(self, run_id: str) -> LedgerEntry | None:

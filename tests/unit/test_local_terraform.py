@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,59 @@ def test_a_terraform_failure_without_output_still_says_how_it_ended():
         subprocess.CompletedProcess(["terraform"], 1, "", "noise\n│ Error: bucket exists\n│ detail\n")
     )
     assert shown.splitlines()[0].endswith("Error: bucket exists")
+
+
+APPLIED = "Apply complete! Resources: 216 added, 0 changed, 0 destroyed.\n"
+CONFLICT = (
+    "terraform apply failed:\nError: creating Glue Catalog Table (dim_users): operation error Glue: "
+    "CreateTable, https response error StatusCode: 400, AlreadyExistsException: Table already exists."
+)
+
+
+@pytest.mark.parametrize(
+    ("state", "only_ours", "error", "retried"),
+    [
+        (None, True, CONFLICT, True),  # a first apply, our endpoint: reset and apply again
+        ('{"resources": []}', True, CONFLICT, True),
+        (
+            '{"resources": [{"type": "aws_s3_bucket"}]}',
+            True,
+            CONFLICT,
+            False,
+        ),  # applied before: not ours to wipe
+        (None, False, CONFLICT, False),  # another project's resources (or a foreign endpoint) are there
+        (None, True, "terraform apply failed:\nError: AccessDenied", False),  # any other failure
+    ],
+)
+def test_a_first_apply_that_meets_its_own_table_resets_the_endpoint_once(
+    tmp_path, monkeypatch, state, only_ours, error, retried
+):
+    monkeypatch.setenv("LAKEHOUSE_STATE_DIR", str(tmp_path))
+    env = terraform.LocalEnvironment(
+        Settings(project="lhunit", endpoint_url="http://127.0.0.1:4599"), Path("g"), None
+    )
+    env.work.mkdir(parents=True)
+    if state is not None:
+        (env.work / "terraform.tfstate").write_text(state)
+    applies, resets = [], []
+
+    def operate(*command):
+        applies.append(command)
+        if len(applies) == 1:
+            raise terraform.TerraformError(error)
+        return subprocess.CompletedProcess(command, 0, APPLIED, "")
+
+    monkeypatch.setattr(env, "stage_inputs", lambda: None)
+    monkeypatch.setattr(env, "init", lambda: None)
+    monkeypatch.setattr(env, "discard_stale_state", lambda: False)
+    monkeypatch.setattr(env, "_operate", operate)
+    monkeypatch.setattr(env, "_endpoint_holds_only_ours", lambda: only_ours)
+    monkeypatch.setattr(terraform.endpoint, "reset", resets.append)
+    if retried:
+        assert env.apply() == APPLIED.strip()
+        assert resets == ["http://127.0.0.1:4599"] and len(applies) == 2
+        assert not (env.work / "terraform.tfstate").exists()
+    else:
+        with pytest.raises(terraform.TerraformError, match="failed"):
+            env.apply()
+        assert resets == [] and len(applies) == 1

@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from urllib.parse import urlparse
 
 from lakehouse import aws
 from lakehouse.bundle import package
+from lakehouse.local import endpoint
 from lakehouse.local.endpoint import state_dir
 from lakehouse.settings import Settings
 
@@ -181,12 +183,45 @@ class LocalEnvironment:
         return self._run(args)
 
     def apply(self) -> str:
-        """init + apply; returns Terraform's summary line ("Apply complete! Resources: ...")."""
+        """init + apply; returns Terraform's summary line ("Apply complete! Resources: ...").
+
+        A first apply on the local endpoint has been seen to fail, rarely, with AlreadyExistsException
+        for a table it was creating itself (after heavy runs on the machine; moto logged no error for
+        the first create). It left the table outside the state, so every later apply failed the same
+        way. When the apply started from no state on an endpoint `lakehouse up` started, everything
+        there is this apply's own: the endpoint is reset and the apply made once more."""
         self.stage_inputs()
         self.init()
-        self.discard_stale_state()
-        out = self._operate("apply", "-auto-approve")
+        state = self.work / "terraform.tfstate"
+        fresh = self.discard_stale_state() or not state.exists() or '"resources": []' in state.read_text()
+        try:
+            out = self._operate("apply", "-auto-approve")
+        except TerraformError as exc:
+            if not (fresh and "AlreadyExistsException" in str(exc) and self._endpoint_holds_only_ours()):
+                raise
+            line = next(x for x in str(exc).splitlines() if "AlreadyExistsException" in x)
+            print(
+                f"warning: {line[:240]}\n  on a fresh endpoint: resetting it and applying again",
+                file=sys.stderr,
+            )
+            endpoint.reset(self.settings.endpoint_url or "")
+            state.unlink(missing_ok=True)
+            out = self._operate("apply", "-auto-approve")
         return summary(out.stdout)
+
+    def _endpoint_holds_only_ours(self) -> bool:
+        """The endpoint is one `lakehouse up` started (a foreign LocalStack is never reset) and holds no
+        bucket or database of another project or environment."""
+        url = urlparse(self.settings.endpoint_url or "")
+        if url.hostname != endpoint.HOST or not (url.port and endpoint._ours_alive(url.port)):
+            return False
+        buckets = aws.client("s3", self.settings).list_buckets().get("Buckets", [])
+        databases = aws.client("glue", self.settings).get_databases().get("DatabaseList", [])
+        bucket_prefix = self.settings.bucket("raw").removesuffix("raw")
+        database_prefix = self.settings.database("raw").removesuffix("raw")
+        return all(b["Name"].startswith(bucket_prefix) for b in buckets) and all(
+            d["Name"].startswith(database_prefix) for d in databases
+        )
 
     def plan_changes(self) -> int:
         """`plan -detailed-exitcode`: 0 no changes, 2 changes pending."""

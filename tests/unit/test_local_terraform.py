@@ -72,27 +72,22 @@ CONFLICT = (
 
 
 @pytest.mark.parametrize(
-    ("state", "only_ours", "error", "retried"),
+    ("state", "new", "errors", "outcome"),
     [
-        (None, True, CONFLICT, True),  # a first apply, our endpoint: reset and apply again
-        ('{"resources": []}', True, CONFLICT, True),
-        (
-            '{"resources": [{"type": "aws_s3_bucket"}]}',
-            True,
-            CONFLICT,
-            False,
-        ),  # applied before: not ours to wipe
-        (None, False, CONFLICT, False),  # another project's resources (or a foreign endpoint) are there
-        (None, True, "terraform apply failed:\nError: AccessDenied", False),  # any other failure
+        (None, True, [CONFLICT], "retried"),  # a first apply on a new endpoint: reset and apply again
+        ('{"resources": []}', True, [CONFLICT], "retried"),
+        ('{"resources": [{"type": "aws_s3_bucket"}]}', True, [CONFLICT], "raised"),  # applied before
+        (None, False, [CONFLICT], "raised"),  # the endpoint held something (or is not ours)
+        (None, True, ["terraform apply failed:\nError: AccessDenied"], "raised"),  # any other failure
+        (None, True, [CONFLICT, "terraform apply failed:\nError: again"], "raised after reset"),
     ],
 )
-def test_a_first_apply_that_meets_its_own_table_resets_the_endpoint_once(
-    tmp_path, monkeypatch, state, only_ours, error, retried
+def test_a_first_apply_that_meets_its_own_table_resets_a_new_endpoint_once(
+    tmp_path, monkeypatch, state, new, errors, outcome
 ):
     monkeypatch.setenv("LAKEHOUSE_STATE_DIR", str(tmp_path))
-    env = terraform.LocalEnvironment(
-        Settings(project="lhunit", endpoint_url="http://127.0.0.1:4599"), Path("g"), None
-    )
+    settings = Settings(project="lhunit", endpoint_url="http://127.0.0.1:4599")
+    env = terraform.LocalEnvironment(settings, Path("g"), None)
     env.work.mkdir(parents=True)
     if state is not None:
         (env.work / "terraform.tfstate").write_text(state)
@@ -100,21 +95,53 @@ def test_a_first_apply_that_meets_its_own_table_resets_the_endpoint_once(
 
     def operate(*command):
         applies.append(command)
-        if len(applies) == 1:
-            raise terraform.TerraformError(error)
+        if len(applies) <= len(errors):
+            raise terraform.TerraformError(errors[len(applies) - 1])
         return subprocess.CompletedProcess(command, 0, APPLIED, "")
 
     monkeypatch.setattr(env, "stage_inputs", lambda: None)
     monkeypatch.setattr(env, "init", lambda: None)
     monkeypatch.setattr(env, "discard_stale_state", lambda: False)
     monkeypatch.setattr(env, "_operate", operate)
-    monkeypatch.setattr(env, "_endpoint_holds_only_ours", lambda: only_ours)
+    monkeypatch.setattr(env, "_new_endpoint", lambda: new and not applies)  # asked before the apply
     monkeypatch.setattr(terraform.endpoint, "reset", resets.append)
-    if retried:
+    if outcome == "retried":
         assert env.apply() == APPLIED.strip()
         assert resets == ["http://127.0.0.1:4599"] and len(applies) == 2
         assert not (env.work / "terraform.tfstate").exists()
-    else:
+    elif outcome == "raised":
         with pytest.raises(terraform.TerraformError, match="failed"):
             env.apply()
         assert resets == [] and len(applies) == 1
+    else:
+        with pytest.raises(terraform.TerraformError, match=r"(?s)after resetting the new endpoint, .*again"):
+            env.apply()
+        assert len(resets) == 1 and len(applies) == 2
+
+
+class _Listing:
+    def __init__(self, held: dict[str, list]):
+        self.held = held
+
+    def __getattr__(self, name):
+        return lambda **_: {key: self.held.get(key, []) for key in _KEYS}
+
+
+_KEYS = ("Buckets", "DatabaseList", "QueueUrls", "Topics", "Functions", "Roles", "Keys", "Rules")
+
+
+@pytest.mark.parametrize(
+    ("url", "ours", "held", "new"),
+    [
+        ("http://127.0.0.1:4599", True, {}, True),
+        ("http://127.0.0.1:4599", True, {"Buckets": [{"Name": "lakehouse-local-local-raw"}]}, False),
+        ("http://127.0.0.1:4599", True, {"Roles": [{"RoleName": "another-project"}]}, False),
+        ("http://127.0.0.1:4599", False, {}, False),  # a server `lakehouse up` did not start
+        ("http://localhost:4599", True, {}, False),
+    ],
+)
+def test_only_an_empty_endpoint_lakehouse_up_started_counts_as_new(monkeypatch, url, ours, held, new):
+    env = terraform.LocalEnvironment(Settings(project="lhunit", endpoint_url=url), Path("g"), None)
+    monkeypatch.setattr(terraform.endpoint, "_ours_alive", lambda port: 4242 if ours else None)
+    monkeypatch.setattr(terraform.aws, "client", lambda service, settings: _Listing(held))
+    assert env._new_endpoint() is new

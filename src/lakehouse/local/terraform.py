@@ -185,43 +185,62 @@ class LocalEnvironment:
     def apply(self) -> str:
         """init + apply; returns Terraform's summary line ("Apply complete! Resources: ...").
 
-        A first apply on the local endpoint has been seen to fail, rarely, with AlreadyExistsException
-        for a table it was creating itself (after heavy runs on the machine; moto logged no error for
-        the first create). It left the table outside the state, so every later apply failed the same
-        way. When the apply started from no state on an endpoint `lakehouse up` started, everything
-        there is this apply's own: the endpoint is reset and the apply made once more."""
+        A first apply on a new local endpoint has been seen to fail, rarely, with AlreadyExistsException
+        for a table it was creating itself (right after heavy runs on the machine; moto logged no error
+        for the first create). It left the table outside the state, so every later apply failed the
+        same way. When the endpoint is one `lakehouse up` started and held nothing before this apply,
+        everything there is the apply's own: the endpoint is reset and the apply made once more."""
         self.stage_inputs()
         self.init()
+        self.discard_stale_state()
         state = self.work / "terraform.tfstate"
-        fresh = self.discard_stale_state() or not state.exists() or '"resources": []' in state.read_text()
+        fresh = not state.exists() or '"resources": []' in state.read_text()
+        new_endpoint = fresh and self._new_endpoint()  # decided before the apply creates anything
         try:
             out = self._operate("apply", "-auto-approve")
         except TerraformError as exc:
-            if not (fresh and "AlreadyExistsException" in str(exc) and self._endpoint_holds_only_ours()):
+            if not (new_endpoint and "AlreadyExistsException" in str(exc)):
                 raise
             line = next(x for x in str(exc).splitlines() if "AlreadyExistsException" in x)
             print(
-                f"warning: {line[:240]}\n  on a fresh endpoint: resetting it and applying again",
+                f"warning: {line[:240]}\n  on a new endpoint: resetting it and applying again",
                 file=sys.stderr,
             )
-            endpoint.reset(self.settings.endpoint_url or "")
+            try:
+                endpoint.reset(self.settings.endpoint_url or "")
+            except OSError as reset_failed:
+                raise TerraformError(f"{exc}\nand resetting the endpoint failed: {reset_failed}") from exc
             state.unlink(missing_ok=True)
-            out = self._operate("apply", "-auto-approve")
+            try:
+                out = self._operate("apply", "-auto-approve")
+            except TerraformError as again:
+                raise TerraformError(f"after resetting the new endpoint, {again}") from exc
         return summary(out.stdout)
 
-    def _endpoint_holds_only_ours(self) -> bool:
-        """The endpoint is one `lakehouse up` started (a foreign LocalStack is never reset) and holds no
-        bucket or database of another project or environment."""
+    def _new_endpoint(self) -> bool:
+        """The endpoint is one `lakehouse up` started (a foreign LocalStack is never reset) and holds
+        nothing yet: no bucket, database, queue, topic, function, role, key or rule."""
         url = urlparse(self.settings.endpoint_url or "")
         if url.hostname != endpoint.HOST or not (url.port and endpoint._ours_alive(url.port)):
             return False
-        buckets = aws.client("s3", self.settings).list_buckets().get("Buckets", [])
-        databases = aws.client("glue", self.settings).get_databases().get("DatabaseList", [])
-        bucket_prefix = self.settings.bucket("raw").removesuffix("raw")
-        database_prefix = self.settings.database("raw").removesuffix("raw")
-        return all(b["Name"].startswith(bucket_prefix) for b in buckets) and all(
-            d["Name"].startswith(database_prefix) for d in databases
-        )
+
+        def client(service: str):
+            return aws.client(service, self.settings)
+
+        try:
+            found = [
+                client("s3").list_buckets().get("Buckets"),
+                client("glue").get_databases().get("DatabaseList"),
+                client("sqs").list_queues().get("QueueUrls"),
+                client("sns").list_topics().get("Topics"),
+                client("lambda").list_functions().get("Functions"),
+                client("iam").list_roles().get("Roles"),
+                client("kms").list_keys().get("Keys"),
+                client("events").list_rules().get("Rules"),
+            ]
+        except Exception:  # an endpoint that cannot answer all of these is not one to reset
+            return False
+        return not any(found)
 
     def plan_changes(self) -> int:
         """`plan -detailed-exitcode`: 0 no changes, 2 changes pending."""

@@ -142,6 +142,6 @@ _KEYS = ("Buckets", "DatabaseList", "QueueUrls", "Topics", "Functions", "Roles",
 )
 def test_only_an_empty_endpoint_lakehouse_up_started_counts_as_new(monkeypatch, url, ours, held, new):
     env = terraform.LocalEnvironment(Settings(project="lhunit", endpoint_url=url), Path("g"), None)
-    monkeypatch.setattr(terraform.endpoint, "_ours_alive", lambda port: 4242 if ours else None)
+    monkeypatch.setattr(terraform.endpoint, "ours_alive", lambda port: 4242 if ours else None)
     monkeypatch.setattr(terraform.aws, "client", lambda service, settings: _Listing(held))
     assert env._new_endpoint() is new

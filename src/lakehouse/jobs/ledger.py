@@ -93,9 +93,10 @@ class Ledger:
         existed, seq 0, first and by the time they were written), never by run id."""
         listed = [o for o in self.storage.list(self.prefix) if o.key.endswith(".json")]
         stale = [o.uri for o in listed if _READ.get(o.uri, ("", b""))[0] != o.etag]  # new or rewritten
-        with ThreadPoolExecutor(FETCHES) as pool:  # S3 answers GETs in parallel; one at a time is latency
-            for uri, (body, etag) in zip(stale, pool.map(self.storage.read_tagged, stale), strict=True):
-                _READ[uri] = etag, body
+        if stale:  # S3 answers GETs in parallel; one at a time is latency
+            with ThreadPoolExecutor(FETCHES) as pool:
+                for uri, (body, etag) in zip(stale, pool.map(self.storage.read_tagged, stale), strict=True):
+                    _READ[uri] = etag, body
         out = [LedgerEntry.from_json(json.loads(_READ[o.uri][1])) for o in listed]
         return sorted(out, key=lambda e: (e.seq, e.written_at, e.run_id))
 

@@ -98,7 +98,7 @@ def _is_moto(pid: int) -> bool:
     return not cmdline.exists() or b"moto.server" in cmdline.read_bytes()  # no /proc (macOS): trust the PID
 
 
-def _ours_alive(port: int) -> int | None:
+def ours_alive(port: int) -> int | None:
     """The PID of the endpoint `up` started on port, if it still runs (and the PID was not reused)."""
     pid_file = _pid_file(port)
     try:
@@ -112,7 +112,7 @@ def up(port: int = DEFAULT_PORT, timeout: float = 20.0, reuse: bool = False) -> 
     """Start moto on HOST:port and wait until it is ready. Reuses the endpoint `up` started before; a
     server it did not start is reused only with `reuse=True`, else ForeignEndpoint."""
     url = f"http://{HOST}:{port}"
-    ours = _ours_alive(port)
+    ours = ours_alive(port)
     if ours and reachable(url, timeout):  # ours, just busy: wait for it rather than start a second one
         return Endpoint(url, ours, started=False)
     if answering(url):

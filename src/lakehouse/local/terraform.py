@@ -166,9 +166,9 @@ class LocalEnvironment:
 
     def discard_stale_state(self) -> bool:
         """Drop a state whose resources the endpoint has forgotten (it was restarted or reset)."""
-        state = self.work / "terraform.tfstate"
-        if not state.exists() or '"resources": []' in state.read_text():
+        if not self._state_has_resources():
             return False
+        state = self.work / "terraform.tfstate"
         s3 = aws.client("s3", self.settings)
         try:
             s3.head_bucket(Bucket=self.settings.bucket("artifacts"))
@@ -176,6 +176,10 @@ class LocalEnvironment:
         except s3.exceptions.ClientError:
             state.unlink()
             return True
+
+    def _state_has_resources(self) -> bool:
+        state = self.work / "terraform.tfstate"
+        return state.exists() and '"resources": []' not in state.read_text()
 
     def _operate(self, *command: str) -> subprocess.CompletedProcess:
         """A Terraform command on the environment: no prompts, plain text, the environment's variables."""
@@ -193,35 +197,34 @@ class LocalEnvironment:
         self.stage_inputs()
         self.init()
         self.discard_stale_state()
-        state = self.work / "terraform.tfstate"
-        fresh = not state.exists() or '"resources": []' in state.read_text()
-        new_endpoint = fresh and self._new_endpoint()  # decided before the apply creates anything
+        new_endpoint = not self._state_has_resources() and self._new_endpoint()  # before it creates anything
         try:
             out = self._operate("apply", "-auto-approve")
         except TerraformError as exc:
             if not (new_endpoint and "AlreadyExistsException" in str(exc)):
                 raise
-            line = next(x for x in str(exc).splitlines() if "AlreadyExistsException" in x)
-            print(
-                f"warning: {line[:240]}\n  on a new endpoint: resetting it and applying again",
-                file=sys.stderr,
-            )
-            try:
-                endpoint.reset(self.settings.endpoint_url or "")
-            except OSError as reset_failed:
-                raise TerraformError(f"{exc}\nand resetting the endpoint failed: {reset_failed}") from exc
-            state.unlink(missing_ok=True)
-            try:
-                out = self._operate("apply", "-auto-approve")
-            except TerraformError as again:
-                raise TerraformError(f"after resetting the new endpoint, {again}") from exc
+            out = self._reset_and_apply_again(exc)
         return summary(out.stdout)
+
+    def _reset_and_apply_again(self, failed: TerraformError) -> subprocess.CompletedProcess:
+        """After a first apply on a new endpoint met its own table: wipe the endpoint and its state
+        (all of it this apply's), apply once more; any failure says the endpoint was reset."""
+        line = next(x for x in str(failed).splitlines() if "AlreadyExistsException" in x)
+        print(f"warning: {line[:240]}\n  on a new endpoint: resetting it and applying again", file=sys.stderr)
+        try:
+            endpoint.reset(self.settings.endpoint_url or "")
+            (self.work / "terraform.tfstate").unlink(missing_ok=True)
+            return self._operate("apply", "-auto-approve")
+        except OSError as reset_failed:
+            raise TerraformError(f"{failed}\nand resetting the endpoint failed: {reset_failed}") from failed
+        except TerraformError as again:
+            raise TerraformError(f"after resetting the new endpoint, {again}") from failed
 
     def _new_endpoint(self) -> bool:
         """The endpoint is one `lakehouse up` started (a foreign LocalStack is never reset) and holds
         nothing yet: no bucket, database, queue, topic, function, role, key or rule."""
         url = urlparse(self.settings.endpoint_url or "")
-        if url.hostname != endpoint.HOST or not (url.port and endpoint._ours_alive(url.port)):
+        if url.hostname != endpoint.HOST or not (url.port and endpoint.ours_alive(url.port)):
             return False
 
         def client(service: str):

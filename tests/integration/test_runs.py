@@ -15,6 +15,7 @@ from lakehouse.contracts import load_contract
 from lakehouse.engine.local import LocalEngine
 from lakehouse.ingest import ingest
 from lakehouse.jobs.ledger import RunInProgress, RunLock
+from lakehouse.jobs.stages import raw_silver
 from lakehouse.local.deploy import deploy
 from lakehouse.local.runner import run_dataset
 from tests.conftest import REPO
@@ -56,8 +57,16 @@ def rows(settings, table: str, order: str = "1") -> list[tuple]:
     return [tuple(r[i] for i in keep) for r in result.rows]
 
 
-def test_late_events_land_once_and_incremental_equals_full(deployed, clickstream, tmp_path, capsys):
+def test_late_events_land_once_and_incremental_equals_full(
+    deployed, clickstream, tmp_path, capsys, monkeypatch
+):
     settings = deployed
+    # the incremental runs dedupe as large inputs do (only the rows of repeated keys sorted, the keys
+    # broadcast); the full run at the end sorts all its rows, as small inputs do: same rows either way
+    found, sort_all_rows = [], raw_silver.SORT_ALL_ROWS
+    repeated_keys = raw_silver.r2s.repeated_keys
+    monkeypatch.setattr(raw_silver, "SORT_ALL_ROWS", 0)
+    monkeypatch.setattr(raw_silver.r2s, "repeated_keys", lambda *a: found.append(a) or repeated_keys(*a))
     silver = f"{settings.database('silver')}.clickstream"
     day1 = [event(f"e{i:02d}", f"2025-02-01T10:{i:02d}:00Z") for i in range(20)]
     land(tmp_path / "b1", "b1-10.json", day1)
@@ -113,7 +122,10 @@ def test_late_events_land_once_and_incremental_equals_full(deployed, clickstream
     ]
 
     incremental = {t: rows(settings, t) for t in (silver, "fact_clicks", "dim_users", "dim_pages")}
+    assert len(found) == 3  # each incremental raw->silver run took the repeated-keys path
+    monkeypatch.setattr(raw_silver, "SORT_ALL_ROWS", sort_all_rows)
     full = run_dataset(settings, clickstream, REPO / "glue" / "jobs", full=True)
+    assert len(found) == 3  # the full run sorted all its rows
     assert [r.mode for r in full] == ["full", "full"]
     assert (full[0].rows_read, full[0].rows_written, full[0].duplicates_removed) == (31, 28, 3)
     assert {t: rows(settings, t) for t in incremental} == incremental

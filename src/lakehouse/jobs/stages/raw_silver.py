@@ -50,6 +50,9 @@ def specs(contract: Contract, settings: Settings) -> tuple[TableSpec, ...]:
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\- ]{0,63}")
 MAX_NEW_FIELDS = 50
 BROADCAST_KEYS = 500_000  # up to this many keys are sent to every task rather than shuffling the other side
+# up to this many rows, the dedupe window simply sorts them all: cheaper than the Spark jobs that find and
+# broadcast the repeated keys first (an incremental run's new rows and the partitions it rebuilds)
+SORT_ALL_ROWS = 200_000
 OTHER_FIELDS = "<other field names>"  # names that look like data (an e-mail as a JSON key), or too many
 
 
@@ -159,15 +162,19 @@ def run(ctx: StageContext) -> None:
             earlier = read_silver(spark, contract, locations, ctx.io).withColumn("_existing", F.lit(True))
             # cached: finding the repeated keys and the write both read it
             union = new_rows.unionByName(earlier).cache()
-    # duplicates are counted while the write runs (an observation), not by another pass over the rows;
-    # only the rows of keys seen more than once are sorted (see r2s.mark_duplicates)
-    repeated = r2s.repeated_keys(union, contract).cache()
-    # a key repeats in at least two rows: when half the rows fit, the keys surely do (no count needed)
+    # duplicates are counted while the write runs (an observation), not by another pass over the rows
     rows = result.rows_read - result.rows_quarantined + earlier_rows
-    few = rows // 2 <= BROADCAST_KEYS or repeated.count() <= BROADCAST_KEYS
+    repeated = None
+    if rows > SORT_ALL_ROWS:
+        # many rows: only the rows of keys seen more than once are sorted (see r2s.mark_duplicates); a
+        # key repeats in at least two rows, so when half the rows fit the broadcast the keys surely do
+        repeated = r2s.repeated_keys(union, contract).cache()
+        if rows // 2 > BROADCAST_KEYS and repeated.count() > BROADCAST_KEYS:
+            repeated.unpersist()
+            repeated = None  # too many to broadcast: the full window sorts them all
     observed = Observation()
     marked = r2s.mark_duplicates(
-        union, contract, F.col("_existing"), repeated=F.broadcast(repeated) if few else None
+        union, contract, F.col("_existing"), repeated=None if repeated is None else F.broadcast(repeated)
     ).observe(observed, *_dedupe_counts())
     keep = marked.where(~F.col("_duplicate")).drop("_duplicate", "_existing")
 
@@ -179,7 +186,8 @@ def run(ctx: StageContext) -> None:
     silver_rows, entry.partitions[silver.qualified] = write(
         keep, silver, run_prefix(silver, ctx.run_id), ctx.io
     )
-    repeated.unpersist()
+    if repeated is not None:
+        repeated.unpersist()
     union.unpersist()
     by = observed.get
     result.duplicates_removed, result.rows_replaced = by["new_duplicate"], by["earlier_duplicate"]

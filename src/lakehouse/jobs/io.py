@@ -190,10 +190,11 @@ def write_sized(df: DataFrame, path: str, partition_names: list[str], target: in
         writer = writer.partitionBy(*partition_names)
     writer.parquet(path)
     listed = list_parquet(spark, path)
-    for directory, files in listed.items():
-        if needs_resize([s for _, s in files], target):
-            _resize(spark, directory, files, target)
-    listed = list_parquet(spark, path)
+    resized = [d for d, files in listed.items() if needs_resize([s for _, s in files], target)]
+    for directory in resized:
+        _resize(spark, directory, listed[directory], target)
+    if resized:  # (usually none: the files are listed again only when some were rewritten)
+        listed = list_parquet(spark, path)
     base = next(iter(listed), "").split("/" + partition_names[0] + "=")[0] if partition_names else ""
     return {(d[len(base) :].strip("/") if partition_names else ""): f for d, f in listed.items()}
 

@@ -516,6 +516,14 @@ def main() -> int:
         small["warm"] |= totals(small["warm"]["stages"])
         results["small_run"] = small | {"input_file": one.name, "input_bytes": one.stat().st_size}
         results["small_run"] |= totals(small["stages"])
+        # the reference: what a bare cold Spark job needs for the same file, (b)'s conversion in a new process
+        alone = work / "one-hour"
+        alone.mkdir()
+        shutil.copy(one, alone / one.name)
+        bare = measure(["_spark", str(alone), str(work / "one-hour-out")])
+        results["small_run"]["plain_spark_cold"] = {
+            k: bare[k] for k in ("seconds", "spark_start_s", "rows_out")
+        }
         print(
             f"small run: {results['small_run']['job_s_beyond_spark_start']:.1f} s in the jobs "
             f"(warm: {small['warm']['job_s_beyond_spark_start']:.1f} s)",
@@ -645,6 +653,9 @@ def render(report: dict, source) -> str:
         f"({small['warm']['job_s_excl_bridge']:.1f} s without the S3 bridge): "
         + ", ".join(f"{s['stage']} {s['job_s']:.1f} s" for s in small["warm"]["stages"])
         + ". Most of the difference from the cold run is the JVM's warm-up.",
+        f"- For reference, (b)'s plain PySpark conversion of the same hourly file in a new process (cold): "
+        f"**{small['plain_spark_cold']['seconds']:.1f} s** beyond Spark start-up: what any cold Spark job on "
+        "this machine spends on one small file before our work begins.",
         f"- Ingest (upload to the local endpoint, not part of the jobs): {c['ingest_s']:.1f} s.",
         "",
         f"File sizes (target {report['file_bound']['target_file_bytes'] / 2**20:.0f} MiB; bound per partition: "

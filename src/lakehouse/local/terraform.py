@@ -128,6 +128,11 @@ class LocalEnvironment:
         )
 
     @property
+    def state(self) -> Path:
+        """The environment's local Terraform state file."""
+        return self.work / "terraform.tfstate"
+
+    @property
     def env(self) -> dict[str, str]:
         return {"TF_DATA_DIR": str(self.work / ".terraform")}
 
@@ -161,25 +166,22 @@ class LocalEnvironment:
 
     def init(self) -> None:
         self.work.mkdir(parents=True, exist_ok=True)
-        state = self.work / "terraform.tfstate"
-        self._run(["init", "-input=false", "-no-color", f"-backend-config=path={state}"])
+        self._run(["init", "-input=false", "-no-color", f"-backend-config=path={self.state}"])
 
     def discard_stale_state(self) -> bool:
         """Drop a state whose resources the endpoint has forgotten (it was restarted or reset)."""
         if not self._state_has_resources():
             return False
-        state = self.work / "terraform.tfstate"
         s3 = aws.client("s3", self.settings)
         try:
             s3.head_bucket(Bucket=self.settings.bucket("artifacts"))
             return False
         except s3.exceptions.ClientError:
-            state.unlink()
+            self.state.unlink()
             return True
 
     def _state_has_resources(self) -> bool:
-        state = self.work / "terraform.tfstate"
-        return state.exists() and '"resources": []' not in state.read_text()
+        return self.state.exists() and '"resources": []' not in self.state.read_text()
 
     def _operate(self, *command: str) -> subprocess.CompletedProcess:
         """A Terraform command on the environment: no prompts, plain text, the environment's variables."""
@@ -213,7 +215,7 @@ class LocalEnvironment:
         print(f"warning: {line[:240]}\n  on a new endpoint: resetting it and applying again", file=sys.stderr)
         try:
             endpoint.reset(self.settings.endpoint_url or "")
-            (self.work / "terraform.tfstate").unlink(missing_ok=True)
+            self.state.unlink(missing_ok=True)
             return self._operate("apply", "-auto-approve")
         except OSError as reset_failed:
             raise TerraformError(f"{failed}\nand resetting the endpoint failed: {reset_failed}") from failed

@@ -160,14 +160,15 @@ def run(ctx: StageContext) -> None:
             locations = list(rebuilt.values())
             earlier_rows = _rows_at(ctx, locations)
             earlier = read_silver(spark, contract, locations, ctx.io).withColumn("_existing", F.lit(True))
-            # cached: finding the repeated keys and the write both read it
-            union = new_rows.unionByName(earlier).cache()
+            union = new_rows.unionByName(earlier)
     # duplicates are counted while the write runs (an observation), not by another pass over the rows
     rows = result.rows_read - result.rows_quarantined + earlier_rows
     repeated = None
     if rows > SORT_ALL_ROWS:
         # many rows: only the rows of keys seen more than once are sorted (see r2s.mark_duplicates); a
         # key repeats in at least two rows, so when half the rows fit the broadcast the keys surely do
+        if rebuilt:  # finding the repeated keys and the write both read the earlier rows: cached
+            union = union.cache()
         repeated = r2s.repeated_keys(union, contract).cache()
         if rows // 2 > BROADCAST_KEYS and repeated.count() > BROADCAST_KEYS:
             repeated.unpersist()

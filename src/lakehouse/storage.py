@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlparse
 
 from botocore.exceptions import ClientError
 
@@ -46,11 +45,13 @@ class S3Object:
 
 
 def split_uri(uri: str) -> tuple[str, str]:
-    """('bucket', 'key/prefix') of an s3:// URI."""
-    parsed = urlparse(uri)
-    if parsed.scheme != "s3" or not parsed.netloc:
+    """('bucket', 'key/prefix') of an s3:// URI. The key is taken as it is: an S3 key may hold `?` and
+    `#`, which a URL parser would cut off as a query or a fragment."""
+    scheme, _, rest = uri.partition("://")
+    bucket, _, key = rest.partition("/")
+    if scheme != "s3" or not bucket:
         raise ValueError(f"not an s3:// URI: {uri!r}")
-    return parsed.netloc, parsed.path.lstrip("/")
+    return bucket, key.lstrip("/")
 
 
 def sha256_file(path: Path) -> str:

@@ -212,6 +212,16 @@ CASES = [
     Case(
         "key_with_spaces_and_unicode", {"events ümlaut 2025 ✓.json": lines(ev("uni", 0), ev("uni", 1))}, 2, 2
     ),
+    Case(  # Hadoop reads `[1]` as a pattern: the neighbour `ex 1.json` twice, this file never
+        "glob_characters_in_name",
+        {
+            "ex [1].json": lines(ev("gc", 0)),
+            "ex 1.json": lines(ev("gc", 1)),
+            "b{x,y}*?.json": lines(ev("gc", 2), ev("gc", 3)),
+        },
+        4,
+        4,
+    ),
     Case(
         "blank_lines_between_records", {"gaps.json": ev("bl", 0) + b"\n\n   \n" + ev("bl", 1) + b"\n"}, 2, 2
     ),
@@ -228,6 +238,16 @@ CASES = [
         {"quoted.csv": HEADER + b'q1,"Smith, John",10.00,1,2025-03-01,"a, b"\n'},
         1,
         1,
+        dataset="orders",
+    ),
+    Case(
+        "csv_glob_characters_in_name",
+        {
+            "orders [1].csv": HEADER + b"g1,Ann,1.00,1,2025-03-01,\n",
+            "orders 1.csv": HEADER + b"g2,Bob,2.00,1,2025-03-01,\n",
+        },
+        2,
+        2,
         dataset="orders",
     ),
     Case(

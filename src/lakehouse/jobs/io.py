@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -202,6 +203,16 @@ def write_sized(df: DataFrame, path: str, partition_names: list[str], target: in
 def partition_values(relative: str) -> list[str]:
     """`k1=v1/k2=v2` (as Spark writes it, %-escaped) -> [v1, v2]."""
     return [unquote(part.split("=", 1)[1]) for part in relative.split("/") if "=" in part]
+
+
+_GLOB = re.compile(r"([\\*?\[\]{}])")
+
+
+def literal_paths(paths: list[str]) -> list[str]:
+    """Paths as Spark's readers take them literally: Hadoop expands `* ? [ ] { }` in a path as a
+    glob, so an export named `orders [1].json` would read `orders 1.json` instead, and one named
+    `a{b}*.json` would fail the run. Escaped with a backslash, each names exactly its file."""
+    return [_GLOB.sub(r"\\\1", p) for p in paths]
 
 
 _DISCOVERY = "spark.sql.sources.parallelPartitionDiscovery.threshold"

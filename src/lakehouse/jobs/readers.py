@@ -16,7 +16,7 @@ from pyspark.sql import types as T
 
 from lakehouse.catalog import Catalog
 from lakehouse.contracts import Contract
-from lakehouse.jobs.io import JobIO, listing_for
+from lakehouse.jobs.io import JobIO, listing_for, literal_paths
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage
 from lakehouse.tables import LINEAGE_COLUMNS, raw_table
@@ -45,7 +45,7 @@ def read_parquet_at(
     io: JobIO,
 ) -> DataFrame:
     """Parquet files at these locations read with an explicit schema; partition columns from the paths."""
-    paths = io.readable(locations)
+    paths = literal_paths(io.readable(locations))
     with listing_for(spark, paths):
         df = spark.read.schema(", ".join(f"`{n}` {t}" for n, t in columns)).parquet(*paths)
     path = _decoded(F.input_file_name())  # the file's URI -> its path
@@ -105,7 +105,7 @@ def read_published(
 
 def read_records(spark: SparkSession, contract: Contract, uris: list[str], io: JobIO) -> DataFrame:
     """Raw objects -> one row per record (string columns, `_parse_error`, lineage), by source format."""
-    paths = io.readable(uris)
+    paths = literal_paths(io.readable(uris))  # raw files keep their export's name, `[1]` and all
     if contract.source.format == "csv":
         files = spark.read.format("binaryFile").load(paths)
         # binaryFile's `path` is the file's path as text, not a URI: nothing to decode

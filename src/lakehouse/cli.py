@@ -89,8 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
         "dataset", choices=["clickstream", "sales", "user_activity", "retail", "customer_features"]
     )
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--days", type=int, default=2, help="clickstream only")
-    p.add_argument("--events-per-hour", type=int, default=60, help="clickstream only")
+    p.add_argument("--days", type=int, default=None, help="clickstream only (default 2)")
+    p.add_argument("--events-per-hour", type=int, default=None, help="clickstream only (default 60)")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument(
         "--start", type=date.fromisoformat, default=None, help="first day, YYYY-MM-DD (clickstream, retail)"
@@ -254,9 +254,23 @@ def cmd_package(args) -> int:
     return 0
 
 
+# the datasets each sizing option of `generate` applies to; the other generators have a fixed shape
+GENERATE_OPTIONS = {
+    "days": ("clickstream",),
+    "events_per_hour": ("clickstream",),
+    "start": ("clickstream", "retail"),
+}
+
+
 def cmd_generate(args) -> int:
     from lakehouse.generate.clickstream import DEFAULT_START, generate_clickstream
 
+    for option, datasets in GENERATE_OPTIONS.items():
+        if getattr(args, option) is not None and args.dataset not in datasets:
+            flag = "--" + option.replace("_", "-")
+            raise UsageError(
+                f"lakehouse generate: {flag} applies to {' and '.join(datasets)} only, not {args.dataset}"
+            )
     if args.dataset == "sales":
         from lakehouse.generate.sales import generate_sales
 
@@ -269,11 +283,11 @@ def cmd_generate(args) -> int:
     if args.dataset in ("user_activity", "retail", "customer_features"):
         print(_generate_domain(args))
         return 0
-    if args.days < 1 or args.events_per_hour < 1:
+    days = 2 if args.days is None else args.days
+    per_hour = 60 if args.events_per_hour is None else args.events_per_hour
+    if days < 1 or per_hour < 1:
         raise UsageError("lakehouse generate: --days and --events-per-hour must be at least 1")
-    stats = generate_clickstream(
-        args.out, args.days, args.events_per_hour, args.seed, args.start or DEFAULT_START
-    )
+    stats = generate_clickstream(args.out, days, per_hour, args.seed, args.start or DEFAULT_START)
     print(
         f"wrote {stats.files} files, {stats.lines} lines to {args.out}: {stats.events} events, "
         f"{stats.duplicates} duplicates, {stats.late} late, {stats.bad} bad records"

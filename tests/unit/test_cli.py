@@ -42,6 +42,15 @@ def run(capsys, *argv):
         (["query", "--file", "/no/such.sql"], "no such file: /no/such.sql"),
         (["query", "SELECT 1", "--format", "xml"], "invalid choice: 'xml'"),
         (["generate", "clickstream", "--out", "/tmp/x", "--days", "0"], "must be at least 1"),
+        (
+            ["generate", "user_activity", "--out", "/tmp/x", "--days", "30"],
+            "--days applies to clickstream only, not user_activity",
+        ),
+        (
+            ["generate", "customer_features", "--out", "/tmp/x", "--start", "2025-01-01"],
+            "--start applies to clickstream and retail only, not customer_features",
+        ),
+        (["generate", "sales", "--out", "/tmp/x", "--events-per-hour", "9"], "--events-per-hour applies"),
         (["deploy", "--env", "prod"], "deploy applies the local environment only"),
         (["run", "clickstream", "--project", "Bad_Name"], "project 'Bad_Name' must be"),
     ],

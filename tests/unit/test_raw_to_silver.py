@@ -187,3 +187,21 @@ def test_formats_with_quotes_are_bound_as_literals(spark):
     assert rows["a"]["event_timestamp"].isoformat() == "2025-01-06T10:15:00"
     assert rows["b"]["event_timestamp"].isoformat() == "2025-01-06T00:00:00"
     assert rows["a"]["_reasons"] == rows["b"]["_reasons"] == []
+
+
+def test_profiles_of_two_sets_merge_into_the_profile_of_both(spark, clickstream):
+    from lakehouse.jobs.accounting import profile
+    from lakehouse.tables import EXTRA_FIELDS
+
+    first = run_lines(
+        spark, clickstream, {"a.json": "\n".join([event(event_id="a1"), "{bad", event(event_id="a2", x="1")])}
+    )
+    second = run_lines(
+        spark,
+        clickstream,
+        {"b.json": "\n".join(["nope", event(event_id="b1", event_type="teleport"), "[1]", "{bad"])},
+    )
+    both = profile(first.unionByName(second), EXTRA_FIELDS)
+    assert profile(first, EXTRA_FIELDS).merged(profile(second, EXTRA_FIELDS)) == both
+    assert (both.read, both.rejected, both.files, both.new_fields) == (7, 5, {"a.json", "b.json"}, {"x": 1})
+    assert both.examples[r2s.MALFORMED] == ["a.json:2", "b.json:1", "b.json:3"]  # the first three of four

@@ -66,6 +66,25 @@ class Profile:
     new_fields: dict[str, int] = field(default_factory=dict)
     examples: dict[str, list[str]] = field(default_factory=dict)
 
+    def merged(self, other: Profile) -> Profile:
+        """The profile of both sets of records (each profiled once, never the union again)."""
+
+        def add(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+            return {k: a.get(k, 0) + b.get(k, 0) for k in {*a, *b}}
+
+        codes = {*self.examples, *other.examples}
+        return Profile(
+            read=self.read + other.read,
+            rejected=self.rejected + other.rejected,
+            files=self.files | other.files,
+            reasons=add(self.reasons, other.reasons),
+            warnings=add(self.warnings, other.warnings),
+            new_fields=add(self.new_fields, other.new_fields),
+            examples={
+                c: sorted({*self.examples.get(c, ()), *other.examples.get(c, ())})[:EXAMPLES] for c in codes
+            },
+        )
+
 
 def profile(checked: DataFrame, extra_fields: str) -> Profile:
     """Rows read and rejected, reasons and warnings (with a few `file:line` each), undeclared fields of

@@ -134,13 +134,14 @@ def run(ctx: StageContext) -> None:
     if not inputs:
         return
     uris = [u for u, _ in inputs]
-    checked = checked_cache(r2s.validate(read_records(spark, contract, uris, ctx.io), contract))
+    cached = checked_cache(r2s.validate(read_records(spark, contract, uris, ctx.io), contract))
+    checked = cached
     found_out = profile(checked, EXTRA_FIELDS)  # one pass over the input: every count and tally of the run
     if contract.source.format == "json":  # the CSV reader reports unreadable files itself
         lost = unreadable_records(spark, settings, found_out.files, uris, contract)
-        if lost is not None:
-            checked = checked.unionByName(lost).cache()
-            found_out = profile(checked, EXTRA_FIELDS)
+        if lost is not None:  # a few rows, made on the driver: profiled alone, not cached again with the rest
+            checked = checked.unionByName(lost)
+            found_out = found_out.merged(profile(lost, EXTRA_FIELDS))
     result.rows_read, result.rows_quarantined = found_out.read, found_out.rejected
     result.quality, result.warnings = found_out.reasons, found_out.warnings
     result.examples = found_out.examples
@@ -224,4 +225,4 @@ def run(ctx: StageContext) -> None:
     ):
         raise ReconciliationError(f"{contract.name} {ctx.stage} does not reconcile: {result.as_dict()}")
     commit(ctx, entry)
-    checked.unpersist()
+    cached.unpersist()

@@ -205,3 +205,35 @@ def test_profiles_of_two_sets_merge_into_the_profile_of_both(spark, clickstream)
     assert profile(first, EXTRA_FIELDS).merged(profile(second, EXTRA_FIELDS)) == both
     assert (both.read, both.rejected, both.files, both.new_fields) == (7, 5, {"a.json", "b.json"}, {"x": 1})
     assert both.examples[r2s.MALFORMED] == ["a.json:2", "b.json:1", "b.json:3"]  # the first three of four
+
+
+def test_a_file_read_in_many_blocks_keeps_every_line_number(spark, clickstream, tmp_path, monkeypatch):
+    """A large export is read in blocks on every core; each record still carries its exact line."""
+    from lakehouse.jobs import readers
+    from lakehouse.jobs.accounting import checked_cache
+    from lakehouse.jobs.io import DirectIO
+
+    body = [event(event_id=f"e{i}") if i % 5 else ("" if i % 10 else "   ") for i in range(1, 120)]
+    body[0] = "\ufeff" + body[0]  # a BOM, then CRLF line ends below, and blank lines at block starts
+    big = tmp_path / "big.json"
+    big.write_bytes(("\r\n".join(body) + "\r\n").encode().replace(b'"e77"', b'"\xfc77"'))  # not UTF-8
+    small = tmp_path / "small.json"
+    small.write_text("\n\n" + event(event_id="s3") + "\n{bad\n")
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "1000")  # blocks of ~1 kB: ~30 for `big`
+    try:
+        monkeypatch.setattr(readers, "READ_IN_BLOCKS_FROM", 2000)  # `big` is large, `small` is read whole
+        sizes = {str(f): f.stat().st_size for f in (big, small)}
+        records = readers.read_records(spark, clickstream, [str(big), str(small)], DirectIO(), sizes)
+        assert records.rdd.getNumPartitions() > 20
+        cached = checked_cache(r2s.validate(records, clickstream))
+        rows = (
+            r2s.number_lines(cached).select("_source_file", "_source_line", "event_id", "_reasons").collect()
+        )
+        cached.unpersist()
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
+    found = {(r[0].rsplit("/", 1)[1], r[1]): (r[2], list(r[3])) for r in rows}
+    expected = {("big.json", i): (f"e{i}", []) for i in range(1, 120) if i % 5}
+    expected[("big.json", 77)] = ("\ufffd77", [r2s.NOT_UTF8])
+    expected |= {("small.json", 3): ("s3", []), ("small.json", 4): (None, [r2s.MALFORMED])}
+    assert found == expected  # blank lines counted, never records

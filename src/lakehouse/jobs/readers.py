@@ -24,17 +24,21 @@ from lakehouse.transforms import csv_records
 from lakehouse.transforms import raw_to_silver as r2s
 
 
-def raw_inputs(contract: Contract, settings: Settings) -> tuple[list[tuple[str, str]], list[str]]:
-    """((s3 uri, etag) of every raw object the job reads, uris of the objects it does not read)."""
+def raw_inputs(
+    contract: Contract, settings: Settings
+) -> tuple[list[tuple[str, str]], list[str], dict[str, int]]:
+    """((s3 uri, etag) of every raw object the job reads, uris of the objects it does not read,
+    {uri: bytes} of the ones it reads)."""
     spec = raw_table(contract, settings)
-    inputs, ignored = [], []
+    inputs, ignored, sizes = [], [], {}
     for o in Storage(settings).list(spec.location):
         name = o.key.rsplit("/", 1)[-1]
         if contract.source.reads(name):
             inputs.append((o.uri, o.etag))
+            sizes[o.uri] = o.size
         elif name and not o.key.endswith("/"):
             ignored.append(o.uri)
-    return sorted(inputs), sorted(ignored)
+    return sorted(inputs), sorted(ignored), sizes
 
 
 def read_parquet_at(
@@ -103,18 +107,41 @@ def read_published(
     return read_parquet_at(spark, columns, keys, locations, io)
 
 
-def read_records(spark: SparkSession, contract: Contract, uris: list[str], io: JobIO) -> DataFrame:
-    """Raw objects -> one row per record (string columns, `_parse_error`, lineage), by source format."""
+COMPRESSED = (".gz", ".bz2", ".deflate", ".lz4", ".snappy", ".zst")  # Hadoop's codecs, by extension
+# A JSON file of this size or more is read line by line, in blocks (every core reads one; no value
+# holds the whole file: Spark caps one at 2 GB, and a 700 MB file already exhausts a 2 GB heap);
+# smaller ones whole, one value a file, which costs less (a Spark job fewer, see r2s.number_lines).
+READ_IN_BLOCKS_FROM = 64 * 2**20
+
+
+def read_records(
+    spark: SparkSession, contract: Contract, uris: list[str], io: JobIO, sizes: dict[str, int] | None = None
+) -> DataFrame:
+    """Raw objects -> one row per record (string columns, `_parse_error`, lineage), by source format.
+
+    When some JSON input is large (`sizes`, READ_IN_BLOCKS_FROM), the records come with `_block`,
+    provisional line numbers and blank lines: pass them, once cached, through `r2s.number_lines`."""
     paths = literal_paths(io.readable(uris))  # raw files keep their export's name, `[1]` and all
     if contract.source.format == "csv":
         files = spark.read.format("binaryFile").load(paths)
         # binaryFile's `path` is the file's path as text, not a URI: nothing to decode
         return csv_records.parse_csv_files(spark, files, contract, io.source_uri(F.col("path")))
-    # a file Spark cannot read (a cut-off gzip) is skipped here and found by unreadable_records
-    with listing_for(spark, paths):
-        text = spark.read.option("ignoreCorruptFiles", "true").text(paths, wholetext=True)
     source = io.source_uri(_decoded(F.input_file_name()))
-    return r2s.parse_json_records(r2s.read_lines(text, source), contract)
+    large = {
+        p
+        for u, p in zip(uris, paths, strict=True)
+        if (sizes or {}).get(u, 0) >= READ_IN_BLOCKS_FROM and not u.lower().endswith(COMPRESSED)
+    }
+    whole = [p for p in paths if p not in large]
+    # a file Spark cannot read (a cut-off gzip) yields nothing here and is found by unreadable_records
+    with listing_for(spark, whole):
+        text = spark.read.option("ignoreCorruptFiles", "true").text(whole, wholetext=True)
+    lines = r2s.read_lines(text, source)
+    if large:
+        with listing_for(spark, sorted(large)):
+            blocks = r2s.read_blocks(spark.read.option("lineSep", "\n").text(sorted(large)), source)
+        lines = blocks.unionByName(lines.withColumn(r2s.BLOCK, F.lit(-1).cast("bigint")))
+    return r2s.parse_json_records(lines, contract)
 
 
 def _unreadable(storage: Storage, uri: str) -> bool:

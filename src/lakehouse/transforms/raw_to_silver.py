@@ -39,24 +39,85 @@ def silver_ddl(contract: Contract, with_partitions: bool = False) -> str:
 _BLANK = " \t\n\r\f\u000b"  # what Java's \\s matches: a line of only these is not a record
 
 
+def _cleaned(record: Column) -> Column:
+    """A line without its CR line end and UTF-8 BOM. Column functions only (no regular expression runs
+    per line)."""
+    no_cr = F.when(record.endswith("\r"), record.substr(F.lit(1), F.length(record) - 1)).otherwise(record)
+    return F.when(no_cr.startswith("\ufeff"), F.substring(no_cr, 2, 1 << 30)).otherwise(no_cr)
+
+
+def _blank(record: Column) -> Column:
+    return F.call_function("btrim", record, F.lit(_BLANK)) == ""
+
+
 def read_lines(df_text: DataFrame, source_file: Column) -> DataFrame:
     """Whole-file text rows -> one row per non-blank line: _source_file, _source_line (1-based), _record.
 
-    Takes the output of `spark.read.text(paths, wholetext=True)`; strips a UTF-8 BOM and CR line ends.
-    Column functions only (no regular expression runs per line).
+    Takes the output of `spark.read.text(paths, wholetext=True)` (small and compressed files; large
+    ones: `read_blocks`); strips a UTF-8 BOM and CR line ends.
     """
     exploded = df_text.select(
         source_file.alias("_source_file"),
         F.posexplode(F.split(F.col("value"), "\n")).alias("_pos", "_record"),
     )
-    record = F.col("_record")
-    no_cr = F.when(record.endswith("\r"), F.expr("substring(_record, 1, length(_record) - 1)")).otherwise(
-        record
-    )
-    cleaned = F.when(no_cr.startswith("\ufeff"), F.substring(no_cr, 2, 1 << 30)).otherwise(no_cr)
     return exploded.select(
-        "_source_file", (F.col("_pos") + 1).cast("bigint").alias("_source_line"), cleaned.alias("_record")
-    ).where(F.call_function("btrim", F.col("_record"), F.lit(_BLANK)) != "")  # blank lines are not records
+        "_source_file",
+        (F.col("_pos") + 1).cast("bigint").alias("_source_line"),
+        _cleaned(F.col("_record")).alias("_record"),
+    ).where(~_blank(F.col("_record")))  # blank lines are not records
+
+
+BLOCK = "_block"  # where a line's block of its file starts (bytes); -1 for a file read whole
+
+
+def read_blocks(df_lines: DataFrame, source_file: Column) -> DataFrame:
+    """Line rows of `spark.read.option("lineSep", "\\n").text(paths)` -> _source_file, _block,
+    _source_line, _record, blank lines included.
+
+    Spark reads a large file in blocks, on every core, and never holds a whole file in one value (as
+    `read_lines` must, up to 2 GB). A line's number is not known while its block is read, so
+    `_source_line` is first an ordinal that increases line by line within each block;
+    `number_lines` makes it the line number once the blocks' line counts are known. Blank lines are
+    kept until then, so that they are counted.
+    """
+    return df_lines.select(
+        source_file.alias("_source_file"),
+        F.col("_metadata.file_block_start").alias(BLOCK),
+        F.monotonically_increasing_id().alias("_source_line"),  # before any filter: one per line read
+        # the reader keeps a line's bytes as they are; decoded, undecodable ones become U+FFFD (as when
+        # a whole file is read), which parse_json_records reports
+        _cleaned(F.decode(F.col("value").cast("binary"), "UTF-8")).alias("_record"),
+    )
+
+
+def number_lines(records: DataFrame) -> DataFrame:
+    """Records from `read_blocks` (carried through parsing) with 1-based line numbers and no blank lines.
+
+    One aggregation of (file, block) -> first ordinal and lines; on the driver, each block's offset is
+    the lines of the file's earlier blocks. Rows of files read whole (`_block` -1) keep their numbers.
+    Runs a Spark job: call it on cached records.
+    """
+    blocks = (
+        records.where(F.col(BLOCK) >= 0)
+        .groupBy("_source_file", BLOCK)
+        .agg(F.min("_source_line").alias("first"), F.count(F.lit(1)).alias("lines"))
+        .collect()
+    )
+    offsets, before = [], {}
+    for file, block, first, lines in sorted(blocks, key=lambda r: (r[0], r[1])):
+        offsets.append((file, block, before.get(file, 0) + 1 - first))
+        before[file] = before.get(file, 0) + lines
+    table = records.sparkSession.createDataFrame(
+        offsets, "_source_file string, _block bigint, _offset bigint"
+    )
+    numbered = records.join(F.broadcast(table), ["_source_file", BLOCK], "left")
+    line = F.when(F.col(BLOCK) >= 0, F.col("_source_line") + F.col("_offset")).otherwise(
+        F.col("_source_line")
+    )
+    blank = F.col("_record").isNotNull() & _blank(F.col("_record"))
+    return numbered.where(~blank).select(
+        *[line.alias(c) if c == "_source_line" else F.col(c) for c in records.columns if c != BLOCK]
+    )
 
 
 def parse_json_records(lines: DataFrame, contract: Contract) -> DataFrame:
@@ -102,6 +163,7 @@ def parse_json_records(lines: DataFrame, contract: Contract) -> DataFrame:
         "_source_file",
         "_source_line",
         "_record",
+        *([BLOCK] if BLOCK in lines.columns else []),
         error.alias("_parse_error"),
         *values,
         extra.alias(EXTRA_FIELDS),
@@ -221,6 +283,7 @@ def validate(records: DataFrame, contract: Contract) -> DataFrame:
         "_source_file",
         "_source_line",
         "_record",
+        *([BLOCK] if BLOCK in records.columns else []),
         *[typed[c.name].alias(c.name) for c in contract.columns],
         F.col(EXTRA_FIELDS),
         reason_list.alias("_reasons"),

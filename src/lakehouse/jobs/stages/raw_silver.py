@@ -121,7 +121,7 @@ def run(ctx: StageContext) -> None:
     contract, settings, result, spark = ctx.contract, ctx.settings, ctx.result, ctx.spark
     silver, quarantine = specs(contract, settings)
     done = set() if ctx.full else ctx.ledger.processed_inputs()
-    found, result.ignored_inputs = raw_inputs(contract, settings)
+    found, result.ignored_inputs, sizes = raw_inputs(contract, settings)
     if result.ignored_inputs:
         log.warning(
             "IGNORED %d objects under the raw prefix do not match %r: %s",
@@ -134,9 +134,11 @@ def run(ctx: StageContext) -> None:
     if not inputs:
         return
     uris = [u for u, _ in inputs]
-    cached = checked_cache(r2s.validate(read_records(spark, contract, uris, ctx.io), contract))
-    checked = cached
-    found_out = profile(checked, EXTRA_FIELDS)  # one pass over the input: every count and tally of the run
+    cached = checked_cache(r2s.validate(read_records(spark, contract, uris, ctx.io, sizes), contract))
+    # large files were read in blocks: their lines are numbered from the blocks' line counts (this
+    # pass fills the cache)
+    checked = r2s.number_lines(cached) if r2s.BLOCK in cached.columns else cached
+    found_out = profile(checked, EXTRA_FIELDS)  # one pass: every count and tally of the run
     if contract.source.format == "json":  # the CSV reader reports unreadable files itself
         lost = unreadable_records(spark, settings, found_out.files, uris, contract)
         if lost is not None:  # a few rows, made on the driver: profiled alone, not cached again with the rest

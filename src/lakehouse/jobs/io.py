@@ -130,6 +130,13 @@ def parquet_rows(spark: SparkSession, files: list[str]) -> int:
         return sum(pool.map(rows, files))
 
 
+def rows_at(spark: SparkSession, io: JobIO, locations: list[str]) -> int:
+    """Rows in the Parquet files at these table or partition locations, from their footers (no Spark
+    job): what a read of them returns."""
+    paths = io.readable(locations)
+    return parquet_rows(spark, [f for p in paths for d in list_parquet(spark, p).values() for f, _ in d])
+
+
 def needs_resize(sizes: list[int], target: int) -> bool:
     total, want = sum(sizes), max(1, math.ceil(sum(sizes) / target))
     return len(sizes) > max_files(total, target) or (want > 1 and max(sizes) > OVERSIZE * target)

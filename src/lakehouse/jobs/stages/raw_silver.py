@@ -24,7 +24,7 @@ from lakehouse.jobs.accounting import (
     profile,
     raw_rule_results,
 )
-from lakehouse.jobs.io import list_parquet, parquet_rows
+from lakehouse.jobs.io import rows_at
 from lakehouse.jobs.readers import raw_inputs, read_records, read_silver, unreadable_records
 from lakehouse.jobs.result import rule_row
 from lakehouse.jobs.runner import (
@@ -109,14 +109,6 @@ def _touched(ctx: StageContext, new_rows: DataFrame, published: dict[tuple, str]
     return {k: loc for k, loc in found.items() if k in touched}
 
 
-def _rows_at(ctx: StageContext, locations: list[str]) -> int:
-    """Rows in the Parquet files at these locations, from their footers."""
-    paths = ctx.io.readable(locations)
-    return parquet_rows(
-        ctx.spark, [f for p in paths for d in list_parquet(ctx.spark, p).values() for f, _ in d]
-    )
-
-
 def run(ctx: StageContext) -> None:
     contract, settings, result, spark = ctx.contract, ctx.settings, ctx.result, ctx.spark
     silver, quarantine = specs(contract, settings)
@@ -161,7 +153,7 @@ def run(ctx: StageContext) -> None:
         rebuilt = _touched(ctx, new_rows, published)
         if rebuilt:
             locations = list(rebuilt.values())
-            earlier_rows = _rows_at(ctx, locations)
+            earlier_rows = rows_at(ctx.spark, ctx.io, locations)
             earlier = read_silver(spark, contract, locations, ctx.io).withColumn("_existing", F.lit(True))
             union = new_rows.unionByName(earlier)
     # duplicates are counted while the write runs (an observation), not by another pass over the rows

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from lakehouse.contracts import Contract
 from lakehouse.jobs.accounting import ReconciliationError
+from lakehouse.jobs.io import rows_at
 from lakehouse.jobs.readers import read_silver
 from lakehouse.jobs.runner import StageContext, commit, partition_key, run_prefix, write
 from lakehouse.registry import built_dimensions
@@ -44,7 +45,9 @@ def run(ctx: StageContext) -> None:
     # not cached: each dimension reads only its columns from Parquet, the fact reads them all once
     all_silver = read_silver(ctx.spark, contract, list(current.values()), ctx.io)
     scoped = all_silver if everything else read_silver(ctx.spark, contract, list(scope.values()), ctx.io)
-    result.rows_read = scoped.count()
+    # an incremental run's few partitions: counted from their footers on the driver, not by a Spark job
+    # (a full rebuild of a long history has many files: its count is left to the executors)
+    result.rows_read = scoped.count() if everything else rows_at(ctx.spark, ctx.io, list(scope.values()))
 
     entry = ctx.entry(everything, consumed=current)
     for dim in built_dimensions(contract):

@@ -49,7 +49,7 @@ def split_uri(uri: str) -> tuple[str, str]:
     `#`, which a URL parser would cut off as a query or a fragment."""
     scheme, _, rest = uri.partition("://")
     bucket, _, key = rest.partition("/")
-    if scheme != "s3" or not bucket:
+    if scheme.lower() != "s3" or not bucket:
         raise ValueError(f"not an s3:// URI: {uri!r}")
     return bucket, key.lstrip("/")
 

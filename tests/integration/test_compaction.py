@@ -176,3 +176,17 @@ def test_compaction_is_atomic_and_completed_by_the_next_run(
     assert result.recovered == ["c1"]
     assert set(_published(spark, deployed, spec).values()) == {1}
     assert [e.status for e in ledger.entries()] == ["committed"]
+
+
+def test_rows_are_counted_in_the_files_spark_reads_not_in_hidden_folders(spark, tmp_path):
+    """A `_resize` or `_temporary` folder left in a partition is not data: Spark skips it, and so do
+    the listing and the footer count that reconcile a run."""
+    from lakehouse.jobs.io import DirectIO, rows_at
+
+    table = tmp_path / "t"
+    spark.range(7).write.parquet(str(table / "d=1"))
+    spark.range(5).write.parquet(str(table / "d=1" / "_resize"))
+    spark.range(3).write.parquet(str(table / "d=1" / ".staging"))
+    assert spark.read.parquet(str(table)).count() == 7
+    assert rows_at(spark, DirectIO(), [str(table)]) == 7 == rows_at(spark, DirectIO(), [str(table / "d=1")])
+    assert [d.rsplit("/", 1)[1] for d in list_parquet(spark, str(table))] == ["d=1"]

@@ -230,6 +230,9 @@ def test_a_file_read_in_many_blocks_keeps_every_line_number(spark, clickstream, 
             r2s.number_lines(cached).select("_source_file", "_source_line", "event_id", "_reasons").collect()
         )
         cached.unpersist()
+        only_large = readers.read_records(spark, clickstream, [str(big)], DirectIO(), sizes)
+        alone = r2s.number_lines(checked_cache(r2s.validate(only_large, clickstream)))
+        alone_lines = sorted(r["_source_line"] for r in alone.collect())
     finally:
         spark.conf.unset("spark.sql.files.maxPartitionBytes")
     found = {(r[0].rsplit("/", 1)[1], r[1]): (r[2], list(r[3])) for r in rows}
@@ -237,3 +240,4 @@ def test_a_file_read_in_many_blocks_keeps_every_line_number(spark, clickstream, 
     expected[("big.json", 77)] = ("\ufffd77", [r2s.NOT_UTF8])
     expected |= {("small.json", 3): ("s3", []), ("small.json", 4): (None, [r2s.MALFORMED])}
     assert found == expected  # blank lines counted, never records
+    assert alone_lines == sorted(line for f, line in expected if f == "big.json")  # no file read whole

@@ -15,6 +15,7 @@ def test_a_key_keeps_question_marks_and_hashes():
     )
     assert split_uri("s3://raw/a#1/ex [1].json") == ("raw", "a#1/ex [1].json")
     assert split_uri("s3://raw/") == ("raw", "") == split_uri("s3://raw")
+    assert split_uri("S3://raw/k") == ("raw", "k")  # the scheme in any case, as before
 
 
 @pytest.mark.parametrize("uri", ["s3:///key", "http://bucket/key", "bucket/key"])

@@ -93,18 +93,21 @@ def _fs(spark: SparkSession, path: str) -> tuple[Any, Any]:
 
 
 def list_parquet(spark: SparkSession, path: str) -> dict[str, list[tuple[str, int]]]:
-    """Directory -> [(file, bytes)] of the Parquet data files under `path` (Spark's markers skipped)."""
+    """Directory -> [(file, bytes)] of the Parquet data files under `path`: what Spark reads there, so
+    files and folders below `path` whose name starts with `_` or `.` (markers, a `_temporary` or
+    `_resize` left over) are skipped."""
     fs, jpath = _fs(spark, path)
     out: dict[str, list[tuple[str, int]]] = {}
     if not fs.exists(jpath):
         return out
+    base = fs.makeQualified(jpath).toString().rstrip("/") + "/"
     files = fs.listFiles(jpath, True)
     while files.hasNext():
         status = files.next()
-        name = status.getPath().getName()
-        if name.startswith(("_", ".")) or not name.endswith(".parquet"):
-            continue
         full = status.getPath().toString()
+        below = full[len(base) :].split("/") if full.startswith(base) else [status.getPath().getName()]
+        if any(part.startswith(("_", ".")) for part in below) or not full.endswith(".parquet"):
+            continue
         out.setdefault(full.rsplit("/", 1)[0], []).append((full, status.getLen()))
     return out
 

@@ -133,15 +133,17 @@ def read_records(
         if (sizes or {}).get(u, 0) >= READ_IN_BLOCKS_FROM and not u.lower().endswith(COMPRESSED)
     }
     whole = [p for p in paths if p not in large]
-    # a file Spark cannot read (a cut-off gzip) yields nothing here and is found by unreadable_records
-    with listing_for(spark, whole):
-        text = spark.read.option("ignoreCorruptFiles", "true").text(whole, wholetext=True)
-    lines = r2s.read_lines(text, source)
+    parts = []
     if large:
         with listing_for(spark, sorted(large)):
-            blocks = r2s.read_blocks(spark.read.option("lineSep", "\n").text(sorted(large)), source)
-        lines = blocks.unionByName(lines.withColumn(r2s.BLOCK, F.lit(-1).cast("bigint")))
-    return r2s.parse_json_records(lines, contract)
+            parts.append(r2s.read_blocks(spark.read.option("lineSep", "\n").text(sorted(large)), source))
+    if whole:
+        # a file Spark cannot read (a cut-off gzip) yields nothing here and is found by unreadable_records
+        with listing_for(spark, whole):
+            text = spark.read.option("ignoreCorruptFiles", "true").text(whole, wholetext=True)
+        lines = r2s.read_lines(text, source)
+        parts.append(lines.withColumn(r2s.BLOCK, F.lit(-1).cast("bigint")) if large else lines)
+    return r2s.parse_json_records(parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1]), contract)
 
 
 def _unreadable(storage: Storage, uri: str) -> bool:

@@ -103,7 +103,8 @@ def number_lines(records: DataFrame) -> DataFrame:
         .agg(F.min("_source_line").alias("first"), F.count(F.lit(1)).alias("lines"))
         .collect()
     )
-    offsets, before = [], {}
+    offsets: list[tuple[str, int, int]] = []
+    before: dict[str, int] = {}  # lines of the file's blocks so far
     for file, block, first, lines in sorted(blocks, key=lambda r: (r[0], r[1])):
         offsets.append((file, block, before.get(file, 0) + 1 - first))
         before[file] = before.get(file, 0) + lines

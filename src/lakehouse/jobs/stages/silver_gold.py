@@ -16,6 +16,8 @@ from lakehouse.settings import Settings
 from lakehouse.tables import TableSpec, gold_tables, silver_table
 from lakehouse.transforms import star
 
+FOOTER_COUNT_UP_TO = 32  # partitions (Spark lists more than 32 paths with a distributed job too)
+
 
 def specs(contract: Contract, settings: Settings) -> tuple[TableSpec, ...]:
     """The tables this stage writes: its own dimensions (not the conformed calendar) and its facts."""
@@ -45,9 +47,10 @@ def run(ctx: StageContext) -> None:
     # not cached: each dimension reads only its columns from Parquet, the fact reads them all once
     all_silver = read_silver(ctx.spark, contract, list(current.values()), ctx.io)
     scoped = all_silver if everything else read_silver(ctx.spark, contract, list(scope.values()), ctx.io)
-    # an incremental run's few partitions: counted from their footers on the driver, not by a Spark job
-    # (a full rebuild of a long history has many files: its count is left to the executors)
-    result.rows_read = scoped.count() if everything else rows_at(ctx.spark, ctx.io, list(scope.values()))
+    # a few partitions (an incremental run's): counted from their footers on the driver, not by a Spark
+    # job; many (a full rebuild, or after a compaction) are listed and counted by the executors
+    few = not everything and len(scope) <= FOOTER_COUNT_UP_TO
+    result.rows_read = rows_at(ctx.spark, ctx.io, list(scope.values())) if few else scoped.count()
 
     entry = ctx.entry(everything, consumed=current)
     for dim in built_dimensions(contract):

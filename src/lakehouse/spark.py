@@ -28,6 +28,9 @@ LOCAL_CONF = {
     "spark.default.parallelism": "2",
     "spark.driver.memory": "2g",
     "spark.sql.adaptive.enabled": "true",
+    # local files without Hadoop's .crc side files: the checksummed file system cannot name the side
+    # file of a file with `:` in its name (an export stamped 10:00:00), and fails or skips the read
+    "spark.hadoop.fs.file.impl": "org.apache.hadoop.fs.RawLocalFileSystem",
     "spark.sql.warehouse.dir": os.path.join(os.environ.get("TMPDIR", "/tmp"), "lakehouse-spark-warehouse"),
     "spark.driver.extraJavaOptions": "-Dderby.system.home=/tmp/lakehouse-derby "
     f"-Dlog4j2.configurationFile={Path(__file__).with_name('log4j2.properties').as_uri()}",

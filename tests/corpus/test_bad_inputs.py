@@ -222,6 +222,7 @@ CASES = [
         4,
         4,
     ),
+    Case("colons_in_name", {"export 2025-03-01T10:00:00Z.json": lines(ev("cn", 0), ev("cn", 1))}, 2, 2),
     Case(
         "blank_lines_between_records", {"gaps.json": ev("bl", 0) + b"\n\n   \n" + ev("bl", 1) + b"\n"}, 2, 2
     ),

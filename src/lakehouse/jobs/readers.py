@@ -18,7 +18,7 @@ from lakehouse.catalog import Catalog
 from lakehouse.contracts import Contract
 from lakehouse.jobs.io import JobIO, listing_for, literal_paths
 from lakehouse.settings import Settings
-from lakehouse.storage import Storage
+from lakehouse.storage import Storage, split_uri
 from lakehouse.tables import LINEAGE_COLUMNS, raw_table
 from lakehouse.transforms import csv_records
 from lakehouse.transforms import raw_to_silver as r2s
@@ -146,16 +146,27 @@ def read_records(
     return r2s.parse_json_records(parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1]), contract)
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
 def _unreadable(storage: Storage, uri: str) -> bool:
-    """Whether an input that yielded no line could not be read at all (rather than being empty or blank)."""
+    """Whether an input that yielded no line could not be read (rather than being empty or blank): a
+    cut-off gzip, or any file with text in it that Spark nevertheless read as nothing (Hadoop cannot
+    name a local file with `:` in its name, for one), so that it is quarantined, never lost."""
     head = storage.head(uri)
-    if not head or head["ContentLength"] == 0 or not uri.endswith(".gz"):
+    if not head or head["ContentLength"] == 0:
         return False
-    try:
-        gzip.decompress(storage.read_bytes(uri))
-        return False
-    except (OSError, EOFError, zlib.error):
-        return True
+    if uri.endswith(".gz"):
+        try:
+            return bool(gzip.decompress(storage.read_bytes(uri)).replace(_BOM, b"").strip())
+        except (OSError, EOFError, zlib.error):
+            return True
+    bucket, key = split_uri(uri)
+    body = storage.s3.get_object(Bucket=bucket, Key=key)["Body"]
+    try:  # streamed: stops at the first text, so a large file is not read whole on the driver
+        return any(chunk.replace(_BOM, b"").strip() for chunk in body.iter_chunks(1 << 20))
+    finally:
+        body.close()
 
 
 def unreadable_records(

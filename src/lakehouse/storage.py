@@ -5,9 +5,11 @@ from __future__ import annotations
 import builtins
 import hashlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -141,6 +143,16 @@ class Storage:
                 return False
             raise
         return True
+
+    @contextmanager
+    def stream(self, uri: str) -> Iterator[Any]:
+        """An object's body as a file-like object read as it arrives (never whole in memory), closed after."""
+        bucket, key = split_uri(uri)
+        body = self.s3.get_object(Bucket=bucket, Key=key)["Body"]
+        try:
+            yield body
+        finally:
+            body.close()
 
     def read_bytes(self, uri: str) -> bytes:
         return self.read_tagged(uri)[0]

@@ -226,6 +226,7 @@ def literal_paths(paths: list[str]) -> list[str]:
 
 
 _DISCOVERY = "spark.sql.sources.parallelPartitionDiscovery.threshold"
+DRIVER_LISTS_UP_TO = 32  # paths Spark lists in the driver; more are listed by a Spark job (its default)
 
 
 @contextmanager
@@ -238,7 +239,7 @@ def listing_for(spark: SparkSession, paths: list[str]) -> Iterator[None]:
     local = all("://" not in p or p.startswith("file:") for p in paths)
     previous = spark.conf.get(_DISCOVERY, None)
     if local:
-        spark.conf.set(_DISCOVERY, str(max(32, len(paths) + 1)))
+        spark.conf.set(_DISCOVERY, str(max(DRIVER_LISTS_UP_TO, len(paths) + 1)))
     try:
         yield
     finally:

@@ -18,7 +18,7 @@ from lakehouse.catalog import Catalog
 from lakehouse.contracts import Contract
 from lakehouse.jobs.io import JobIO, listing_for, literal_paths
 from lakehouse.settings import Settings
-from lakehouse.storage import Storage, split_uri
+from lakehouse.storage import Storage
 from lakehouse.tables import LINEAGE_COLUMNS, raw_table
 from lakehouse.transforms import csv_records
 from lakehouse.transforms import raw_to_silver as r2s
@@ -127,16 +127,15 @@ def read_records(
         # binaryFile's `path` is the file's path as text, not a URI: nothing to decode
         return csv_records.parse_csv_files(spark, files, contract, io.source_uri(F.col("path")))
     source = io.source_uri(_decoded(F.input_file_name()))
-    large = {
-        p
-        for u, p in zip(uris, paths, strict=True)
-        if (sizes or {}).get(u, 0) >= READ_IN_BLOCKS_FROM and not u.lower().endswith(COMPRESSED)
-    }
-    whole = [p for p in paths if p not in large]
+    in_blocks = [
+        (sizes or {}).get(u, 0) >= READ_IN_BLOCKS_FROM and not u.lower().endswith(COMPRESSED) for u in uris
+    ]
+    large = [p for p, big in zip(paths, in_blocks, strict=True) if big]
+    whole = [p for p, big in zip(paths, in_blocks, strict=True) if not big]
     parts = []
     if large:
-        with listing_for(spark, sorted(large)):
-            parts.append(r2s.read_blocks(spark.read.option("lineSep", "\n").text(sorted(large)), source))
+        with listing_for(spark, large):
+            parts.append(r2s.read_blocks(spark.read.option("lineSep", "\n").text(large), source))
     if whole:
         # a file Spark cannot read (a cut-off gzip) yields nothing here and is found by unreadable_records
         with listing_for(spark, whole):
@@ -149,28 +148,23 @@ def read_records(
 _BOM = b"\xef\xbb\xbf"
 
 
-def _unreadable(storage: Storage, uri: str) -> bool:
+def _unreadable(storage: Storage, uri: str, size: int) -> bool:
     """Whether an input that yielded no line could not be read (rather than being empty or blank): a
     cut-off gzip, or any file with text in it that Spark nevertheless read as nothing (Hadoop cannot
-    name a local file with `:` in its name, for one), so that it is quarantined, never lost."""
-    head = storage.head(uri)
-    if not head or head["ContentLength"] == 0:
+    name a local file with `:` in its name, for one), so that it is quarantined, never lost. Streamed:
+    it stops at the first text, so a large file is not read whole on the driver."""
+    if size == 0:
         return False
-    if uri.endswith(".gz"):
+    with storage.stream(uri) as body:
+        text = gzip.GzipFile(fileobj=body) if uri.endswith(".gz") else body
         try:
-            return bool(gzip.decompress(storage.read_bytes(uri)).replace(_BOM, b"").strip())
-        except (OSError, EOFError, zlib.error):
+            return any(chunk.replace(_BOM, b"").strip() for chunk in iter(lambda: text.read(1 << 20), b""))
+        except (EOFError, zlib.error, gzip.BadGzipFile):  # compressed data cut off or corrupt
             return True
-    bucket, key = split_uri(uri)
-    body = storage.s3.get_object(Bucket=bucket, Key=key)["Body"]
-    try:  # streamed: stops at the first text, so a large file is not read whole on the driver
-        return any(chunk.replace(_BOM, b"").strip() for chunk in body.iter_chunks(1 << 20))
-    finally:
-        body.close()
 
 
 def unreadable_records(
-    spark: SparkSession, settings: Settings, seen: set[str], uris: list[str], contract: Contract
+    spark: SparkSession, settings: Settings, seen: set[str], sizes: dict[str, int], contract: Contract
 ) -> DataFrame | None:
     """One quarantine record per input that could not be read, so it is neither lost nor silently skipped.
 
@@ -178,7 +172,7 @@ def unreadable_records(
     empty files. (The CSV reader reports unreadable files itself.)
     """
     storage = Storage(settings)
-    lost = [u for u in uris if u not in seen and _unreadable(storage, u)]
+    lost = [u for u, size in sorted(sizes.items()) if u not in seen and _unreadable(storage, u, size)]
     if not lost:
         return None
     template = r2s.parse_json_records(

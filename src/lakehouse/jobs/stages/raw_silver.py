@@ -132,7 +132,7 @@ def run(ctx: StageContext) -> None:
     checked = r2s.number_lines(cached) if r2s.BLOCK in cached.columns else cached
     found_out = profile(checked, EXTRA_FIELDS)  # one pass: every count and tally of the run
     if contract.source.format == "json":  # the CSV reader reports unreadable files itself
-        lost = unreadable_records(spark, settings, found_out.files, uris, contract)
+        lost = unreadable_records(spark, settings, found_out.files, {u: sizes[u] for u in uris}, contract)
         if lost is not None:  # a few rows, made on the driver: profiled alone, not cached again with the rest
             checked = checked.unionByName(lost)
             found_out = found_out.merged(profile(lost, EXTRA_FIELDS))

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from lakehouse.contracts import Contract
 from lakehouse.jobs.accounting import ReconciliationError
-from lakehouse.jobs.io import rows_at
+from lakehouse.jobs.io import DRIVER_LISTS_UP_TO, rows_at
 from lakehouse.jobs.readers import read_silver
 from lakehouse.jobs.runner import StageContext, commit, partition_key, run_prefix, write
 from lakehouse.registry import built_dimensions
 from lakehouse.settings import Settings
 from lakehouse.tables import TableSpec, gold_tables, silver_table
 from lakehouse.transforms import star
-
-FOOTER_COUNT_UP_TO = 32  # partitions (Spark lists more than 32 paths with a distributed job too)
 
 
 def specs(contract: Contract, settings: Settings) -> tuple[TableSpec, ...]:
@@ -49,7 +47,7 @@ def run(ctx: StageContext) -> None:
     scoped = all_silver if everything else read_silver(ctx.spark, contract, list(scope.values()), ctx.io)
     # a few partitions (an incremental run's): counted from their footers on the driver, not by a Spark
     # job; many (a full rebuild, or after a compaction) are listed and counted by the executors
-    few = not everything and len(scope) <= FOOTER_COUNT_UP_TO
+    few = not everything and len(scope) <= DRIVER_LISTS_UP_TO
     result.rows_read = rows_at(ctx.spark, ctx.io, list(scope.values())) if few else scoped.count()
 
     entry = ctx.entry(everything, consumed=current)

@@ -385,3 +385,33 @@ def test_quarantine_partitions_expire_as_the_contract_says(deployed, clickstream
     ) == [location]
     assert catalog.get_partitions(spec.database, spec.name) == []
     assert list(storage.list(location)) == []
+
+
+@pytest.mark.spark
+def test_csv_objects_are_streamed_by_the_tasks_from_s3_as_on_glue(spark, deployed):
+    """On Glue the tasks read each CSV object from S3 themselves (DirectIO: no staging), plain and
+    gzip, and a cut-off gzip is one `unreadable_file` row with none of its readable rows."""
+    import gzip
+
+    from lakehouse.contracts import load_contract
+    from lakehouse.jobs.io import DirectIO
+    from lakehouse.jobs.readers import read_records
+    from lakehouse.transforms import csv_records
+
+    contract = load_contract(REPO / "datasets" / "category_tree.yaml")
+    body = "categoryid,parentid\n" + "".join(f"c{i},p{i % 7}\n" for i in range(5000))
+    raw = f"s3://{deployed.bucket('raw')}/category_tree/x"
+    plain, zipped, cut = f"{raw}/tree 1.csv", f"{raw}/tree:2.csv.gz", f"{raw}/tree[3].csv.gz"
+    storage = Storage(deployed)
+    storage.put_bytes(plain, body.encode())
+    storage.put_bytes(zipped, gzip.compress(body.encode()))
+    storage.put_bytes(cut, gzip.compress(body.encode())[:-300])
+    uris = [plain, zipped, cut]
+    sizes = {u: 1 for u in uris}
+    found = read_records(spark, contract, uris, DirectIO(), sizes, deployed).collect()
+    by_file = {u: [r for r in found if r["_source_file"] == u] for u in uris}
+    for u in (plain, zipped):
+        assert [(r["_source_line"], r["categoryid"]) for r in by_file[u]] == [
+            (i + 2, f"c{i}") for i in range(5000)
+        ]
+    assert [(r["_source_line"], r["_parse_error"]) for r in by_file[cut]] == [(0, csv_records.UNREADABLE)]

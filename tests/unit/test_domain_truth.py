@@ -33,10 +33,8 @@ def silver(spark, dataset: str, files: list[Path]):
         )
         records = r2s.parse_json_records(r2s.read_lines(text, F.col("path")), contract)
     else:
-        content = [(f"s3://raw/{f.name}", bytearray(f.read_bytes())) for f in files]
-        records = parse_csv_files(
-            spark, spark.createDataFrame(content, "path string, content binary"), contract, F.col("path")
-        )
+        located = [(str(f), f"s3://raw/{f.name}", f.stat().st_size) for f in files]
+        records = parse_csv_files(spark, located, contract)
     checked = r2s.validate(records, contract).cache()
     good = checked.where(F.size("_reasons") == 0)
     rows = r2s.to_silver(r2s.deduplicate(good, contract), contract, "run").cache()

@@ -114,9 +114,7 @@ def test_events_join_the_item_version_valid_at_their_time(spark):
 
 
 @pytest.mark.spark
-def test_epoch_millisecond_events_are_typed_and_a_bad_timestamp_is_quarantined(spark):
-    from pyspark.sql import functions as F
-
+def test_epoch_millisecond_events_are_typed_and_a_bad_timestamp_is_quarantined(spark, tmp_path):
     from lakehouse.contracts import load_contract
     from lakehouse.ingest import _parse_time
     from lakehouse.transforms import raw_to_silver as r2s
@@ -134,10 +132,10 @@ def test_epoch_millisecond_events_are_typed_and_a_bad_timestamp_is_quarantined(s
         "1433221332117.0,257597,view,355908,\n"
         "-70000000000000,257597,view,355908,\n"
     )
-    files = spark.createDataFrame(
-        [("s3://raw/retail_events/events.csv", bytearray(text.encode()))], "path string, content binary"
-    )
-    checked = r2s.validate(parse_csv_files(spark, files, contract, F.col("path")), contract)
+    local = tmp_path / "events.csv"
+    local.write_text(text)
+    files = [(str(local), "s3://raw/retail_events/events.csv", local.stat().st_size)]
+    checked = r2s.validate(parse_csv_files(spark, files, contract), contract)
     rows = {r["_source_line"]: r for r in checked.collect()}
     assert rows[2]["timestamp"] == dt.datetime(2015, 6, 2, 5, 2, 12, 117000) and rows[2]["_reasons"] == []
     assert rows[3]["_reasons"] == []
@@ -167,3 +165,22 @@ def test_every_tree_row_is_in_dim_category_or_quarantined_even_ids_differing_by_
     dim, rejected = retail.dim_category(spark, tree)
     assert sorted(r["category_id"] for r in dim.collect()) == ["1", "5", "5 "]  # as silver keys them
     assert [r["_source_line"] for r in rejected.collect()] == [5]
+
+
+def test_a_streamed_csv_numbers_lines_across_read_chunks_and_quoted_line_breaks():
+    """The parser reads lines as it needs them: records whose quoted fields span lines, with CRLF and
+    a BOM, keep their first line's number and their exact text, far past the reader's first chunk."""
+    import io
+
+    from lakehouse.transforms.csv_records import parse_csv_stream
+
+    lines, expected, at = ["\ufeffid,note\r\n"], [], 2
+    for i in range(20_000):
+        note = f'"two\r\nlines {i}"' if i % 97 == 0 else f"n{i}"
+        lines.append(f"r{i},{note}\r\n")
+        expected.append((at, f"r{i},{note}"))
+        at += 2 if i % 97 == 0 else 1
+    data = "".join(lines).encode()
+    rows = list(parse_csv_stream("f.csv", lambda: io.BytesIO(data), ("id", "note")))
+    assert [(r[1], r[2]) for r in rows] == expected
+    assert rows[97][5] == "two\r\nlines 97" and all(r[3] is None for r in rows)

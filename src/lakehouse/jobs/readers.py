@@ -115,17 +115,23 @@ READ_IN_BLOCKS_FROM = 64 * 2**20
 
 
 def read_records(
-    spark: SparkSession, contract: Contract, uris: list[str], io: JobIO, sizes: dict[str, int] | None = None
+    spark: SparkSession,
+    contract: Contract,
+    uris: list[str],
+    io: JobIO,
+    sizes: dict[str, int] | None = None,
+    settings: Settings | None = None,
 ) -> DataFrame:
     """Raw objects -> one row per record (string columns, `_parse_error`, lineage), by source format.
 
     When some JSON input is large (`sizes`, READ_IN_BLOCKS_FROM), the records come with `_block`,
-    provisional line numbers and blank lines: pass them, once cached, through `r2s.number_lines`."""
-    paths = literal_paths(io.readable(uris))  # raw files keep their export's name, `[1]` and all
+    provisional line numbers and blank lines: pass them, once cached, through `r2s.number_lines`.
+    CSV files are streamed by the tasks that parse them (`settings`: to reach s3:// objects)."""
     if contract.source.format == "csv":
-        files = spark.read.format("binaryFile").load(paths)
-        # binaryFile's `path` is the file's path as text, not a URI: nothing to decode
-        return csv_records.parse_csv_files(spark, files, contract, io.source_uri(F.col("path")))
+        located = zip(io.readable(uris), uris, strict=True)
+        files = [(where, uri, (sizes or {}).get(uri, 0)) for where, uri in located]
+        return csv_records.parse_csv_files(spark, files, contract, settings)
+    paths = literal_paths(io.readable(uris))  # raw files keep their export's name, `[1]` and all
     source = io.source_uri(_decoded(F.input_file_name()))
     in_blocks = [
         (sizes or {}).get(u, 0) >= READ_IN_BLOCKS_FROM and not u.lower().endswith(COMPRESSED) for u in uris

@@ -126,7 +126,9 @@ def run(ctx: StageContext) -> None:
     if not inputs:
         return
     uris = [u for u, _ in inputs]
-    cached = checked_cache(r2s.validate(read_records(spark, contract, uris, ctx.io, sizes), contract))
+    cached = checked_cache(
+        r2s.validate(read_records(spark, contract, uris, ctx.io, sizes, settings), contract)
+    )
     # large files were read in blocks: their lines are numbered from the blocks' line counts (this
     # pass fills the cache)
     checked = r2s.number_lines(cached) if r2s.BLOCK in cached.columns else cached

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import builtins
+import gzip
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from botocore.exceptions import ClientError
 
@@ -194,3 +196,28 @@ class Storage:
                 Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i : i + 1000]]}
             )
         return len(keys)
+
+
+Opener = Callable[[], AbstractContextManager[IO[bytes]]]  # opens a file's bytes for one read
+
+
+def open_location(location: str, settings: Settings | None) -> Opener:
+    """An opener of a file a Spark task reads itself: an s3:// object streamed with boto3 (on Glue, where
+    the tasks have the job's role), else a local file (the local runner stages inputs to local files)."""
+    if location.lower().startswith(("s3://", "s3a://", "s3n://")):
+        if settings is None:
+            raise ValueError(f"reading {location} needs the job's settings (region, endpoint)")
+        uri = "s3://" + location.split("://", 1)[1]
+        return lambda: Storage(settings).stream(uri)
+    return lambda: open(location, "rb")
+
+
+def gzip_intact(opener: Opener) -> bool:
+    """Whether a gzip file decompresses to its end: streamed, nothing kept (a cut-off upload is not)."""
+    try:
+        with opener() as raw, gzip.GzipFile(fileobj=raw) as unzipped:
+            while unzipped.read(1 << 20):
+                pass
+        return True
+    except (OSError, EOFError, zlib.error):
+        return False

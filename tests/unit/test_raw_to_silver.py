@@ -241,3 +241,33 @@ def test_a_file_read_in_many_blocks_keeps_every_line_number(spark, clickstream, 
     expected |= {("small.json", 3): ("s3", []), ("small.json", 4): (None, [r2s.MALFORMED])}
     assert found == expected  # blank lines counted, never records
     assert alone_lines == sorted(line for f, line in expected if f == "big.json")  # no file read whole
+
+
+def test_a_large_gzip_is_read_line_by_line_and_a_cut_off_one_not_at_all(
+    spark, clickstream, tmp_path, monkeypatch
+):
+    """A large .json.gz is read by Spark's line reader as it is decompressed (read whole, 113 MB of
+    gzip exhausted the JVM's heap), with its line numbers; a cut-off one yields nothing, rather than
+    the lines before the cut, and is left to `unreadable_records` to quarantine whole."""
+    import gzip
+
+    from lakehouse.jobs import readers
+    from lakehouse.jobs.accounting import checked_cache
+    from lakehouse.jobs.io import DirectIO
+
+    text = "\n".join(event(event_id=f"g{i}") if i % 7 else "" for i in range(1, 400)) + "\n"
+    whole, cut = tmp_path / "big.json.gz", tmp_path / "cut.json.gz"
+    whole.write_bytes(gzip.compress(text.encode()))
+    cut.write_bytes(gzip.compress(text.encode())[:-200])
+    monkeypatch.setattr(readers, "GZIP_BY_LINES_FROM", 1000)  # both are "large"
+    sizes = {str(f): f.stat().st_size for f in (whole, cut)}
+    records = readers.read_records(spark, clickstream, [str(whole), str(cut)], DirectIO(), sizes)
+    assert r2s.BLOCK in records.columns  # read by lines, not whole
+    cached = checked_cache(r2s.validate(records, clickstream))
+    rows = r2s.number_lines(cached).select("_source_file", "_source_line", "event_id").collect()
+    cached.unpersist()
+    assert sorted((r[0].rsplit("/", 1)[1], r[1], r[2]) for r in rows) == sorted(
+        ("big.json.gz", i, f"g{i}") for i in range(1, 400) if i % 7
+    )
+    only_cut = readers.read_records(spark, clickstream, [str(cut)], DirectIO(), sizes)
+    assert only_cut.count() == 0

@@ -18,7 +18,7 @@ from lakehouse.catalog import Catalog
 from lakehouse.contracts import Contract
 from lakehouse.jobs.io import JobIO, listing_for, literal_paths
 from lakehouse.settings import Settings
-from lakehouse.storage import Storage
+from lakehouse.storage import Storage, gzip_intact, open_location
 from lakehouse.tables import LINEAGE_COLUMNS, raw_table
 from lakehouse.transforms import csv_records
 from lakehouse.transforms import raw_to_silver as r2s
@@ -112,6 +112,36 @@ COMPRESSED = (".gz", ".bz2", ".deflate", ".lz4", ".snappy", ".zst")  # Hadoop's 
 # holds the whole file: Spark caps one at 2 GB, and a 700 MB file already exhausts a 2 GB heap);
 # smaller ones whole, one value a file, which costs less (a Spark job fewer, see r2s.number_lines).
 READ_IN_BLOCKS_FROM = 64 * 2**20
+# The same for a gzip file, by its compressed size (JSON text shrinks 6-10 times): read line by line
+# as it is decompressed, by one task (gzip cannot be split), never whole.
+GZIP_BY_LINES_FROM = READ_IN_BLOCKS_FROM // 8
+
+
+def _gzip(uri: str) -> bool:
+    return uri.lower().endswith(".gz")
+
+
+def _read_by_lines(uri: str, size: int) -> bool:
+    """Whether Spark's line reader reads this JSON file (rather than whole, in one value)."""
+    if _gzip(uri):
+        return size >= GZIP_BY_LINES_FROM
+    return size >= READ_IN_BLOCKS_FROM and not uri.lower().endswith(COMPRESSED)
+
+
+def cut_off_gzips(spark: SparkSession, files: list[tuple[str, str]], settings: Settings | None) -> set[str]:
+    """URIs of the gzip files (location a task reads, URI) that do not decompress to their end.
+
+    Spark's line reader would return the lines before the cut and, ignoring corrupt files, say
+    nothing: such a file is not read at all, and `unreadable_records` quarantines it whole, as a cut-off
+    file read whole is. Checked by tasks, in parallel, each streaming its file once."""
+    if not files:
+        return set()
+    checked = (
+        spark.sparkContext.parallelize(files, len(files))
+        .map(lambda f: (f[1], gzip_intact(open_location(f[0], settings))))
+        .collect()
+    )
+    return {uri for uri, intact in checked if not intact}
 
 
 def read_records(
@@ -128,16 +158,22 @@ def read_records(
     provisional line numbers and blank lines: pass them, once cached, through `r2s.number_lines`.
     CSV files are streamed by the tasks that parse them (`settings`: to reach s3:// objects)."""
     if contract.source.format == "csv":
-        located = zip(io.readable(uris), uris, strict=True)
-        files = [(where, uri, (sizes or {}).get(uri, 0)) for where, uri in located]
+        files = [
+            (where, uri, (sizes or {}).get(uri, 0))
+            for where, uri in zip(io.readable(uris), uris, strict=True)
+        ]
         return csv_records.parse_csv_files(spark, files, contract, settings)
-    paths = literal_paths(io.readable(uris))  # raw files keep their export's name, `[1]` and all
+    located = io.readable(uris)
+    by_lines = [_read_by_lines(u, (sizes or {}).get(u, 0)) for u in uris]
+    cut = cut_off_gzips(
+        spark,
+        [(loc, u) for loc, u, b in zip(located, uris, by_lines, strict=True) if b and _gzip(u)],
+        settings,
+    )
+    paths = literal_paths(located)  # raw files keep their export's name, `[1]` and all
     source = io.source_uri(_decoded(F.input_file_name()))
-    in_blocks = [
-        (sizes or {}).get(u, 0) >= READ_IN_BLOCKS_FROM and not u.lower().endswith(COMPRESSED) for u in uris
-    ]
-    large = [p for p, big in zip(paths, in_blocks, strict=True) if big]
-    whole = [p for p, big in zip(paths, in_blocks, strict=True) if not big]
+    large = [p for p, u, b in zip(paths, uris, by_lines, strict=True) if b and u not in cut]
+    whole = [p for p, b in zip(paths, by_lines, strict=True) if not b]
     parts = []
     if large:
         with listing_for(spark, large):
@@ -148,6 +184,8 @@ def read_records(
             text = spark.read.option("ignoreCorruptFiles", "true").text(whole, wholetext=True)
         lines = r2s.read_lines(text, source)
         parts.append(lines.withColumn(r2s.BLOCK, F.lit(-1).cast("bigint")) if large else lines)
+    if not parts:  # every input is a cut-off gzip: no line to read
+        parts.append(spark.createDataFrame([], "_source_file string, _source_line bigint, _record string"))
     return r2s.parse_json_records(parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1]), contract)
 
 

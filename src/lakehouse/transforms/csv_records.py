@@ -18,9 +18,7 @@ import contextlib
 import csv
 import gzip
 import io
-import zlib
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
 from typing import IO, Any
 
 from pyspark.sql import DataFrame, SparkSession
@@ -28,6 +26,7 @@ from pyspark.sql import DataFrame, SparkSession
 from lakehouse import quality as q
 from lakehouse.contracts import Contract, normalize
 from lakehouse.settings import Settings
+from lakehouse.storage import Opener, gzip_intact, open_location
 from lakehouse.tables import EXTRA_FIELDS
 
 UNREADABLE = str(q.parse_code(q.UNREADABLE_FILE))
@@ -51,9 +50,6 @@ def _header_index(header: list[str], columns: tuple[str, ...]) -> tuple[dict[str
     return wanted, extra
 
 
-Opener = Callable[[], AbstractContextManager[IO[bytes]]]  # opens a file's bytes for one read
-
-
 def parse_csv_file(
     path: str,
     content: bytes,
@@ -66,17 +62,6 @@ def parse_csv_file(
     return parse_csv_stream(
         path, lambda: contextlib.nullcontext(io.BytesIO(content)), columns, delimiter, encoding, header
     )
-
-
-def _intact_gzip(opener: Opener) -> bool:
-    """Whether a gzip file decompresses to its end (streamed, nothing kept)."""
-    try:
-        with opener() as raw, gzip.GzipFile(fileobj=raw) as unzipped:
-            while unzipped.read(1 << 20):
-                pass
-        return True
-    except (OSError, EOFError, zlib.error):
-        return False
 
 
 def parse_csv_stream(
@@ -95,7 +80,7 @@ def parse_csv_stream(
     """
     blank = (None,) * len(columns)
     gzipped = path.endswith(".gz")
-    if gzipped and not _intact_gzip(opener):
+    if gzipped and not gzip_intact(opener):
         yield (path, 0, "", UNREADABLE, *blank, None)
         return
     with opener() as raw:
@@ -151,18 +136,6 @@ def _parse_lines(
             yield (path, start, record, None, *values, extra)
 
 
-def open_file(location: str, settings: Settings | None) -> Opener:
-    """An opener of a file a task reads: an s3:// object streamed with boto3 (on Glue), else a local
-    file (the local runner stages inputs to local files)."""
-    if location.lower().startswith(("s3://", "s3a://", "s3n://")):
-        from lakehouse.storage import Storage
-
-        if settings is None:
-            raise ValueError(f"reading {location} needs the job's settings (region, endpoint)")
-        return lambda: Storage(settings).stream(location)
-    return lambda: open(location, "rb")
-
-
 def parse_csv_files(
     spark: SparkSession,
     files: list[tuple[str, str, int]],
@@ -183,7 +156,7 @@ def parse_csv_files(
 
     def parse(batch: list[tuple[str, str]]) -> Iterator[tuple]:
         for location, uri in batch:
-            opener = open_file(location, settings)
+            opener = open_location(location, settings)
             yield from parse_csv_stream(uri, opener, columns, src.delimiter, src.encoding, src.header)
 
     rows = spark.sparkContext.parallelize(slices, tasks).flatMap(parse)

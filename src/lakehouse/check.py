@@ -117,15 +117,17 @@ def parses_as(value: str, column: Column) -> str | None:
 
 def _records(path: Path, contract: Contract):
     """(parse code or None, {column: raw value}) per record, read as the job reads the file."""
-    content = path.read_bytes()
     names = contract.column_names
     if contract.source.format == "csv":
-        from lakehouse.transforms.csv_records import parse_csv_file
+        from lakehouse.storage import open_location
+        from lakehouse.transforms.csv_records import parse_csv_stream
 
         src = contract.source
-        for row in parse_csv_file(str(path), content, names, src.delimiter, src.encoding, src.header):
+        opener = open_location(str(path), None)  # streamed, as a job's task reads it
+        for row in parse_csv_stream(str(path), opener, names, src.delimiter, src.encoding, src.header):
             yield row[3], dict(zip(names, row[4 : 4 + len(names)], strict=True))
         return
+    content = path.read_bytes()
     if path.suffix == ".gz":
         try:
             content = gzip.decompress(content)

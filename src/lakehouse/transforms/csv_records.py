@@ -14,7 +14,6 @@ the memory of a few rows.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import gzip
 import io
@@ -48,20 +47,6 @@ def _header_index(header: list[str], columns: tuple[str, ...]) -> tuple[dict[str
     used = set(wanted.values())
     extra = {normalize(h) or f"column_{i + 1}": i for i, h in enumerate(header) if i not in used}
     return wanted, extra
-
-
-def parse_csv_file(
-    path: str,
-    content: bytes,
-    columns: tuple[str, ...],
-    delimiter: str = ",",
-    encoding: str = "utf-8",
-    header: bool = True,
-) -> Iterator[tuple]:
-    """`parse_csv_stream` of bytes already in memory (`lakehouse check`, tests)."""
-    return parse_csv_stream(
-        path, lambda: contextlib.nullcontext(io.BytesIO(content)), columns, delimiter, encoding, header
-    )
 
 
 def parse_csv_stream(

@@ -21,7 +21,7 @@ TF_VARS := $(if $(PROJECT),-var project=$(PROJECT))
 CHECKOV_VENV  := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell cat constraints-checkov.txt | cksum | cut -d' ' -f1)
 
-.PHONY: demo test typecheck lint fmt bench up down clean lock java package tf-check tf-apply-local tf-bootstrap init plan apply views
+.PHONY: demo test unit typecheck lint fmt bench up down clean lock java package tf-check tf-apply-local tf-bootstrap init plan apply views
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (the Glue 5 runtime is Python 3.11)"; exit 2; }
@@ -47,6 +47,10 @@ demo: $(STAMP) java
 ## test: lint, type check, Terraform checks, then every test (unit, endpoint integration, end to end, terraform)
 test: $(STAMP) java lint typecheck tf-check
 	$(BIN)/pytest
+
+## unit: the tests that need neither Spark, nor the endpoint, nor Terraform (the edit-test loop, < 1 min)
+unit: $(STAMP)
+	$(BIN)/pytest -m unit -q
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -92,12 +96,12 @@ views: $(STAMP)
 	$(BIN)/lakehouse views --env $(ENV) --project $(PROJECT) --target aws
 
 lint: $(STAMP)
-	$(BIN)/ruff check src glue lambda scripts tests
-	$(BIN)/ruff format --check src glue lambda scripts tests
+	$(BIN)/ruff check src domains glue lambda scripts tests
+	$(BIN)/ruff format --check src domains glue lambda scripts tests
 
 fmt: $(STAMP)
-	$(BIN)/ruff format src glue lambda scripts tests
-	$(BIN)/ruff check --fix src glue lambda scripts tests
+	$(BIN)/ruff format src domains glue lambda scripts tests
+	$(BIN)/ruff check --fix src domains glue lambda scripts tests
 
 ## bench: DuckDB vs plain Spark vs our jobs on generated clickstream (EVENTS=1000000 DAYS=30), scans, cost:
 ##        writes bench/results/<date>.json and the table in docs/performance.md

@@ -10,7 +10,7 @@ One run, one machine, one data set:
        S3 bridge (staging inputs from / uploading outputs to the emulated S3) timed apart and excluded;
 3. a small incremental run (one new hourly file) on top: the fixed cost beyond Spark start-up;
 4. the file-count bound of every silver and gold partition written;
-5. `lakehouse query --explain` of athena/queries/*.sql and bench/queries/*.sql: bytes Athena would scan
+5. `lakehouse query --explain` of the clickstream domain's queries and bench/queries/*.sql: bytes Athena would scan
    against the raw JSON bytes of the same period;
 6. Glue cost per GB from the measured throughput (DPU-hour price and worker type are parameters).
 
@@ -37,7 +37,10 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from lakehouse.domains import Domain
+
 REPO = Path(__file__).resolve().parents[1]
+CLICKSTREAM = Domain("clickstream", REPO / "domains" / "clickstream")  # the sample domain the bench uses
 MARK = "BENCH-RESULT "
 WORKERS = {"G.1X": 1, "G.2X": 2, "G.4X": 4, "G.8X": 8, "G.025X": 0.25}  # DPU per worker; 1 DPU = 4 vCPU
 MB = 1_000_000
@@ -210,7 +213,7 @@ def child_jobs(project: str, full: bool, then: str = "") -> None:
             return self._timed(super().commit, uri)
 
     settings = Settings.from_env("local", project=project)
-    contract = load_contract(REPO / "datasets" / "clickstream.yaml")
+    contract = load_contract(CLICKSTREAM.path / "clickstream.yaml")
     t0 = time.monotonic()
     local_session("bench-jobs")
     start_s = time.monotonic() - t0
@@ -269,7 +272,7 @@ def child_jobs(project: str, full: bool, then: str = "") -> None:
 
 
 def _generate(cache: Path, events: int, days: int, seed: int, start: date) -> tuple[Path, dict]:
-    from lakehouse.generate.clickstream import generate_clickstream
+    generate_clickstream = CLICKSTREAM.module("generate").generate_clickstream
 
     per_hour = max(1, math.ceil(events / (days * 24)))
     data = cache / f"clickstream-{per_hour}x{days * 24}-seed{seed}-{start.isoformat()}"
@@ -349,7 +352,7 @@ def _scan_figures(settings, data: Path, day: date, price_per_tb: float) -> list[
 
     by_day = _raw_bytes_by_day(data)
     total_raw = sum(by_day.values())
-    queries = sorted((REPO / "athena" / "queries").glob("*.sql")) + sorted(
+    queries = sorted((CLICKSTREAM.path / "queries").glob("*.sql")) + sorted(
         (REPO / "bench" / "queries").glob("*.sql")
     )
     out: list[dict[str, object]] = []
@@ -437,12 +440,12 @@ def main() -> int:
     skip = set(filter(None, args.skip.split(",")))
 
     os.chdir(REPO)
-    from lakehouse.generate.clickstream import DEFAULT_START
+    start = CLICKSTREAM.module("generate").DEFAULT_START
 
     started = datetime.now(UTC)
     machine = _machine()
     t = time.monotonic()
-    data, truth = _generate(args.cache, args.events, args.days, args.seed, DEFAULT_START)
+    data, truth = _generate(args.cache, args.events, args.days, args.seed, start)
     gen_s = time.monotonic() - t
     files = sorted(data.glob("clickstream-*.json"))
     raw_bytes = sum(f.stat().st_size for f in files)
@@ -481,7 +484,7 @@ def main() -> int:
     ep = endpoint.up(port)
     try:
         settings = Settings.from_env("local", project=project)
-        contract = load_contract(REPO / "datasets" / "clickstream.yaml")
+        contract = load_contract(CLICKSTREAM.path / "clickstream.yaml")
         deploy(settings)
         t = time.monotonic()
         ingest(settings, contract, [data])
@@ -495,7 +498,7 @@ def main() -> int:
         print(f"(c) our jobs: {job_s:.1f} s excluding the S3 bridge", flush=True)
 
         # one more hourly file, then an incremental run
-        extra_day = DEFAULT_START + timedelta(days=args.days)
+        extra_day = start + timedelta(days=args.days)
         extra, _ = _generate(
             args.cache, math.ceil(args.events / (args.days * 24)) * 24, 1, args.seed + 1, extra_day
         )
@@ -538,8 +541,8 @@ def main() -> int:
         from lakehouse.views import create_views
 
         if "scans" not in skip:
-            create_views(settings, REPO / "athena" / "views")
-            middle = DEFAULT_START + timedelta(days=args.days // 2)
+            create_views(settings, CLICKSTREAM.sql_files("views"))
+            middle = start + timedelta(days=args.days // 2)
             results["scans"] = _scan_figures(settings, data, middle, args.price_per_tb)
     finally:
         if ep.started:

@@ -37,8 +37,9 @@ from lakehouse.local.terraform import cli_config, provider_mirror  # noqa: E402
 
 CDKTF_PACKAGE = "@cdktf/provider-aws@21.22.1"  # generated from hashicorp/aws 6.25.0
 PROVIDER_VERSION = "6.25.0"
-# What a check copies: Terraform reads contracts, job scripts and queries from the repository root.
-COPIED = ("terraform", "datasets", "glue/jobs", "athena", "build/terraform")
+# What a check copies: Terraform reads the domains (contracts, models, queries) and job scripts from the
+# repository root.
+COPIED = ("terraform", "domains", "glue/jobs", "build/terraform")
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """`lakehouse package`: the build outputs Terraform deploys, reproducible byte for byte.
 
 - `manifest.json`: tables, jobs, crawlers and job permissions derived from the contracts (lakehouse.manifest).
-- `lakehouse.zip`: the `lakehouse` package, PyYAML and the Lambda handlers of `lambda/`. The Glue jobs
+- `lakehouse.zip`: the `lakehouse` package, every domain's Python modules as the package
+  `lakehouse_domains` (lakehouse.domains; not their tests), PyYAML and the Lambda handlers of `lambda/`. The Glue jobs
   load it with `--extra-py-files`; every Lambda function runs from it. Entries carry a fixed timestamp
   and order, so an unchanged source gives the same bytes, the same content hash and no redeploy.
 """
@@ -9,12 +10,14 @@
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
 
 import lakehouse
 from lakehouse import manifest
+from lakehouse.domains import PACKAGE, discover
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 _SKIP = {"__pycache__"}
@@ -28,13 +31,22 @@ def _files(root: Path, arc_root: str) -> list[tuple[Path, str]]:
     return out
 
 
-def write_zip(out: Path, lambda_dir: Path) -> Path:
+def _domain_files(roots: Sequence[Path]) -> list[tuple[Path, str]]:
+    out = []
+    for domain in discover(roots):
+        arc = f"{PACKAGE}/{domain.name}"
+        out += [(p, f"{arc}/{p.name}") for p in sorted(domain.path.glob("*.py"))]
+    return out
+
+
+def write_zip(out: Path, lambda_dir: Path, roots: Sequence[Path] = ()) -> Path:
     package = Path(lakehouse.__file__).parent
     pyyaml = Path(yaml.__file__).parent
-    entries = {
-        arc.lstrip("/"): path.read_bytes()
-        for path, arc in _files(package, "lakehouse") + _files(pyyaml, "yaml") + _files(lambda_dir, "")
-    }
+    files = _files(package, "lakehouse") + _files(pyyaml, "yaml") + _files(lambda_dir, "")
+    entries = {arc.lstrip("/"): path.read_bytes() for path, arc in files + _domain_files(roots)}
+    domains = {arc.rsplit("/", 1)[0] for _, arc in _domain_files(roots)}
+    for package_dir in sorted(domains | ({PACKAGE} if domains else set())):  # real packages in a zip
+        entries.setdefault(f"{package_dir}/__init__.py", b"")
     # `<handler>.handler.handler` needs each handler directory to be a package.
     for handler_dir in sorted(p for p in lambda_dir.iterdir() if (p / "handler.py").is_file()):
         entries.setdefault(f"{handler_dir.name}/__init__.py", b"")
@@ -50,8 +62,9 @@ def write_zip(out: Path, lambda_dir: Path) -> Path:
     return out
 
 
-def package(datasets_dir: Path, lambda_dir: Path, out_dir: Path) -> dict:
-    """Write manifest.json and lakehouse.zip into out_dir; returns the manifest."""
-    built = manifest.write(datasets_dir, out_dir / "manifest.json")
-    write_zip(out_dir / "lakehouse.zip", lambda_dir)
+def package(roots: Path | Sequence[Path], lambda_dir: Path, out_dir: Path) -> dict:
+    """Write manifest.json and lakehouse.zip into out_dir for the domains under roots; returns the manifest."""
+    roots = [roots] if isinstance(roots, Path) else list(roots)
+    built = manifest.write(roots, out_dir / "manifest.json")
+    write_zip(out_dir / "lakehouse.zip", lambda_dir, roots)
     return built

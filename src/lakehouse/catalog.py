@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from lakehouse import aws
+from lakehouse.errors import SchemaChangeError
 from lakehouse.settings import Settings
 from lakehouse.tables import TableSpec
 
@@ -101,10 +102,6 @@ def _comparable(table: dict) -> dict:
             k: v for k, v in table.get("Parameters", {}).items() if k in ("classification", "EXTERNAL")
         },
     }
-
-
-class SchemaChangeError(ValueError):
-    """A contract change that existing data cannot follow (a column removed, retyped or reordered)."""
 
 
 def breaking_change(existing: dict, wanted: dict) -> str | None:

@@ -2,11 +2,11 @@
 
     lakehouse up | down                       start / stop the local AWS endpoint (127.0.0.1:4566)
     lakehouse deploy --env local              terraform apply of terraform/envs/local on the endpoint
-    lakehouse generate DATASET --out DIR      synthetic landing files (clickstream, sales, user_activity,
-                                              retail, customer_features)
+    lakehouse generate DOMAIN --out DIR       a domain's sample landing files (its generate.py)
     lakehouse check DATASET FILE              parse a landing file against its contract (no upload, no run)
     lakehouse ingest DATASET PATH...          landing files -> raw zone, partitions registered
-    lakehouse run DATASET|MODEL               the Glue jobs the registry plans for it, locally, reconciled
+    lakehouse run DATASET|MODEL [--ARG V]     the Glue jobs the registry plans for it, locally, reconciled
+                                              (--ARG: a run argument its model file declares)
     lakehouse dispatch                        pending endpoint events -> Lambda handlers -> the jobs they start
     lakehouse views                           athena/views/*.sql into the catalog (or Athena: --target aws)
     lakehouse query "SQL" | --file F          Athena SQL on the local engine (or Athena: --target aws)
@@ -15,9 +15,12 @@
 Misuse (bad arguments, unknown dataset, missing path, invalid contract) prints one line and exits 2;
 a failing query or job prints one line and exits 1. Output to a closed pipe (`| head`) ends quietly.
 
-At ~510 lines this module is over the project's ~400: it holds every command's arguments and its short
-handler side by side (rendering is in cli_output.py, the demo in demo.py, file checks in check.py);
-splitting the parser from the handlers would separate what is read together.
+The kit knows no domain here: generators, model run arguments, views and queries come from the
+domain folders (lakehouse.domains, lakehouse.samples). At ~530 lines this module is over the
+project's ~400: it holds every command's arguments and its short handler side by side (rendering is
+in cli_output.py, the demo in demo.py, file checks in check.py); splitting the parser from the
+handlers would separate what is read together. Commands import their modules inside the handler so
+that `lakehouse --help` and misuse answer without loading Spark, boto3 or DuckDB.
 """
 
 from __future__ import annotations
@@ -29,20 +32,14 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from lakehouse.catalog import SchemaChangeError
 from lakehouse.cli_output import console as _console
 from lakehouse.cli_output import print_check, print_reconciliation, summarize
 from lakehouse.cli_output import print_result as _print_result
-from lakehouse.contracts import ContractError, find_contract
-from lakehouse.engine.errors import QueryError
-from lakehouse.ingest import IngestError
+from lakehouse.contracts import find_contract
+from lakehouse.errors import QueryError, RunError, UsageError
 from lakehouse.settings import Settings
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
-
-
-class UsageError(Exception):
-    """Misuse of the CLI: one line on stderr, exit 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,7 +54,11 @@ def _common() -> _Parser:
         "--project", default=None, help="project name (default: $LAKEHOUSE_PROJECT or lakehouse)"
     )
     common.add_argument(
-        "--datasets", type=Path, default=None, help="contracts directory (default: datasets/)"
+        "--domains",
+        type=Path,
+        action="append",
+        default=None,
+        help="a folder of domains (repeat for several; default: $LAKEHOUSE_DOMAINS or domains/)",
     )
     return common
 
@@ -84,16 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("build/terraform"))
     p.add_argument("--lambda-dir", type=Path, default=Path("lambda"))
 
-    p = sub.add_parser("generate", parents=[common], help="write synthetic landing files")
-    p.add_argument(
-        "dataset", choices=["clickstream", "sales", "user_activity", "retail", "customer_features"]
-    )
+    p = sub.add_parser("generate", parents=[common], help="write a domain's sample landing files")
+    p.add_argument("dataset", metavar="DOMAIN", help="a domain with a generate.py, or one of its datasets")
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--days", type=int, default=None, help="clickstream only (default 2)")
-    p.add_argument("--events-per-hour", type=int, default=None, help="clickstream only (default 60)")
+    p.add_argument("--days", type=int, default=None, help="days of data (generators that take it)")
+    p.add_argument("--events-per-hour", type=int, default=None, help="(generators that take it)")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument(
-        "--start", type=date.fromisoformat, default=None, help="first day, YYYY-MM-DD (clickstream, retail)"
+        "--start",
+        type=date.fromisoformat,
+        default=None,
+        help="first day, YYYY-MM-DD (generators that take it)",
     )
 
     p = sub.add_parser(
@@ -108,19 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", type=Path)
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-    p = sub.add_parser("run", parents=[common], help="run a dataset's jobs locally (new inputs only)")
+    p = sub.add_parser(
+        "run",
+        parents=[common],
+        help="run a dataset's jobs locally (new inputs only); --ARG VALUE: a model's run argument",
+    )
     p.add_argument("dataset")
     p.add_argument("--full", action="store_true", help="reprocess every raw input, not only new ones")
-    p.add_argument(
-        "--snapshot-date",
-        type=date.fromisoformat,
-        help="a snapshot model's day, YYYY-MM-DD (customer_features; default yesterday, the last complete UTC day)",
-    )
-    p.add_argument(
-        "--snapshot-to",
-        type=date.fromisoformat,
-        help="backfill: every snapshot day from --snapshot-date to this one, YYYY-MM-DD",
-    )
     p.add_argument("--json", action="store_true", help="print the reconciliation as JSON")
     p.add_argument("--verbose", action="store_true", help="show the jobs' log lines (JSON on stderr)")
 
@@ -132,9 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print what was handled as JSON")
     p.add_argument("--verbose", action="store_true", help="show the jobs' log lines (JSON on stderr)")
 
-    p = sub.add_parser("views", parents=[common], help="create the athena/views in the gold database")
+    p = sub.add_parser("views", parents=[common], help="create every domain's views in the gold database")
     p.add_argument("--target", choices=["local", "aws"], default="local")
-    p.add_argument("--dir", type=Path, default=Path("athena/views"))
 
     p = sub.add_parser("query", parents=[common], help="run Athena SQL locally or on Athena")
     p.add_argument("sql", nargs="?")
@@ -166,7 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _settings(args, **overrides) -> Settings:
     try:
-        settings = Settings.from_env(args.env, project=args.project, datasets_dir=args.datasets, **overrides)
+        roots = tuple(args.domains) if args.domains else None
+        settings = Settings.from_env(args.env, project=args.project, domains=roots, **overrides)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     return settings
@@ -219,7 +215,8 @@ def cmd_down(args) -> int:
 
 
 def cmd_deploy(args) -> int:
-    from lakehouse.local.terraform import TerraformError, deploy
+    from lakehouse.errors import TerraformError
+    from lakehouse.local.terraform import deploy
 
     settings = _settings(args)
     if not settings.is_local:
@@ -243,10 +240,8 @@ def cmd_deploy(args) -> int:
 def cmd_package(args) -> int:
     from lakehouse.bundle import package
 
-    datasets = args.datasets or Path("datasets")
-    if not datasets.is_dir():
-        raise UsageError(f"contracts directory {datasets} not found")
-    built = package(datasets, args.lambda_dir, args.out)
+    settings = _settings(args)
+    built = package(settings.domains, args.lambda_dir, args.out)
     print(
         f"{args.out}/manifest.json: {len(built['datasets'])} datasets, {len(built['models'])} models, "
         f"{len(built['tables'])} tables, {len(built['jobs'])} jobs; {args.out}/lakehouse.zip"
@@ -254,75 +249,14 @@ def cmd_package(args) -> int:
     return 0
 
 
-# the datasets each sizing option of `generate` applies to; the other generators have a fixed shape
-GENERATE_OPTIONS = {
-    "days": ("clickstream",),
-    "events_per_hour": ("clickstream",),
-    "start": ("clickstream", "retail"),
-}
-
-
 def cmd_generate(args) -> int:
-    from lakehouse.generate.clickstream import DEFAULT_START, generate_clickstream
+    from lakehouse import samples
 
-    for option, datasets in GENERATE_OPTIONS.items():
-        if getattr(args, option) is not None and args.dataset not in datasets:
-            flag = "--" + option.replace("_", "-")
-            raise UsageError(
-                f"lakehouse generate: {flag} applies to {' and '.join(datasets)} only, not {args.dataset}"
-            )
-    if args.dataset == "sales":
-        from lakehouse.generate.sales import generate_sales
-
-        truth = generate_sales(args.out, args.seed)
-        print(
-            f"wrote customers (2 exports), transactions, fiscal_calendar and sales_orders to {args.out}: "
-            f"{truth['sales_orders']['lines']} order lines, {truth['transactions']['lines']} transactions"
-        )
-        return 0
-    if args.dataset in ("user_activity", "retail", "customer_features"):
-        print(_generate_domain(args))
-        return 0
-    days = 2 if args.days is None else args.days
-    per_hour = 60 if args.events_per_hour is None else args.events_per_hour
-    if days < 1 or per_hour < 1:
-        raise UsageError("lakehouse generate: --days and --events-per-hour must be at least 1")
-    stats = generate_clickstream(args.out, days, per_hour, args.seed, args.start or DEFAULT_START)
-    print(
-        f"wrote {stats.files} files, {stats.lines} lines to {args.out}: {stats.events} events, "
-        f"{stats.duplicates} duplicates, {stats.late} late, {stats.bad} bad records"
-    )
+    settings = _settings(args)
+    domain = samples.find(settings.domains, args.dataset)
+    sizing = {"days": args.days, "events_per_hour": args.events_per_hour, "start": args.start}
+    print(samples.generate(domain, args.out, args.seed, **sizing))
     return 0
-
-
-def _generate_domain(args) -> str:
-    """user_activity, retail, customer_features: write the files, return the one summary line."""
-    if args.dataset == "user_activity":
-        from lakehouse.generate.user_activity import generate_user_activity
-
-        t = generate_user_activity(args.out, args.seed)
-        return (
-            f"wrote 3 user_activity deliveries, {t['lines']} lines to {args.out}: {t['records']} records, "
-            f"{t['redelivered_unchanged']} re-delivered unchanged, {sum(t['bad_lines'].values())} bad lines"
-        )
-    if args.dataset == "retail":
-        from lakehouse.generate.retail import generate_retail
-
-        t = generate_retail(args.out, args.seed, **({"start": args.start} if args.start else {}))
-        e = t["events"]
-        return (
-            f"wrote events.csv, item_properties_part1/2.csv and category_tree.csv to {args.out}: "
-            f"{e['valid']} events, {e['duplicates']} duplicates, {sum(e['bad'].values())} bad rows, "
-            f"{t['item_properties']['rows']} property rows, {t['category_tree']['categories']} categories"
-        )
-    from lakehouse.generate.customer_features import generate_customer_features
-
-    t = generate_customer_features(args.out, args.seed)
-    return (
-        f"wrote transactions_features.csv and {len(t['files']) - 1} clickstream-features files to "
-        f"{args.out}: {t['transactions']['rows']} transactions, {t['sessions']['count']} sessions, "
-        f"features of {len(t['features'][t['snapshot']])} customers as of {t['snapshot']}"
-    )
 
 
 def cmd_ingest(args) -> int:
@@ -331,7 +265,7 @@ def cmd_ingest(args) -> int:
     from lakehouse.ingest import ingest, landing_files
 
     settings = _settings(args)
-    contract = find_contract(settings.datasets_dir, args.dataset)
+    contract = find_contract(settings.domains, args.dataset)
     files = landing_files(args.paths, contract)  # validates paths before touching the endpoint
     _require_endpoint(settings)
     total = sum(f.stat().st_size for f in files)
@@ -364,7 +298,7 @@ def cmd_check(args) -> int:
     from lakehouse.jobs.accounting import quarantine_limit
 
     settings = _settings(args)
-    contract = find_contract(settings.datasets_dir, args.dataset)
+    contract = find_contract(settings.domains, args.dataset)
     if not args.file.is_file():
         raise UsageError(f"lakehouse check: no such file: {args.file}")
     report = check_file(args.file, contract, quarantine_limit(contract))
@@ -375,39 +309,45 @@ def cmd_check(args) -> int:
     return 0 if report.within_limit else EXIT_FAILED
 
 
-def _model_arguments(args, project) -> dict[str, str]:
-    """The run arguments given for model NAME (`--snapshot-date` -> snapshot_date), checked against
-    the ones its model file declares."""
-    given = {"snapshot_date": args.snapshot_date, "snapshot_to": args.snapshot_to}
-    given = {k: v.isoformat() for k, v in given.items() if v is not None}
+def _model_arguments(name: str, extra: list[str], project) -> dict[str, str]:
+    """`--snapshot-date D` -> {"snapshot_date": "D"}: the run arguments given for NAME, checked against
+    the ones its model file declares, then by its transform's `check_arguments` (if it has one)."""
+    given: dict[str, str] = {}
+    rest = list(extra)
+    while rest:
+        flag = rest.pop(0)
+        value = None
+        if flag.startswith("--") and "=" in flag:
+            flag, value = flag.split("=", 1)
+        if not flag.startswith("--") or len(flag) < 3:
+            raise UsageError(f"lakehouse run: unrecognized argument {flag!r}")
+        if value is None:
+            if not rest or rest[0].startswith("--"):
+                raise UsageError(f"lakehouse run: {flag} needs a value")
+            value = rest.pop(0)
+        given[flag[2:].replace("-", "_")] = value
     if not given:
         return {}
-    declared = project.models[args.dataset].arguments if args.dataset in project.models else {}
+    model = project.models.get(name)
+    declared = model.arguments if model else {}
     unknown = [k for k in given if k not in declared]
     if unknown:
         flag = "--" + unknown[0].replace("_", "-")
-        raise UsageError(f"lakehouse run: {flag} is not an argument of {args.dataset!r} (see its model file)")
-    if "snapshot_to" in given and "snapshot_date" not in given:
-        raise UsageError("lakehouse run: --snapshot-to needs --snapshot-date (the first day of the backfill)")
-    if given.get("snapshot_to", "9") < given.get("snapshot_date", ""):
-        raise UsageError("lakehouse run: --snapshot-to is before --snapshot-date")
-    from lakehouse.transforms.customer_features import SnapshotError, snapshot_days
-
-    try:  # refused here, before any job runs, rather than by the build after its sources' runs
-        snapshot_days({**project.models[args.dataset].parameters, **given})
-    except SnapshotError as exc:
-        raise UsageError(f"lakehouse run: {exc.where}: {exc.problem}") from None
+        raise UsageError(f"lakehouse run: {flag} is not an argument of {name!r} (see its model file)")
+    check = getattr(model.domain.module(model.transform), "check_arguments", None)
+    if check is not None:  # refused here, before any job runs, rather than by the build after its sources'
+        check({**model.parameters, **given})
     return given
 
 
-def cmd_run(args) -> int:
+def cmd_run(args, extra: list[str]) -> int:
     from lakehouse.local.runner import run_plan
     from lakehouse.registry import Project
 
     settings = _settings(args)
-    project = Project.load(settings.datasets_dir)
+    project = Project.load(settings.domains)
     plan = project.run_plan(args.dataset)  # unknown names fail here, before the endpoint is asked
-    arguments = _model_arguments(args, project)
+    arguments = _model_arguments(args.dataset, extra, project)
     _require_endpoint(settings)
     quiet_job_logs(args.verbose or args.json)
     results = run_plan(settings, project, args.dataset, full=args.full, arguments=arguments)
@@ -459,7 +399,7 @@ def cmd_views(args) -> int:
     settings = _settings(args)
     if args.target == "local":
         _require_endpoint(settings)
-    done = create_views(settings, args.dir, args.target)
+    done = create_views(settings, target=args.target)
     for name, status in done:
         print(f"view {settings.database('gold')}.{name}: {status}")
     return 0
@@ -513,7 +453,7 @@ def cmd_demo(args) -> int:
     from lakehouse.demo import demo
 
     quiet_job_logs(args.verbose)
-    return demo(args, _settings(args, endpoint_url=f"http://127.0.0.1:{args.port}"))
+    return demo(args, _settings(args, endpoint_url=f"http://127.0.0.1:{args.port}"), _dispatch, _engine)
 
 
 COMMANDS = {
@@ -524,7 +464,6 @@ COMMANDS = {
     "check": cmd_check,
     "ingest": cmd_ingest,
     "package": cmd_package,
-    "run": cmd_run,
     "dispatch": cmd_dispatch,
     "views": cmd_views,
     "query": cmd_query,
@@ -534,7 +473,12 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args, extra = parser.parse_known_args(argv)
+        if args.command == "run":  # a model's run arguments are its own (its model file declares them)
+            return cmd_run(args, extra)
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
         return COMMANDS[args.command](args)
     except BrokenPipeError:
         # the reader went away (`lakehouse ... | head`): stop quietly, and keep Python's exit-time flush
@@ -542,16 +486,14 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except UsageError as exc:
+    except UsageError as exc:  # ContractError, IngestError, SchemaChangeError, ... (lakehouse.errors)
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (ContractError, IngestError, SchemaChangeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except QueryError as exc:
-        print(f"query failed: {exc}", file=sys.stderr)
+    except RunError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"query failed: {first}" if isinstance(exc, QueryError) else f"error: {first}", file=sys.stderr)
         return EXIT_FAILED
-    except RuntimeError as exc:
+    except RuntimeError as exc:  # not ours (e.g. Spark's): its first line
         print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from lakehouse.spec import ContractError, Reader, normalize, parse_yaml, read_yaml, type_problem
+from lakehouse.domains import discover
+from lakehouse.errors import ContractError
+from lakehouse.spec import Reader, normalize, parse_yaml, read_yaml, type_problem
 
 __all__ = ["ContractError", "Reader", "normalize", "parse_yaml", "read_yaml", "type_problem"]
 
@@ -160,7 +162,7 @@ class Contract:
     quality: tuple[QualityRule, ...] = ()
     dimensions: tuple[Dimension, ...] = ()
     facts: tuple[Fact, ...] = ()
-    model: str | None = None  # the multi-source gold model this dataset feeds (datasets/models/<model>.yaml)
+    model: str | None = None  # the multi-source gold model this dataset feeds (<domain>/models/<model>.yaml)
     quarantine_limit: float | None = (
         None  # share of a run's rows that may be quarantined; None: the project's
     )
@@ -168,6 +170,11 @@ class Contract:
     # days a run's quarantine partition (whole raw records) is kept; then its files and catalog
     # partition are deleted. None: the project's (LAKEHOUSE_QUARANTINE_EXPIRY_DAYS, default 30)
     quarantine_expiry_days: int | None = None
+
+    @property
+    def domain(self) -> str:
+        """The domain folder holding it: `<domain>/<name>.yaml`."""
+        return self.path.parent.name
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -198,17 +205,19 @@ def load_contract(path: Path | str) -> Contract:
     return parse_contract(read_yaml(path), Path(path))
 
 
-def load_contracts(directory: Path | str) -> dict[str, Contract]:
-    """All contracts in a directory, by dataset name."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise ContractError(directory, "directory", "does not exist")
+def load_contracts(roots: Path | str | Sequence[Path | str]) -> dict[str, Contract]:
+    """Every domain's contracts under these folders (lakehouse.domains), by dataset name."""
     contracts: dict[str, Contract] = {}
-    for file in sorted(directory.glob("*.yaml")):
-        contract = load_contract(file)
-        if contract.name in contracts:
-            raise ContractError(file, "name", f"dataset {contract.name!r} is also defined in another file")
-        contracts[contract.name] = contract
+    for domain in discover([roots] if isinstance(roots, Path | str) else roots):
+        for file in domain.contract_files:
+            contract = load_contract(file)
+            if contract.name in contracts:
+                raise ContractError(
+                    file,
+                    "name",
+                    f"dataset {contract.name!r} is also defined in {contracts[contract.name].path}",
+                )
+            contracts[contract.name] = contract
     check_unique_tables(contracts.values())
     return contracts
 
@@ -227,12 +236,12 @@ def check_unique_tables(contracts: Iterable[Contract]) -> None:
             owners[table] = c.name
 
 
-def find_contract(directory: Path | str, name: str) -> Contract:
+def find_contract(roots: Path | str | Sequence[Path | str], name: str) -> Contract:
     """The contract of one dataset; an unknown name raises ContractError listing the known ones."""
-    contracts = load_contracts(directory)
+    contracts = load_contracts(roots)
     if name not in contracts:
         known = ", ".join(sorted(contracts)) or "none"
-        raise ContractError(directory, "dataset", f"unknown dataset {name!r} (known: {known})")
+        raise ContractError("domains", "dataset", f"unknown dataset {name!r} (known: {known})")
     return contracts[name]
 
 

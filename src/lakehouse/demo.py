@@ -1,9 +1,9 @@
 """`lakehouse demo`: up, deploy, sample data for every domain, the automation loop, views, queries.
 
-The sources ingested are the registry's: every dataset of every model, plus the datasets with their
-own star mapping; nothing here names a sales source. Each sample file goes to the contract whose
-file pattern matches it most specifically (`user_activity*.json*` over clickstream's `*.json*`).
-Job log lines stay off the terminal unless `--verbose` (lakehouse.cli.quiet_job_logs).
+Nothing here names a domain: the samples are every domain's generator (lakehouse.samples), the
+views and queries every domain's files. Each sample file goes to the contract whose file pattern
+matches it most specifically (`user_activity*.json*` over a catch-all `*.json*`). Job log lines stay
+off the terminal unless `--verbose` (lakehouse.cli.quiet_job_logs).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from lakehouse.cli_output import console as make_console
 from lakehouse.cli_output import print_reconciliation, print_result
 from lakehouse.contracts import Contract
+from lakehouse.errors import IngestError, UsageError
 from lakehouse.settings import Settings
 
 
@@ -31,23 +32,19 @@ def claim(contracts: dict[str, Contract], landing: Path) -> dict[str, list[Path]
     return claimed
 
 
-def demo(args, settings: Settings) -> int:
-    from lakehouse.cli import UsageError, _dispatch, _engine
-    from lakehouse.generate.clickstream import generate_clickstream
-    from lakehouse.generate.customer_features import generate_customer_features
-    from lakehouse.generate.retail import generate_retail
-    from lakehouse.generate.sales import generate_sales
-    from lakehouse.generate.user_activity import generate_user_activity
-    from lakehouse.ingest import IngestError, ingest
+def demo(args, settings: Settings, dispatch, open_engine) -> int:
+    """The whole loop; `dispatch(settings, console)` and `open_engine(settings, target)` are the CLI's."""
+    from lakehouse import samples
+    from lakehouse.ingest import ingest
     from lakehouse.local import endpoint
     from lakehouse.local.terraform import deploy
     from lakehouse.registry import Project
-    from lakehouse.views import create_views, load_queries
+    from lakehouse.views import create_views, load_queries, sql_files
 
     console = make_console()
     if not settings.is_local:
         raise UsageError("lakehouse demo: runs on the local environment only")
-    project = Project.load(settings.datasets_dir)
+    project = Project.load(settings.domains)
     t0 = time.monotonic()
     results = []
 
@@ -63,34 +60,14 @@ def demo(args, settings: Settings) -> int:
         console.print(f"    {line}")
         landing = Path(os.environ.get("LAKEHOUSE_STATE_DIR", ".lakehouse")) / "demo" / "landing"
         shutil.rmtree(landing, ignore_errors=True)
-        step(
-            f"generate: {args.days} days of clickstream, ~{args.events_per_hour} events/hour, seed {args.seed}"
-        )
-        stats = generate_clickstream(landing / "clickstream", args.days, args.events_per_hour, args.seed)
-        console.print(
-            f"    {stats.files} files, {stats.lines} lines: {stats.events} events, {stats.duplicates} "
-            f"duplicates, {stats.late} late, {stats.bad} bad records"
-        )
-        generate_sales(landing / "sales", args.seed)
-        console.print(
-            "    sales: CRM exports, point-of-sale lines, fiscal calendar, and a messy order-line export "
-            f"(cp1252, CRLF, two date formats, no DEALSIZE) in {landing / 'sales'}"
-        )
-        generate_user_activity(landing / "user_activity", args.seed)
-        console.print(
-            "    user_activity: three JSON deliveries with nested profiles (missing objects and fields), "
-            "re-deliveries, profile changes, a change back and a late older version"
-        )
-        generate_retail(landing / "retail", args.seed)
-        console.print(
-            "    retail: RetailRocket-layout events (epoch ms, duplicate rows), item-property snapshots split "
-            "out of order, a category tree with an orphan and a cycle"
-        )
-        generate_customer_features(landing / "customer_features", args.seed)
-        console.print(
-            "    customer_features: transactions and clickstream sessions of the same customers, some after "
-            "the snapshot date"
-        )
+        step(f"generate: every domain's sample files, seed {args.seed}")
+        sizing = {"days": args.days, "events_per_hour": args.events_per_hour}
+        for domain in samples.generators(settings.domains):
+            takes = samples.options_of(domain)
+            given = {k: v for k, v in sizing.items() if k in takes}
+            console.print(
+                f"    {domain.name}: {samples.generate(domain, landing / domain.name, args.seed, **given)}"
+            )
         step("ingest: landing files -> raw zone by event time")
         claimed = claim(project.contracts, landing)
         for name, contract in sorted(project.contracts.items()):
@@ -106,20 +83,21 @@ def demo(args, settings: Settings) -> int:
         step(
             "automation: the endpoint's S3 and EventBridge events -> Lambda handlers -> Glue jobs on local Spark"
         )
-        report = _dispatch(settings, console)
+        report = dispatch(settings, console)
         results = report.runs
         if report.failures:
             raise RuntimeError("a job run failed: " + report.failures[0])
         print_reconciliation("every dataset and model", results)
-        step("views: athena/views -> gold database")
-        for name, status in create_views(settings, Path("athena/views")):
+        step("views: every domain's views/ -> gold database")
+        for name, status in create_views(settings):
             console.print(f"    {name}: {status}")
-        step("queries: athena/queries on the local engine (Athena SQL, transpiled to DuckDB)")
-        engine = _engine(settings, "local")
+        step("queries: every domain's queries/ on the local engine (Athena SQL, transpiled to DuckDB)")
+        engine = open_engine(settings, "local")
         try:
-            for name, sql in load_queries(Path("athena/queries")).items():
-                title = sql.strip().splitlines()[0].lstrip("- ").strip() or name
-                print_result(engine.query(sql), "table", f"{title}  (athena/queries/{name}.sql)")
+            for path in sql_files(settings.domains, "queries"):
+                sql = load_queries([path])[path.stem]
+                title = sql.strip().splitlines()[0].lstrip("- ").strip() or path.stem
+                print_result(engine.query(sql), "table", f"{title}  ({path})")
         finally:
             engine.close()
     finally:

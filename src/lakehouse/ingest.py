@@ -24,13 +24,10 @@ from urllib.parse import quote
 
 from lakehouse.catalog import Catalog
 from lakehouse.contracts import EPOCH_FORMATS, EPOCH_RANGE_SECONDS, Contract, normalize
+from lakehouse.errors import IngestError
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage, sha256_file
 from lakehouse.tables import raw_table
-
-
-class IngestError(ValueError):
-    """Bad ingest input (a missing path, nothing to ingest): the CLI shows it on one line, exit 2."""
 
 
 @dataclass

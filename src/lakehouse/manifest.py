@@ -13,10 +13,12 @@ Adding a contract adds its tables, jobs, crawler and permissions here, with no T
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from lakehouse.catalog import table_input
 from lakehouse.contracts import Contract
+from lakehouse.domains import discover
 from lakehouse.models import Model
 from lakehouse.registry import BUILD_MODEL as MODEL_STAGE
 from lakehouse.registry import RAW_TO_SILVER, Project, built_dimensions, dataset_stages, script_path
@@ -77,8 +79,17 @@ def _audit() -> list[tuple[str, str]]:
     return [("silver", "_audit/")]
 
 
-def build(datasets_dir: Path) -> dict:
-    project = Project.load(datasets_dir)
+def contract_key(contract: Contract) -> str:
+    """Where a contract is uploaded, and read by the jobs and handlers: as in the repository."""
+    return f"domains/{contract.domain}/{contract.path.name}"
+
+
+def model_key(model: Model) -> str:
+    return f"domains/{model.domain.name}/models/{model.path.name}"
+
+
+def build(roots: Sequence[Path]) -> dict:
+    project = Project.load(roots)
     contracts, models = project.contracts, project.models
     tables: dict[str, dict] = {}
     audit = [audit_table(_PLACEHOLDER), quality_table(_PLACEHOLDER)]
@@ -91,7 +102,8 @@ def build(datasets_dir: Path) -> dict:
             tables[_key(spec)] = _table(spec)
         by_zone = {z: [s for s in specs if s.zone == z] for z in ("raw", "silver", "gold")}
         datasets[contract.name] = {
-            "contract": f"datasets/{contract.path.name}",
+            "contract": contract_key(contract),
+            "domain": contract.domain,
             "format": contract.source.format,
             "crawl": bool(contract.crawl),
             "raw_prefix": f"{contract.name}/",
@@ -109,8 +121,14 @@ def build(datasets_dir: Path) -> dict:
     return {
         "datasets": datasets,
         "models": {
-            m.name: {"file": f"datasets/models/{m.path.name}", "sources": list(m.sources)}
+            m.name: {"file": model_key(m), "domain": m.domain.name, "sources": list(m.sources)}
             for m in models.values()
+        },
+        # every domain's named queries (Athena saves them): name -> file, as in the repository
+        "queries": {
+            p.stem: f"domains/{d.name}/queries/{p.name}"
+            for d in discover(roots)
+            for p in d.sql_files("queries")
         },
         "jobs": jobs,
         "tables": tables,
@@ -137,7 +155,7 @@ def _dataset_job(contract: Contract, stage: str, by_zone: dict[str, list[TableSp
         "name": name,
         "stage": stage,
         "script": script_path(stage),
-        "arguments": {"--dataset": name, "--contract_uri": f"datasets/{contract.path.name}"},
+        "arguments": {"--dataset": name, "--contract_uri": contract_key(contract)},
         "access": _access(reads, writes, tables),
     }
 
@@ -153,13 +171,13 @@ def _model_job(model: Model, specs: tuple[TableSpec, ...], contracts: dict[str, 
         "name": model.name,
         "stage": MODEL_STAGE,
         "script": script_path(MODEL_STAGE),
-        "arguments": {"--model": model.name, "--model_uri": f"datasets/models/{model.path.name}"},
+        "arguments": {"--model": model.name, "--model_uri": model_key(model)},
         "access": _access(reads, writes, tables),
     }
 
 
-def write(datasets_dir: Path, out: Path) -> dict:
-    manifest = build(datasets_dir)
+def write(roots: Sequence[Path], out: Path) -> dict:
+    manifest = build(roots)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return manifest

@@ -1,12 +1,13 @@
-"""Gold models built from several datasets: datasets/models/<name>.yaml.
+"""Gold models built from several datasets: <domain>/models/<name>.yaml.
 
 A contract describes one source; a model describes gold tables fed by several (the sales model:
 customers, transactions and order-line exports) or by none at all (the calendar model: the conformed
 `dim_date`, with fiscal periods when `fiscal_calendar` has landed). The model file is its tables'
 single definition (columns, types, partitions; a `kind: calendar` table's are checked against the
 conformed calendar's in lakehouse.tables), the business parameters its rules use, and the
-transform module holding those rules (`transform: lakehouse.transforms.sales`): the generic
-build_model stage imports it by name and holds no model code. A table of `kind: calendar` is the
+transform module holding those rules, a module of the model's own domain folder (`transform: transform`
+is `<domain>/transform.py`, lakehouse.domains): the generic build_model stage imports it and holds no
+model code, and a model file can name no other module. A table of `kind: calendar` is the
 conformed calendar, whose columns are defined once in lakehouse.tables; `conformed` names the tables
 of other models a model's facts key into (the sales fact's date_key -> dim_date), so the registry
 builds those after it.
@@ -15,14 +16,17 @@ builds those after it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lakehouse.spec import ContractError, Reader, ident_problem, read_yaml
+from lakehouse.domains import Domain, discover
+from lakehouse.errors import ContractError
+from lakehouse.spec import Reader, ident_problem, read_yaml
 from lakehouse.tables import CALENDAR_COLUMNS
 
-_MODULE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)+$")
+_MODULE = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -44,12 +48,17 @@ class Model:
     sources: tuple[str, ...]
     parameters: dict[str, Any]
     tables: tuple[GoldTable, ...]
-    transform: str = ""  # module with `build(spark, sources, parameters) -> ModelBuild | None`
+    transform: str = ""  # its domain's module with `build(spark, sources, parameters) -> ModelBuild | None`
     conformed: tuple[str, ...] = ()  # tables of other models its facts reference
     # run arguments (name -> what it means): optional Glue job arguments `--<name>`, given to the
     # transform in its parameters (None when not given); `lakehouse run` takes them as --<name-with-dashes>
     arguments: dict[str, str] = field(default_factory=dict)
     path: Path = field(default=Path("<memory>"), compare=False)
+
+    @property
+    def domain(self) -> Domain:
+        """The domain folder holding it: `<domain>/models/<name>.yaml`."""
+        return Domain(self.path.parent.parent.name, self.path.parent.parent)
 
     def table(self, name: str) -> GoldTable:
         return next(t for t in self.tables if t.name == name)
@@ -95,7 +104,10 @@ def parse_model(doc: Any, path: Path | str = "<memory>") -> Model:
         )
     transform = r.str("transform")
     if not _MODULE.match(transform):
-        raise r.error("transform", f"{transform!r} must be a dotted Python module name")
+        raise r.error(
+            "transform",
+            f"{transform!r} must name a module of its domain folder (transform: transform for transform.py)",
+        )
     params = r._get("parameters", dict, False, {})
     arguments = r._get("arguments", dict, False, {})
     for arg, meaning in arguments.items():
@@ -121,10 +133,7 @@ def load_model(path: Path | str) -> Model:
     return parse_model(read_yaml(path), Path(path))
 
 
-def load_models(datasets_dir: Path | str) -> dict[str, Model]:
-    directory = Path(datasets_dir) / "models"
-    return (
-        {m.name: m for m in (load_model(p) for p in sorted(directory.glob("*.yaml")))}
-        if directory.is_dir()
-        else {}
-    )
+def load_models(roots: Path | str | Sequence[Path | str]) -> dict[str, Model]:
+    """Every domain's models under these folders (lakehouse.domains), by name."""
+    domains = discover([roots] if isinstance(roots, Path | str) else roots)
+    return {m.name: m for m in (load_model(p) for d in domains for p in d.model_files)}

@@ -15,13 +15,22 @@ a path or an `s3://` URI. Needs only PyYAML (and boto3 for s3://): it runs in Gl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lakehouse.contracts import Contract, ContractError, Dimension, load_contracts, parse_contract, parse_yaml
-from lakehouse.models import Model, load_models, parse_model
+from lakehouse.contracts import (
+    Contract,
+    Dimension,
+    check_unique_tables,
+    load_contract,
+    parse_contract,
+    parse_yaml,
+)
+from lakehouse.domains import Domain, discover
+from lakehouse.errors import ContractError
+from lakehouse.models import Model, load_model, parse_model
 
 if TYPE_CHECKING:
     from lakehouse.settings import Settings
@@ -69,25 +78,25 @@ class Project:
 
     # loading -------------------------------------------------------------------------------------
     @classmethod
-    def load(cls, location: Path | str, settings: Settings | None = None) -> Project:
-        """Contracts (`*.yaml`) and models (`models/*.yaml`) in a directory or under an s3:// prefix."""
-        text = str(location)
-        if not text.startswith("s3://"):
-            return cls(load_contracts(location), load_models(location))
-        storage = _storage(settings)
-        base = text.rstrip("/") + "/"
+    def load(cls, location: Path | str | Sequence[Path | str], settings: Settings | None = None) -> Project:
+        """Every domain's contracts (`<domain>/*.yaml`) and models (`<domain>/models/*.yaml`): under
+        folders of domains (lakehouse.domains), or under an s3:// prefix laid out the same way (the
+        artifacts bucket's `domains/`, which Terraform uploads). A folder holding contracts directly
+        is one domain."""
+        locations = [location] if isinstance(location, Path | str) else list(location)
         contracts: dict[str, Contract] = {}
         models: dict[str, Model] = {}
-        for obj in storage.list(base):
-            rest = obj.uri[len(base) :]
-            if not rest.endswith(".yaml"):
-                continue
-            if "/" not in rest:
-                contract = parse_contract(parse_yaml(storage.read_bytes(obj.uri), obj.uri), Path(rest))
-                contracts[contract.name] = contract
-            elif rest.startswith("models/") and rest.count("/") == 1:
-                model = parse_model(parse_yaml(storage.read_bytes(obj.uri), obj.uri), Path(rest[7:]))
-                models[model.name] = model
+        for where in locations:
+            text = str(where)
+            found = _load_s3(text, settings) if text.startswith("s3://") else _load_dirs(Path(where))
+            for doc in found:
+                into: dict = contracts if isinstance(doc, Contract) else models
+                if doc.name in into:
+                    raise ContractError(
+                        doc.path, "name", f"{doc.name!r} is also defined at {into[doc.name].path}"
+                    )
+                into[doc.name] = doc
+        check_unique_tables(contracts.values())
         return cls(contracts, models)
 
     def _check(self) -> None:
@@ -96,14 +105,26 @@ class Project:
             for name in [d.name for d in built_dimensions(c)] + [f.name for f in c.facts]:
                 producers.setdefault(name, []).append(f"dataset {c.name}")
             if c.model and self.models and c.model not in self.models:
-                raise ContractError(c.path, "star.model", f"no model {c.model!r} in datasets/models/")
+                raise ContractError(c.path, "star.model", f"no model {c.model!r} in any domain's models/")
         for m in self.models.values():
             for t in m.tables:
                 producers.setdefault(t.name, []).append(f"model {m.name}")
         twice = {t: p for t, p in producers.items() if len(p) > 1}
         if twice:
             table, who = sorted(twice.items())[0]
-            raise ContractError("datasets", "star", f"table {table!r} is built by {' and '.join(who)}")
+            raise ContractError("domains", "star", f"table {table!r} is built by {' and '.join(who)}")
+
+    def domain_of(self, name: str) -> Domain:
+        """The domain folder of a dataset or model."""
+        if name in self.models:
+            return self.models[name].domain
+        contract = self.contracts[name]
+        return Domain(contract.domain, contract.path.parent)
+
+    def alert_dataset(self) -> str | None:
+        """The first dataset whose domain has an `alerts.py` (the local stand-in for Terraform's
+        `alert_dataset`): its newly landed files go through that module (lakehouse.automation.alerts)."""
+        return next((n for n in sorted(self.contracts) if self.domain_of(n).has_module("alerts")), None)
 
     # jobs ----------------------------------------------------------------------------------------
     def jobs(self) -> Iterator[Job]:
@@ -157,7 +178,7 @@ class Project:
             known = ", ".join(sorted(self.contracts)) or "none"
             models = ", ".join(sorted(self.models)) or "none"
             raise ContractError(
-                "datasets", "dataset", f"unknown dataset {name!r} (known: {known}; models: {models})"
+                "domains", "dataset", f"unknown dataset {name!r} (known: {known}; models: {models})"
             )
         i = 0
         while i < len(plan):  # followers of followers too (a model's build, then the calendar)
@@ -172,6 +193,33 @@ class Project:
                     plan = list(dict.fromkeys(plan))
             i += 1
         return plan
+
+
+def _load_dirs(root: Path) -> list[Contract | Model]:
+    found: list[Contract | Model] = []
+    for domain in discover([root]):
+        found += [load_contract(f) for f in domain.contract_files]
+        found += [load_model(f) for f in domain.model_files]
+    return found
+
+
+def _load_s3(prefix: str, settings: Settings | None) -> list[Contract | Model]:
+    """`<prefix><domain>/<name>.yaml` and `<prefix><domain>/models/<name>.yaml`, named by their key
+    below the prefix's parent, as in the repository (`domains/sales/models/sales.yaml`)."""
+    storage = _storage(settings)
+    base = prefix.rstrip("/") + "/"
+    top = base.rstrip("/").rsplit("/", 1)[-1]
+    found: list[Contract | Model] = []
+    for obj in storage.list(base):
+        rest = obj.uri[len(base) :]
+        parts = rest.split("/")
+        shaped = len(parts) == 2 or (len(parts) == 3 and parts[1] == "models")
+        if not rest.endswith(".yaml") or not shaped:
+            continue
+        doc = parse_yaml(storage.read_bytes(obj.uri), obj.uri)
+        path = Path(top, rest)
+        found.append(parse_contract(doc, path) if len(parts) == 2 else parse_model(doc, path))
+    return found
 
 
 def _storage(settings: Settings | None):

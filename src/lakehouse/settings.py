@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,8 @@ class Settings:
     env: str = LOCAL_ENV
     region: str = "us-east-1"
     endpoint_url: str | None = None
-    datasets_dir: Path = field(default_factory=lambda: Path("datasets"))
+    # folders of domains (lakehouse.domains): LAKEHOUSE_DOMAINS, paths separated by ':'
+    domains: tuple[Path, ...] = (Path("domains"),)
 
     def __post_init__(self) -> None:
         for what, value in (("project", self.project), ("env", self.env)):
@@ -83,7 +84,7 @@ class Settings:
             env=env,
             region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
             endpoint_url=endpoint,
-            datasets_dir=Path(os.environ.get("LAKEHOUSE_DATASETS", "datasets")),
+            domains=tuple(Path(p) for p in os.environ.get("LAKEHOUSE_DOMAINS", "domains").split(":") if p),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

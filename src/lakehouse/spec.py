@@ -15,6 +15,8 @@ from typing import Any, Literal, overload
 
 import yaml
 
+from lakehouse.errors import ContractError
+
 _IDENT = re.compile(r"[a-z_][a-z0-9_]*")  # always fullmatch: `$` would accept a trailing newline
 MAX_IDENT = 64  # Glue allows 255, but names are joined (`<name>_quarantine`, job names, S3 prefixes)
 # The kit's own objects: the `_ledger`, `_audit`, `_automation` prefixes and `_runs` folders, the
@@ -61,14 +63,6 @@ def table_name_problem(value: object) -> str | None:
 def normalize(name: str) -> str:
     """A source's spelling of a column name in contract spelling: 'Order Date ' -> 'order_date'."""
     return re.sub(r"[^a-z0-9]+", "_", name.strip().lstrip("\ufeff").lower()).strip("_")
-
-
-class ContractError(ValueError):
-    """An invalid contract: the message names the file, the field and the problem, on one line."""
-
-    def __init__(self, path: Path | str, where: str, problem: str):
-        self.path, self.where, self.problem = str(path), where, problem
-        super().__init__(f"{path}: {where}: {problem}")
 
 
 def parse_yaml(text: str | bytes, path: Path | str) -> Any:

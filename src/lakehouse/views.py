@@ -1,6 +1,6 @@
-"""Athena views and named queries kept as SQL files under athena/: one view or query per file.
+"""Athena views and named queries kept as SQL files in each domain's views/ and queries/: one per file.
 
-`create_views` puts every view of athena/views/ into the gold database: on AWS by running the file on
+`create_views` puts every domain's views into the gold database: on AWS by running the file on
 Athena, locally by storing it in the catalog exactly as Athena would (a VIRTUAL_VIEW), so the local
 engine and Athena read the same definition.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +17,10 @@ from pathlib import Path
 from sqlglot import exp
 
 from lakehouse.catalog import Catalog
-from lakehouse.engine.sql import QueryError, duckdb_to_glue_type, duckdb_to_trino_type, parse_athena
+from lakehouse.domains import discover
+from lakehouse.engine.sql import duckdb_to_glue_type, duckdb_to_trino_type, parse_athena
+from lakehouse.errors import QueryError
+from lakehouse.models import load_models
 from lakehouse.settings import Settings
 
 
@@ -51,7 +55,7 @@ def render(text: str, path: Path, parameters: dict[str, dict]) -> str:
         model, name = match.groups()
         if name not in parameters.get(model, {}):
             raise QueryError(
-                f"{path}: unknown parameter ${{{model}.{name}}} (see datasets/models/{model}.yaml)"
+                f"{path}: unknown parameter ${{{model}.{name}}} (see the model file {model}.yaml)"
             )
         literal = sql_literal(parameters[model][name])
         if literal is None:
@@ -61,10 +65,15 @@ def render(text: str, path: Path, parameters: dict[str, dict]) -> str:
     return _PLACEHOLDER.sub(value, text)
 
 
-def load_views(directory: Path, parameters: dict[str, dict] | None = None) -> list[ViewFile]:
-    """Every athena/views/*.sql; each must be one CREATE [OR REPLACE] VIEW named like its file."""
+def sql_files(roots: Sequence[Path], kind: str) -> list[Path]:
+    """Every domain's `views/*.sql` or `queries/*.sql` (lakehouse.domains), in domain order."""
+    return [p for d in discover(roots) for p in d.sql_files(kind)]
+
+
+def load_views(paths: Iterable[Path], parameters: dict[str, dict] | None = None) -> list[ViewFile]:
+    """Views from .sql files; each must be one CREATE [OR REPLACE] VIEW named like its file."""
     views = []
-    for path in sorted(directory.glob("*.sql")):
+    for path in paths:
         text = render(path.read_text(encoding="utf-8"), path, parameters or {})
         try:
             tree = parse_athena(text)
@@ -79,17 +88,18 @@ def load_views(directory: Path, parameters: dict[str, dict] | None = None) -> li
     return views
 
 
-def load_queries(directory: Path) -> dict[str, str]:
-    """Named queries: athena/queries/<name>.sql -> SQL text."""
-    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(directory.glob("*.sql"))}
+def load_queries(paths: Iterable[Path]) -> dict[str, str]:
+    """Named queries: <name>.sql -> SQL text."""
+    return {p.stem: p.read_text(encoding="utf-8") for p in paths}
 
 
-def create_views(settings: Settings, directory: Path, target: str = "local") -> list[tuple[str, str]]:
-    """Create or update every view in the gold database; returns (view, created|updated|unchanged)."""
-    from lakehouse.models import load_models
-
-    parameters = {m.name: m.parameters for m in load_models(settings.datasets_dir).values()}
-    views = load_views(directory, parameters)
+def create_views(
+    settings: Settings, paths: Sequence[Path] | None = None, target: str = "local"
+) -> list[tuple[str, str]]:
+    """Create or update views in the gold database (default: every domain's); returns (view,
+    created|updated|unchanged)."""
+    parameters = {m.name: m.parameters for m in load_models(settings.domains).values()}
+    views = load_views(sql_files(settings.domains, "views") if paths is None else paths, parameters)
     if target == "aws":
         from lakehouse.engine.athena import AthenaEngine
 

@@ -17,7 +17,7 @@ locals {
     [for m in values(local.manifest.models) : m.file],
   )
   functions = {
-    for h in ["on_raw_object", "on_crawler_state", "on_job_state", "purchase_alert"] :
+    for h in ["on_raw_object", "on_crawler_state", "on_job_state", "landed_alert"] :
     h => "${local.name}-${replace(h, "_", "-")}"
   }
   dlq_name    = "${local.name}-automation-dlq"
@@ -52,7 +52,7 @@ module "security" {
   databases                = local.databases
   jobs                     = local.manifest.jobs
   crawled_datasets         = local.crawled_datasets
-  purchase_dataset         = var.purchase_dataset
+  alert_dataset         = var.alert_dataset
   functions                = local.functions
   alerts_topic_name        = "${local.name}-alerts"
   dlq_name                 = local.dlq_name
@@ -134,7 +134,7 @@ module "events" {
   package_zip        = local.package_zip
   raw_bucket         = module.storage.bucket_names["raw"]
   contracts_uri      = module.etl.contracts_uri
-  purchase_dataset   = var.purchase_dataset
+  alert_dataset   = var.alert_dataset
   alerts_topic_arn   = module.monitoring.alerts_topic_arn
   dlq_name           = local.dlq_name
   kms_key_arn        = module.security.kms_key_arn
@@ -154,7 +154,8 @@ module "query" {
   kms_key_arn          = module.security.kms_key_arn
   bytes_scanned_cutoff = var.athena_bytes_scanned_cutoff
   database             = local.databases["gold"]
-  queries_dir          = "${var.source_root}/athena/queries"
+  queries              = local.manifest.queries
+  source_root          = var.source_root
   named_queries        = !var.local_endpoint
   force_destroy        = !var.deletion_protection
   tags                 = local.tags

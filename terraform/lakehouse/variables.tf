@@ -17,7 +17,7 @@ variable "env" {
 }
 
 variable "source_root" {
-  description = "Repository root: datasets/, glue/jobs/ and athena/queries/ are read from here."
+  description = "Repository root: domains/ (contracts, models, queries) and glue/jobs/ are read from here."
   type        = string
 }
 
@@ -110,8 +110,8 @@ variable "key_user_arns" {
   default     = []
 }
 
-variable "purchase_dataset" {
-  description = "Dataset whose raw files carry purchase events."
+variable "alert_dataset" {
+  description = "Dataset whose newly landed raw files landed_alert reads (its domain's alerts.py says what to alert on; the sample: clickstream purchases)."
   type        = string
   default     = "clickstream"
 }

@@ -21,7 +21,7 @@ from lakehouse.jobs.ledger import Ledger, LedgerEntry, RunRequest
 from lakehouse.tables import silver_table
 from tests.automation import test_handlers
 from tests.automation.test_handlers import JOB_R2S, KEY, alerts, did, job_runs, land
-from tests.conftest import REPO
+from tests.plugin import REPO
 
 config = test_handlers.config  # the deployed environment with its alerts topic and dead-letter queue
 
@@ -86,7 +86,7 @@ def test_a_large_batch_of_purchases_is_split_under_the_sns_limit(config):
     """2,500 purchases made one message over 256 KB: SNS refused it and the alert was lost."""
     settings = config.settings
     event = land(settings, KEY, purchases_file(2500))
-    result = handlers.purchase_alert(event, None, config)
+    result = handlers.landed_alert(event, None, config)
     assert result["processed"] == 1
     sent = alerts(settings)
     assert len(sent) > 1 and all(len(m["Message"].encode()) < 256 * 1024 for m in sent)
@@ -100,15 +100,15 @@ def test_a_large_batch_of_purchases_is_split_under_the_sns_limit(config):
     assert all("u-secret" not in m["Message"] for m in sent)
 
 
-def test_a_purchase_alert_that_fails_to_publish_is_sent_on_the_retry(config):
+def test_a_landed_alert_that_fails_to_publish_is_sent_on_the_retry(config):
     """The object must be marked seen only once its alert is out, or the retry skips it."""
     settings = config.settings
     event = land(settings, KEY, purchases_file(3))
     broken = handlers.Config(settings, config.contracts_uri, config.alert_topic_arn + "-gone", config.dlq_url)
     with pytest.raises(Exception, match=r"NotFound|does not exist"):
-        handlers.purchase_alert(event, None, broken)
+        handlers.landed_alert(event, None, broken)
     assert alerts(settings) == []
-    retried = handlers.purchase_alert(event, None, config)
+    retried = handlers.landed_alert(event, None, config)
     assert (retried["processed"], retried["duplicates"]) == (1, 0)
     (msg,) = alerts(settings)
     assert json.loads(msg["Message"])["count"] == 3
@@ -161,7 +161,7 @@ def test_events_from_another_account_are_not_acted_on(config):
 
 def half_published(settings, run_id: str, extra: dict | None = None) -> tuple[str, list[str]]:
     """A raw_to_silver run that recorded its intent (two partitions) and switched only the first."""
-    contract = handlers.project(handlers.Config(settings, str(REPO / "datasets"), None, None)).contracts[
+    contract = handlers.project(handlers.Config(settings, str(REPO / "domains"), None, None)).contracts[
         "clickstream"
     ]
     silver = silver_table(contract, settings)

@@ -22,7 +22,7 @@ from lakehouse.jobs.ledger import Ledger, LedgerEntry, RunRequest
 from lakehouse.local import wiring
 from lakehouse.local.deploy import deploy
 from lakehouse.local.dispatcher import hold_job_runs
-from tests.conftest import REPO
+from tests.plugin import REPO
 
 pytestmark = pytest.mark.endpoint
 
@@ -35,7 +35,7 @@ def config(deployed):
     hold_job_runs(deployed.endpoint_url)  # job runs stay STARTING until read: Glue's concurrency, locally
     return handlers.Config(
         deployed,
-        str(REPO / "datasets"),
+        str(REPO / "domains"),
         wiring.alerts_topic_arn(deployed),
         wiring.queue_url(deployed, "automation-dlq"),
     )
@@ -229,11 +229,11 @@ def test_eventbridge_object_created_shape(config):
 
 def test_a_contract_that_asks_for_crawling_starts_the_crawler_once(settings, tmp_path):
     datasets = tmp_path / "datasets"
-    shutil.copytree(REPO / "datasets", datasets)
+    shutil.copytree(REPO / "domains", datasets)
     doc = yaml.safe_load((datasets / "clickstream.yaml").read_text())
     doc["zones"]["raw"]["crawl"] = True
     (datasets / "clickstream.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
-    settings = type(settings)(**{**settings.__dict__, "datasets_dir": datasets})
+    settings = type(settings)(**{**settings.__dict__, "domains": (datasets,)})
     deploy(settings)
     config = handlers.Config(
         settings,
@@ -362,7 +362,7 @@ def test_job_unknown_and_malformed(config):
     )
 
 
-# purchase_alert -------------------------------------------------------------------------------------
+# landed_alert -------------------------------------------------------------------------------------
 
 
 def test_purchases_in_a_batch_make_one_message_with_ids_and_amounts_only(config):
@@ -382,7 +382,7 @@ def test_purchases_in_a_batch_make_one_message_with_ids_and_amounts_only(config)
             ).encode()
         ),
     )
-    result = handlers.purchase_alert({"Records": a["Records"] + b["Records"]}, None, config)
+    result = handlers.landed_alert({"Records": a["Records"] + b["Records"]}, None, config)
     assert result["processed"] == 2
     (msg,) = alerts(settings)
     body = json.loads(msg["Message"])
@@ -393,16 +393,16 @@ def test_purchases_in_a_batch_make_one_message_with_ids_and_amounts_only(config)
         ("ORD-3", None),
     ]
     assert "secret" not in msg["Message"]  # no user or session ids
-    again = handlers.purchase_alert(a, None, config)
+    again = handlers.landed_alert(a, None, config)
     assert again["duplicates"] == 1 and alerts(settings) == []
 
 
 def test_no_purchases_no_message_other_datasets_ignored_malformed_dead_lettered(config):
     settings = config.settings
     quiet = land(settings, KEY, json.dumps({**EVENT, "event_type": "page_view"}).encode())
-    assert handlers.purchase_alert(quiet, None, config)["processed"] == 1 and alerts(settings) == []
-    assert handlers.purchase_alert(land(settings, "orders/x.csv", b"a,b"), None, config)["ignored"] == 1
-    assert handlers.purchase_alert({"Records": [{"eventSource": "aws:s3"}]}, None, config)["malformed"] == 1
+    assert handlers.landed_alert(quiet, None, config)["processed"] == 1 and alerts(settings) == []
+    assert handlers.landed_alert(land(settings, "orders/x.csv", b"a,b"), None, config)["ignored"] == 1
+    assert handlers.landed_alert({"Records": [{"eventSource": "aws:s3"}]}, None, config)["malformed"] == 1
     assert len(receive(settings, "automation-dlq")) == 1
 
 
@@ -418,11 +418,11 @@ def test_crawler_succeeded_while_the_job_runs_keeps_the_request(config):
 def test_a_dataset_without_a_star_mapping_ends_in_silver(settings, tmp_path):
     """No silver_to_gold job exists for it (Terraform, local deploy), so none is requested."""
     datasets = tmp_path / "datasets"
-    shutil.copytree(REPO / "datasets", datasets)
+    shutil.copytree(REPO / "domains", datasets)
     doc = yaml.safe_load((datasets / "clickstream.yaml").read_text())
     doc.pop("star")
     (datasets / "clickstream.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
-    settings = type(settings)(**{**settings.__dict__, "datasets_dir": datasets})
+    settings = type(settings)(**{**settings.__dict__, "domains": (datasets,)})
     deploy(settings)
     hold_job_runs(settings.endpoint_url)
     config = handlers.Config(

@@ -24,7 +24,7 @@ from lakehouse.local.deploy import deploy
 from lakehouse.local.runner import run_dataset
 from lakehouse.settings import Settings
 from lakehouse.transforms.raw_to_silver import MALFORMED, NOT_UTF8, UNREADABLE
-from tests.conftest import REPO
+from tests.plugin import REPO
 
 pytestmark = [pytest.mark.spark, pytest.mark.endpoint]
 
@@ -367,9 +367,9 @@ def corpus(endpoint_url, spark, tmp_path_factory):
     saved = os.environ.get("LAKEHOUSE_QUARANTINE_LIMIT")
     os.environ["LAKEHOUSE_QUARANTINE_LIMIT"] = "1"
     datasets = tmp_path_factory.mktemp("datasets")
-    shutil.copy(REPO / "datasets" / "clickstream.yaml", datasets)
+    shutil.copy(REPO / "domains" / "clickstream" / "clickstream.yaml", datasets)
     shutil.copy(REPO / "tests" / "fixtures" / "datasets" / "orders.yaml", datasets)
-    settings = Settings(project="corpus", env="local", endpoint_url=endpoint_url, datasets_dir=datasets)
+    settings = Settings(project="corpus", env="local", endpoint_url=endpoint_url, domains=(datasets,))
     deploy(settings)
     results = {}
     for dataset in ("clickstream", "orders"):

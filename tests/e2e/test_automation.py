@@ -11,7 +11,7 @@ from lakehouse.catalog import Catalog
 from lakehouse.engine.local import LocalEngine
 from lakehouse.local import wiring
 from lakehouse.local.dispatcher import Dispatcher
-from tests.conftest import REPO
+from tests.plugin import REPO
 
 pytestmark = [pytest.mark.spark, pytest.mark.endpoint]
 
@@ -40,7 +40,7 @@ def test_landed_file_reaches_gold_through_the_handlers(deployed, spark):
     seen = []
     report = Dispatcher(settings, REPO / "glue" / "jobs", on_event=seen.append).run_until_idle()
 
-    assert [(h.handler, h.event.split(":")[0]) for h in seen if h.handler != "purchase_alert"] == [
+    assert [(h.handler, h.event.split(":")[0]) for h in seen if h.handler != "landed_alert"] == [
         ("on_raw_object", "s3"),
         *[("on_job_state", "Glue Job State Change")] * 4,
     ]

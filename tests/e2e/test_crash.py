@@ -13,17 +13,17 @@ import subprocess
 import sys
 
 import pytest
+from lakehouse_domains.clickstream.generate import generate_clickstream
 
 from lakehouse.catalog import Catalog
 from lakehouse.contracts import load_contract
 from lakehouse.engine.local import LocalEngine
-from lakehouse.generate.clickstream import generate_clickstream
 from lakehouse.ingest import ingest
 from lakehouse.local.deploy import deploy
 from lakehouse.local.runner import run_dataset
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage
-from tests.conftest import REPO
+from tests.plugin import REPO
 
 pytestmark = [pytest.mark.spark, pytest.mark.endpoint]
 
@@ -91,10 +91,8 @@ def landing(tmp_path_factory):
 
 
 def prepare(endpoint_url: str, project: str, landing) -> tuple[Settings, object]:
-    settings = Settings(
-        project=project, env="local", endpoint_url=endpoint_url, datasets_dir=REPO / "datasets"
-    )
-    contract = load_contract(REPO / "datasets" / "clickstream.yaml")
+    settings = Settings(project=project, env="local", endpoint_url=endpoint_url, domains=(REPO / "domains",))
+    contract = load_contract(REPO / "domains" / "clickstream" / "clickstream.yaml")
     deploy(settings)
     ingest(settings, contract, [landing])
     return settings, contract

@@ -13,10 +13,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from lakehouse_domains.clickstream.generate import generate_clickstream
 
 from lakehouse.cli import main
 from lakehouse.engine.local import LocalEngine
-from lakehouse.generate.clickstream import generate_clickstream
 from lakehouse.ingest import ingest
 from lakehouse.local.deploy import deploy
 from lakehouse.local.endpoint import reset
@@ -25,7 +25,7 @@ from lakehouse.registry import Project
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage
 from lakehouse.views import create_views
-from tests.conftest import REPO, free_port
+from tests.plugin import REPO, free_port
 
 pytestmark = [pytest.mark.spark, pytest.mark.endpoint]
 
@@ -63,10 +63,10 @@ def ground_truth(landing: Path) -> dict:
 @pytest.fixture(scope="module")
 def pipeline(endpoint_url, spark, tmp_path_factory):
     reset(endpoint_url)
-    settings = Settings(project="e2e", env="local", endpoint_url=endpoint_url, datasets_dir=REPO / "datasets")
+    settings = Settings(project="e2e", env="local", endpoint_url=endpoint_url, domains=(REPO / "domains",))
     from lakehouse.contracts import load_contract
 
-    contract = load_contract(REPO / "datasets" / "clickstream.yaml")
+    contract = load_contract(REPO / "domains" / "clickstream" / "clickstream.yaml")
     landing = tmp_path_factory.mktemp("landing")
     stats = generate_clickstream(
         landing, days=2, events_per_hour=12, seed=7, duplicate_rate=0.03, late_rate=0.02, bad_rate=0.02
@@ -74,7 +74,7 @@ def pipeline(endpoint_url, spark, tmp_path_factory):
     deploy(settings)
     ingested = ingest(settings, contract, [landing])
     # the registry's plan: clickstream's two stages, then dim_date's one owner (the calendar model)
-    results = run_plan(settings, Project.load(REPO / "datasets"), "clickstream", REPO / "glue" / "jobs")
+    results = run_plan(settings, Project.load(REPO / "domains"), "clickstream", REPO / "glue" / "jobs")
     create_views(settings, REPO / "athena" / "views")
     engine = LocalEngine(settings)
     yield {
@@ -296,7 +296,7 @@ def test_demo_command_prints_reconciliation_and_three_queries(spark, capsys, mon
         assert title in flat
     assert "down: stopping the local endpoint" in out
     # the demo runs through the Lambda handlers and names each event it handled
-    assert "on_raw_object <- s3:ObjectCreated" in out and "purchase_alert <- s3:ObjectCreated" in out
+    assert "on_raw_object <- s3:ObjectCreated" in out and "landed_alert <- s3:ObjectCreated" in out
     assert "on_job_state <- Glue Job State Change: e2e" not in out  # its own project, not the fixture's
     assert "on_job_state <- Glue Job State Change: lakehouse-local-clickstream-raw_to_silver SUCCEEDED" in out
     assert (
@@ -312,7 +312,7 @@ def test_jobs_write_only_where_their_iam_policy_allows(pipeline):
 
     settings = pipeline["settings"]
     ran = {(r.dataset, r.stage) for r in pipeline["results"]}
-    jobs = [j for j in build(REPO / "datasets")["jobs"].values() if (j["name"], j["stage"]) in ran]
+    jobs = [j for j in build(REPO / "domains")["jobs"].values() if (j["name"], j["stage"]) in ran]
     assert (
         {(j["name"], j["stage"]) for j in jobs}
         == ran

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from lakehouse.local import endpoint
-from tests.conftest import free_port
+from tests.plugin import free_port
 
 pytestmark = pytest.mark.endpoint
 

@@ -14,7 +14,7 @@ import pytest
 
 from lakehouse.cli import main
 from lakehouse.local import endpoint
-from tests.conftest import REPO, free_port
+from tests.plugin import REPO, free_port
 
 pytestmark = pytest.mark.endpoint
 

@@ -14,17 +14,18 @@ from typing import Any
 import pytest
 
 from lakehouse.catalog import Catalog
+from lakehouse.errors import RunInProgress
 from lakehouse.ingest import ingest
 from lakehouse.jobs import retention
 from lakehouse.jobs.entry import run_limits
-from lakehouse.jobs.ledger import Ledger, LedgerEntry, RunInProgress, RunLock
+from lakehouse.jobs.ledger import Ledger, LedgerEntry, RunLock
 from lakehouse.jobs.result import StageResult
 from lakehouse.jobs.runner import RunLimits, run_stage
 from lakehouse.local.runner import run_dataset
 from lakehouse.storage import Storage
 from lakehouse.tables import silver_table
-from tests.conftest import REPO
 from tests.integration.test_runs import event, land
+from tests.plugin import DOMAIN_OF, REPO
 
 pytestmark = pytest.mark.endpoint
 
@@ -154,7 +155,7 @@ def test_the_lock_ttl_and_retention_reach_the_job_as_arguments(deployed, monkeyp
 
     from lakehouse.contracts import load_contract
 
-    contract = load_contract(REPO / "datasets" / "clickstream.yaml")
+    contract = load_contract(REPO / "domains" / "clickstream" / "clickstream.yaml")
 
     def run(limits: RunLimits | None) -> StageResult:
         spark: Any = None  # the lock is taken before any Spark work; the body does nothing
@@ -230,8 +231,9 @@ def test_retention_ages_a_folder_from_when_it_was_replaced_and_reads_every_stage
 def test_published_locations_are_the_folders_spark_wrote_and_bad_values_are_refused(
     spark, deployed, tmp_path
 ):
+    from lakehouse.errors import PartitionValueError
     from lakehouse.jobs.readers import read_parquet_at
-    from lakehouse.jobs.runner import PartitionValueError, write
+    from lakehouse.jobs.runner import write
     from lakehouse.local.runner import StagingIO
     from lakehouse.tables import TableSpec
 
@@ -289,7 +291,7 @@ def test_lineage_names_the_raw_object_exactly_whatever_its_name(
     from lakehouse.jobs.readers import read_records
     from lakehouse.local.runner import StagingIO
 
-    contract = load_contract(REPO / "datasets" / f"{dataset}.yaml")
+    contract = load_contract(REPO / "domains" / DOMAIN_OF[dataset] / f"{dataset}.yaml")
     suffix = ".json" if contract.source.format == "json" else ".csv"
     uri = f"s3://{deployed.bucket('raw')}/{dataset}/x/{name}{suffix}"
     Storage(deployed).put_bytes(uri, body.encode())
@@ -316,7 +318,7 @@ def audit_texts(settings) -> str:
 def test_a_foreign_error_is_audited_by_its_type_only(deployed):
     from lakehouse.contracts import load_contract
 
-    contract = load_contract(REPO / "datasets" / "clickstream.yaml")
+    contract = load_contract(REPO / "domains" / "clickstream" / "clickstream.yaml")
 
     def body(ctx):
         raise ValueError(f"Text '{SECRET}' could not be parsed at index 0")
@@ -347,7 +349,7 @@ def test_record_values_reach_neither_audit_nor_log_nor_failure_message(
     assert "RECONCILIATION" in log and SECRET not in log
     assert SECRET not in audit_texts(deployed)
 
-    from lakehouse.jobs.accounting import QuarantineLimitError
+    from lakehouse.errors import QuarantineLimitError
 
     land(tmp_path / "b2", "b.json", [event(f"x{i}", f"{SECRET}{i}") for i in range(5)])
     ingest(deployed, clickstream, [tmp_path / "b2"])
@@ -362,7 +364,7 @@ def test_quarantine_partitions_expire_as_the_contract_says(deployed, clickstream
     from lakehouse.contracts import parse_contract
     from lakehouse.tables import quarantine_table
 
-    doc = __import__("yaml").safe_load((REPO / "datasets" / "clickstream.yaml").read_text())
+    doc = __import__("yaml").safe_load((REPO / "domains" / "clickstream" / "clickstream.yaml").read_text())
     doc["quarantine_expiry_days"] = 14
     assert parse_contract(doc).quarantine_expiry_days == 14
     assert retention.quarantine_expiry(
@@ -398,7 +400,7 @@ def test_csv_objects_are_streamed_by_the_tasks_from_s3_as_on_glue(spark, deploye
     from lakehouse.jobs.readers import read_records
     from lakehouse.transforms import csv_records
 
-    contract = load_contract(REPO / "datasets" / "category_tree.yaml")
+    contract = load_contract(REPO / "domains" / "retail" / "category_tree.yaml")
     body = "categoryid,parentid\n" + "".join(f"c{i},p{i % 7}\n" for i in range(5000))
     raw = f"s3://{deployed.bucket('raw')}/category_tree/x"
     plain, zipped, cut = f"{raw}/tree 1.csv", f"{raw}/tree:2.csv.gz", f"{raw}/tree[3].csv.gz"

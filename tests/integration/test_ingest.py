@@ -9,7 +9,8 @@ import os
 import pytest
 
 from lakehouse.catalog import Catalog
-from lakehouse.ingest import IngestError, ingest
+from lakehouse.errors import IngestError
+from lakehouse.ingest import ingest
 from lakehouse.storage import Storage
 
 pytestmark = pytest.mark.endpoint

@@ -18,8 +18,8 @@ import pytest
 from lakehouse.catalog import Catalog
 from lakehouse.cli import main
 from lakehouse.engine.local import LocalEngine
-from lakehouse.engine.sql import QueryError
-from tests.conftest import free_port
+from lakehouse.errors import QueryError
+from tests.plugin import free_port
 
 pytestmark = pytest.mark.endpoint
 

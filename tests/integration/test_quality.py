@@ -7,10 +7,10 @@ import pytest
 from lakehouse.catalog import Catalog
 from lakehouse.contracts import load_contract
 from lakehouse.engine.local import LocalEngine
+from lakehouse.errors import QualityError
 from lakehouse.ingest import ingest
-from lakehouse.jobs.stages import QualityError
 from lakehouse.local.runner import run_dataset
-from tests.conftest import REPO
+from tests.plugin import REPO
 
 pytestmark = [pytest.mark.spark, pytest.mark.endpoint]
 
@@ -38,7 +38,7 @@ def quality(settings, run_id: str) -> dict[str, tuple]:
 
 
 def test_critical_rule_within_threshold_quarantines_beyond_it_fails_the_run(deployed, tmp_path):
-    contract = load_contract(REPO / "datasets" / "transactions.yaml")
+    contract = load_contract(REPO / "domains" / "sales" / "transactions.yaml")
     ingest(deployed, contract, [transactions(tmp_path, "a", zero_quantity=1, total=40)])  # 2.5% <= 5%
     (ok,) = run_dataset(deployed, contract, REPO / "glue" / "jobs", stages=("raw_to_silver",))
     assert (ok.status, ok.rows_written, ok.rows_quarantined) == ("succeeded", 39, 1)

@@ -11,11 +11,11 @@ from lakehouse.catalog import Catalog
 from lakehouse.cli import main
 from lakehouse.contracts import load_contract
 from lakehouse.engine.local import LocalEngine
+from lakehouse.errors import QuarantineLimitError
 from lakehouse.ingest import ingest
-from lakehouse.jobs.stages import QuarantineLimitError
 from lakehouse.local.runner import run_dataset
 from lakehouse.storage import Storage
-from tests.conftest import REPO
+from tests.plugin import REPO
 
 pytestmark = [pytest.mark.spark, pytest.mark.endpoint]
 
@@ -36,7 +36,7 @@ def select(settings, sql: str) -> list[tuple]:
 
 
 def test_a_csv_parse_failure_is_counted_in_quality_results(deployed, tmp_path):
-    contract = load_contract(REPO / "datasets" / "transactions.yaml")
+    contract = load_contract(REPO / "domains" / "sales" / "transactions.yaml")
     lines = [row(i) for i in range(39)] + ["t99,c1,p1,Widget,Tools,10.00,2,2025-03-01,East,EXTRA"]
     (tmp_path / "transactions_a.csv").write_text(HEADER + "\n".join(lines) + "\n")
     ingest(deployed, contract, [tmp_path / "transactions_a.csv"])
@@ -55,7 +55,7 @@ def test_a_csv_parse_failure_is_counted_in_quality_results(deployed, tmp_path):
 def test_a_run_over_its_quarantine_limit_fails_with_nothing_published(
     deployed, tmp_path, capsys, monkeypatch
 ):
-    contract = load_contract(REPO / "datasets" / "transactions.yaml")
+    contract = load_contract(REPO / "domains" / "sales" / "transactions.yaml")
     lines = [row(i) for i in range(16)] + [row(i, "n/a") for i in range(16, 20)]  # 20% > the default 5%
     (tmp_path / "transactions_b.csv").write_text(HEADER + "\n".join(lines) + "\n")
     ingest(deployed, contract, [tmp_path / "transactions_b.csv"])
@@ -100,7 +100,7 @@ def test_an_explicit_file_the_job_would_not_read_is_refused_before_upload(
 
 
 def test_a_stray_object_under_the_raw_prefix_is_reported_by_the_run(deployed, tmp_path):
-    contract = load_contract(REPO / "datasets" / "transactions.yaml")
+    contract = load_contract(REPO / "domains" / "sales" / "transactions.yaml")
     (tmp_path / "transactions_c.csv").write_text(HEADER + row(1) + "\n")
     ingest(deployed, contract, [tmp_path / "transactions_c.csv"])
     stray = f"s3://{deployed.bucket('raw')}/transactions/year=2025/month=03/day=01/export.txt"
@@ -140,7 +140,7 @@ def test_both_us_date_forms_check_and_run_with_nothing_quarantined(deployed, tmp
         Storage(deployed).list(f"s3://{deployed.bucket('raw')}/sales_orders/")
     )  # check uploads nothing
 
-    contract = load_contract(REPO / "datasets" / "sales_orders.yaml")
+    contract = load_contract(REPO / "domains" / "sales" / "sales_orders.yaml")
     ingest(deployed, contract, [export])
     (result,) = run_dataset(deployed, contract, JOBS, stages=("raw_to_silver",))
     assert (result.rows_read, result.rows_written, result.rows_quarantined, result.quality) == (20, 20, 0, {})

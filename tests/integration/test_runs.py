@@ -10,15 +10,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lakehouse.catalog import Catalog, SchemaChangeError
+from lakehouse.catalog import Catalog
 from lakehouse.contracts import load_contract
 from lakehouse.engine.local import LocalEngine
+from lakehouse.errors import RunInProgress, SchemaChangeError
 from lakehouse.ingest import ingest
-from lakehouse.jobs.ledger import RunInProgress, RunLock
+from lakehouse.jobs.ledger import RunLock
 from lakehouse.jobs.stages import raw_silver
 from lakehouse.local.deploy import deploy
 from lakehouse.local.runner import run_dataset
-from tests.conftest import REPO
+from tests.plugin import REPO
 
 pytestmark = [pytest.mark.spark, pytest.mark.endpoint]
 
@@ -193,8 +194,8 @@ def test_a_second_concurrent_run_stops_with_a_clear_message(
 
 def test_new_source_field_is_kept_reported_and_typed_after_the_contract_adds_it(settings, tmp_path):
     datasets = tmp_path / "datasets"
-    shutil.copytree(REPO / "datasets", datasets)
-    settings = type(settings)(**{**settings.__dict__, "datasets_dir": datasets})
+    shutil.copytree(REPO / "domains", datasets)
+    settings = type(settings)(**{**settings.__dict__, "domains": (datasets,)})
     deploy(settings)
     v1 = load_contract(datasets / "clickstream.yaml")
     land(
@@ -297,7 +298,7 @@ def test_a_run_never_replaces_a_published_partition_it_did_not_read(
 ):
     """If finding the touched partitions ever missed one (e.g. a partition value spelled differently),
     writing it would drop its earlier rows: the run fails before it publishes instead."""
-    from lakehouse.jobs.accounting import ReconciliationError
+    from lakehouse.errors import ReconciliationError
     from lakehouse.jobs.stages import raw_silver
 
     settings = deployed

@@ -11,8 +11,8 @@ import pytest
 
 from lakehouse.local.runner import run_job
 from lakehouse.registry import BUILD_MODEL, RAW_TO_SILVER, Job, Project
-from tests.conftest import REPO
-from tests.integration.conftest import query
+from tests.integration.plugin import query
+from tests.plugin import REPO
 
 pytestmark = [pytest.mark.spark, pytest.mark.endpoint]
 
@@ -48,7 +48,7 @@ def history(cli, table: str, key: str, start: str, *tracked: str) -> list[dict]:
 def run(settings, model: str, datasets: list[str] | None = None, full: bool = False) -> None:
     """The landed datasets to silver (default: all the model's sources), then the model: the jobs the
     automation runs after a landing (only these, to keep the test short), every one reconciled."""
-    project = Project.load(REPO / "datasets")
+    project = Project.load(REPO / "domains")
     sources = project.models[model].sources if datasets is None else datasets
     jobs = [Job(s, RAW_TO_SILVER) for s in sources] + [Job(model, BUILD_MODEL)]
     for job in jobs:

@@ -34,9 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def applied(endpoint_url) -> dict:
     """The first apply on an empty endpoint, and what it created."""
     reset(endpoint_url)
-    settings = Settings(
-        project="lhtf", env="local", endpoint_url=endpoint_url, datasets_dir=ROOT / "datasets"
-    )
+    settings = Settings(project="lhtf", env="local", endpoint_url=endpoint_url, domains=(ROOT / "domains",))
     env = local_environment(settings)
     summary = env.apply()
     return {"settings": settings, "env": env, "summary": summary, "inventory": inventory(settings)}
@@ -129,7 +127,7 @@ def test_the_pipeline_runs_end_to_end_on_what_terraform_created(applied, spark):
     report = Dispatcher(settings, ROOT / "glue" / "jobs", on_event=seen.append).run_until_idle()
 
     assert report.failures == []
-    assert {h.handler for h in seen} >= {"on_raw_object", "purchase_alert", "on_job_state"}
+    assert {h.handler for h in seen} >= {"on_raw_object", "landed_alert", "on_job_state"}
     runs = {(r.dataset, r.stage): (r.rows_read, r.rows_written, r.rows_quarantined) for r in report.runs}
     assert runs[("clickstream", "raw_to_silver")] == (12, 12, 0)
     assert runs[("clickstream", "silver_to_gold")] == (12, 12, 0)
@@ -152,9 +150,7 @@ def test_the_pipeline_runs_end_to_end_on_what_terraform_created(applied, spark):
 def test_the_fast_path_deployer_creates_the_same_resources(applied, endpoint_url):
     from lakehouse.local.deploy import deploy
 
-    settings = Settings(
-        project="lhfast", env="local", endpoint_url=endpoint_url, datasets_dir=ROOT / "datasets"
-    )
+    settings = Settings(project="lhfast", env="local", endpoint_url=endpoint_url, domains=(ROOT / "domains",))
     deploy(settings)
     fast = inventory(settings)
     expected = _renamed(applied["inventory"], "lhtf", "lhfast")

@@ -9,18 +9,18 @@ import zipfile
 from lakehouse.bundle import package
 from tests.terraform.conftest import ROOT
 
-HANDLERS = ("on_raw_object", "on_crawler_state", "on_job_state", "purchase_alert")
+HANDLERS = ("on_raw_object", "on_crawler_state", "on_job_state", "landed_alert")
 
 
 def test_the_build_is_byte_for_byte_reproducible(tmp_path):
-    package(ROOT / "datasets", ROOT / "lambda", tmp_path / "a")
-    package(ROOT / "datasets", ROOT / "lambda", tmp_path / "b")
+    package(ROOT / "domains", ROOT / "lambda", tmp_path / "a")
+    package(ROOT / "domains", ROOT / "lambda", tmp_path / "b")
     for name in ("lakehouse.zip", "manifest.json"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
 def test_every_handler_imports_from_the_zip_with_only_the_lambda_runtime(tmp_path):
-    package(ROOT / "datasets", ROOT / "lambda", tmp_path)
+    package(ROOT / "domains", ROOT / "lambda", tmp_path)
     zip_path = tmp_path / "lakehouse.zip"
     names = zipfile.ZipFile(zip_path).namelist()
     assert {f"{h}/handler.py" for h in HANDLERS} <= set(names)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lakehouse.cli import main
-from tests.conftest import REPO
+from tests.plugin import REPO
 
 
 @pytest.fixture(autouse=True)
@@ -24,11 +24,11 @@ def run(capsys, *argv):
     [
         (["run", "clicks"], "unknown dataset 'clicks' (known: category_tree, clickstream"),
         (["run", "sales", "--snapshot-date", "2025-03-31"], "--snapshot-date is not an argument of 'sales'"),
-        (["run", "customer_features", "--snapshot-date", "31/03/2025"], "invalid fromisoformat value"),
-        (["run", "customer_features", "--snapshot-to", "2025-03-31"], "--snapshot-to needs --snapshot-date"),
+        (["run", "customer_features", "--snapshot-date", "31/03/2025"], "snapshot_date: must be a date, YYYY-MM-DD"),
+        (["run", "customer_features", "--snapshot-to", "2025-03-31"], "snapshot_to: needs snapshot_date"),
         (
             ["run", "customer_features", "--snapshot-date", "2025-03-31", "--snapshot-to", "2025-03-01"],
-            "--snapshot-to is before --snapshot-date",
+            "snapshot_to: 2025-03-01 is before snapshot_date 2025-03-31",
         ),
         (
             ["run", "customer_features", "--snapshot-date", "2020-01-01", "--snapshot-to", "2022-12-31"],
@@ -44,13 +44,13 @@ def run(capsys, *argv):
         (["generate", "clickstream", "--out", "/tmp/x", "--days", "0"], "must be at least 1"),
         (
             ["generate", "user_activity", "--out", "/tmp/x", "--days", "30"],
-            "--days applies to clickstream only, not user_activity",
+            "--days does not apply to activity (it takes no sizing option)",
         ),
         (
             ["generate", "customer_features", "--out", "/tmp/x", "--start", "2025-01-01"],
-            "--start applies to clickstream and retail only, not customer_features",
+            "--start does not apply to customer_features",
         ),
-        (["generate", "sales", "--out", "/tmp/x", "--events-per-hour", "9"], "--events-per-hour applies"),
+        (["generate", "sales", "--out", "/tmp/x", "--events-per-hour", "9"], "--events-per-hour does not apply to sales"),
         (["deploy", "--env", "prod"], "deploy applies the local environment only"),
         (["run", "clickstream", "--project", "Bad_Name"], "project 'Bad_Name' must be"),
     ],
@@ -64,9 +64,11 @@ def test_misuse_is_one_line_and_exit_2(capsys, argv, message):
 
 def test_invalid_contract_is_one_line_and_exit_2(capsys, tmp_path):
     (tmp_path / "clickstream.yaml").write_text(
-        (REPO / "datasets" / "clickstream.yaml").read_text().replace("keys: [event_id]", "keys: [evnt_id]")
+        (REPO / "domains" / "clickstream" / "clickstream.yaml")
+        .read_text()
+        .replace("keys: [event_id]", "keys: [evnt_id]")
     )
-    code, _, err = run(capsys, "run", "clickstream", "--datasets", str(tmp_path))
+    code, _, err = run(capsys, "run", "clickstream", "--domains", str(tmp_path))
     assert code == 2
     assert err == f"error: {tmp_path / 'clickstream.yaml'}: keys: 'evnt_id' is not a declared column\n"
 

@@ -9,7 +9,7 @@ import threading
 import time
 
 from lakehouse.local.endpoint import reachable
-from tests.conftest import REPO, free_port
+from tests.plugin import REPO, free_port
 
 
 def test_output_to_a_closed_pipe_ends_quietly(tmp_path):

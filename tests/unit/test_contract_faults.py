@@ -9,12 +9,13 @@ import shutil
 import pytest
 import yaml
 
-from lakehouse.contracts import ContractError, load_contracts, parse_contract
+from lakehouse.contracts import load_contracts, parse_contract
+from lakehouse.errors import ContractError
 from lakehouse.models import parse_model
 from lakehouse.views import render, sql_literal
-from tests.conftest import REPO
+from tests.plugin import REPO
 
-CLICKSTREAM = REPO / "datasets" / "clickstream.yaml"
+CLICKSTREAM = REPO / "domains" / "clickstream" / "clickstream.yaml"
 
 
 def doc() -> dict:
@@ -82,7 +83,7 @@ def test_gold_table_names_are_unique_across_contracts(tmp_path):
 
 
 def test_model_names_and_tables_are_reserved_too():
-    model = yaml.safe_load((REPO / "datasets" / "models" / "sales.yaml").read_text())
+    model = yaml.safe_load((REPO / "domains" / "sales" / "models" / "sales.yaml").read_text())
     model["tables"][0]["name"] = "quality_results"
     with pytest.raises(ContractError, match=r"tables\[0\]\.name: 'quality_results' is reserved"):
         parse_model(model, "sales.yaml")
@@ -117,7 +118,7 @@ def test_deploy_refuses_a_bad_contract_with_one_line(settings, tmp_path, capsys,
     d = doc()
     edit(d)
     (tmp_path / f"{d['name']}.yaml").write_text(yaml.safe_dump(d))
-    code = main(["deploy", "--env", "local", "--project", "lhtest", "--datasets", str(tmp_path)])
+    code = main(["deploy", "--env", "local", "--project", "lhtest", "--domains", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("error: ") and line in err, err

@@ -7,10 +7,11 @@ import copy
 import pytest
 import yaml
 
-from lakehouse.contracts import ContractError, find_contract, load_contract, parse_contract
-from tests.conftest import REPO
+from lakehouse.contracts import find_contract, load_contract, parse_contract
+from lakehouse.errors import ContractError
+from tests.plugin import REPO
 
-CLICKSTREAM = REPO / "datasets" / "clickstream.yaml"
+CLICKSTREAM = REPO / "domains" / "clickstream" / "clickstream.yaml"
 
 
 def doc() -> dict:
@@ -94,7 +95,7 @@ def test_name_must_match_file(tmp_path):
 
 def test_unknown_dataset_lists_known_ones():
     with pytest.raises(ContractError, match=r"unknown dataset 'clicks' \(known: category_tree, clickstream"):
-        find_contract(REPO / "datasets", "clicks")
+        find_contract(REPO / "domains", "clicks")
 
 
 def test_parse_contract_accepts_a_minimal_dataset():
@@ -115,7 +116,7 @@ def test_parse_contract_accepts_a_minimal_dataset():
 
 
 def test_nested_structs_flatten_into_snake_case_silver_columns_and_keep_their_json_keys():
-    c = load_contract(REPO / "datasets" / "user_activity.yaml")
+    c = load_contract(REPO / "domains" / "activity" / "user_activity.yaml")
     assert c.column("user_name").type == "struct<FirstName:string,LastName:string,Title:string>"
     assert c.silver_columns[:4] == (
         ("user_id", "string"),
@@ -136,5 +137,5 @@ def test_nested_structs_flatten_into_snake_case_silver_columns_and_keep_their_js
 
 
 def test_a_source_without_a_time_column_has_no_event_time():
-    c = load_contract(REPO / "datasets" / "category_tree.yaml")
+    c = load_contract(REPO / "domains" / "retail" / "category_tree.yaml")
     assert c.event_time is None and c.dedupe_key == ("categoryid",)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from lakehouse_domains.clickstream.alerts import records_in as purchases_in
+from lakehouse_domains.clickstream.alerts import summarize, totals
 
 from lakehouse.automation import decide
 from lakehouse.automation.actions import (
@@ -16,13 +18,12 @@ from lakehouse.automation.actions import (
     StartIfRequested,
 )
 from lakehouse.automation.events import GlueStateChange, ObjectCreated
-from lakehouse.automation.purchases import purchases_in, summarize, totals
 from lakehouse.registry import Project
 from lakehouse.settings import Settings
-from tests.conftest import REPO
+from tests.plugin import REPO
 
 S = Settings(project="lhtest", env="local")
-PROJECT = Project.load(REPO / "datasets")
+PROJECT = Project.load(REPO / "domains")
 RAW = S.bucket("raw")
 
 

@@ -10,23 +10,25 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from lakehouse_domains.activity import transform as activity
+from lakehouse_domains.activity.generate import generate_user_activity
+from lakehouse_domains.customer_features import transform as customer_features
+from lakehouse_domains.customer_features.generate import generate_customer_features
+from lakehouse_domains.retail import transform as retail
+from lakehouse_domains.retail.generate import generate_retail
 from pyspark.sql import functions as F
 
 from lakehouse.contracts import load_contract
-from lakehouse.generate.customer_features import generate_customer_features
-from lakehouse.generate.retail import generate_retail
-from lakehouse.generate.user_activity import generate_user_activity
-from lakehouse.transforms import activity, customer_features, retail
 from lakehouse.transforms import raw_to_silver as r2s
 from lakehouse.transforms.csv_records import parse_csv_files
-from tests.conftest import REPO
+from tests.plugin import DOMAIN_OF, REPO
 
 pytestmark = pytest.mark.spark
 
 
 def silver(spark, dataset: str, files: list[Path]):
     """(silver rows, rows read, duplicates removed, rows quarantined) of these files."""
-    contract = load_contract(REPO / "datasets" / f"{dataset}.yaml")
+    contract = load_contract(REPO / "domains" / DOMAIN_OF[dataset] / f"{dataset}.yaml")
     if contract.source.format == "json":
         text = spark.createDataFrame(
             [(f"s3://raw/{f.name}", f.read_text()) for f in files], "path string, value string"

@@ -12,14 +12,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 
 import pytest
+from lakehouse_domains.activity.generate import generate_user_activity
+from lakehouse_domains.customer_features.generate import generate_customer_features
+from lakehouse_domains.retail.generate import generate_retail
 
 from lakehouse.check import check_file
 from lakehouse.cli import main
 from lakehouse.contracts import load_contract
-from lakehouse.generate.customer_features import generate_customer_features
-from lakehouse.generate.retail import generate_retail
-from lakehouse.generate.user_activity import generate_user_activity
-from tests.conftest import REPO
+from tests.plugin import REPO
 
 GENERATORS = (generate_user_activity, generate_retail, generate_customer_features)
 
@@ -288,8 +288,8 @@ def _expected(transactions: list[dict], events: list[dict], day: date) -> dict:
 
 def test_customer_features_files_follow_their_contracts(tmp_path):
     truth = generate_customer_features(tmp_path)
-    transactions = load_contract(REPO / "datasets" / "transactions.yaml")
-    clickstream = load_contract(REPO / "datasets" / "clickstream.yaml")
+    transactions = load_contract(REPO / "domains" / "sales" / "transactions.yaml")
+    clickstream = load_contract(REPO / "domains" / "clickstream" / "clickstream.yaml")
     header, _ = _read(tmp_path / "transactions_features.csv")
     assert tuple(header) == transactions.column_names
     report = check_file(tmp_path / "transactions_features.csv", transactions, 0.0)

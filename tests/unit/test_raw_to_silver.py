@@ -165,9 +165,9 @@ def test_formats_with_quotes_are_bound_as_literals(spark):
     import yaml
 
     from lakehouse.contracts import parse_contract
-    from tests.conftest import REPO
+    from tests.plugin import REPO
 
-    d = copy.deepcopy(yaml.safe_load((REPO / "datasets" / "clickstream.yaml").read_text()))
+    d = copy.deepcopy(yaml.safe_load((REPO / "domains" / "clickstream" / "clickstream.yaml").read_text()))
     column = next(c for c in d["columns"] if c["name"] == "event_timestamp")
     column["formats"] = ["yyyy-MM-dd'T'HH:mm:ss", "dd/MM/yyyy"]
     contract = parse_contract(d)

@@ -7,12 +7,12 @@ import sys
 
 import pytest
 
-from lakehouse.contracts import ContractError
+from lakehouse.errors import ContractError
 from lakehouse.models import parse_model
 from lakehouse.registry import Job, Project
-from tests.conftest import REPO
+from tests.plugin import REPO
 
-PROJECT = Project.load(REPO / "datasets")
+PROJECT = Project.load(REPO / "domains")
 
 
 def plan(name: str) -> list[tuple[str, str]]:
@@ -75,7 +75,7 @@ def test_a_gold_table_with_two_producers_is_refused():
     rival = parse_model(
         {
             "name": "rival",
-            "transform": "lakehouse.transforms.calendar",
+            "transform": "transform",
             "tables": [{"name": "fact_clicks", "columns": [{"name": "x", "type": "int"}]}],
         }
     )

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from lakehouse.engine.local import connect
-from lakehouse.engine.sql import QueryError, glue_to_duckdb_type, to_duckdb
-from lakehouse.views import load_queries, load_views
-from tests.conftest import REPO
+from lakehouse.engine.sql import glue_to_duckdb_type, to_duckdb
+from lakehouse.errors import QueryError
+from lakehouse.views import load_queries, load_views, sql_files
+from tests.plugin import REPO
 
 
 def test_athena_functions_and_catalog_are_translated():
@@ -43,8 +44,8 @@ def test_types_map_from_glue_to_duckdb():
 def test_view_files_are_one_named_view_each():
     from lakehouse.models import load_models
 
-    parameters = {m.name: m.parameters for m in load_models(REPO / "datasets").values()}
-    views = load_views(REPO / "athena" / "views", parameters)
+    parameters = {m.name: m.parameters for m in load_models(REPO / "domains").values()}
+    views = load_views(sql_files([REPO / "domains"], "views"), parameters)
     assert {v.name for v in views} == {
         "hourly_traffic",
         "daily_conversion_funnel",
@@ -69,19 +70,19 @@ def test_view_files_are_one_named_view_each():
         and "${" not in segments.select_sql
     )
     assert all(v.select_sql.upper().startswith(("SELECT", "WITH")) for v in views)
-    assert len(load_queries(REPO / "athena" / "queries")) >= 3
+    assert len(load_queries(sql_files([REPO / "domains"], "queries"))) >= 3
 
 
 def test_unknown_view_parameter_is_a_clear_error(tmp_path):
     (tmp_path / "v.sql").write_text("CREATE OR REPLACE VIEW v AS SELECT ${sales.nope} AS x")
     with pytest.raises(QueryError, match=r"unknown parameter \$\{sales.nope\}"):
-        load_views(tmp_path, {"sales": {"segment_high_from": 1}})
+        load_views(sorted(tmp_path.glob("*.sql")), {"sales": {"segment_high_from": 1}})
 
 
 def test_view_file_named_unlike_its_view_is_rejected(tmp_path):
     (tmp_path / "a.sql").write_text("CREATE OR REPLACE VIEW b AS SELECT 1 AS x")
     with pytest.raises(QueryError, match="must be named like its file"):
-        load_views(tmp_path)
+        load_views(sorted(tmp_path.glob("*.sql")))
     (tmp_path / "a.sql").write_text("SELECT 1")
     with pytest.raises(QueryError, match="expected one CREATE VIEW"):
-        load_views(tmp_path)
+        load_views(sorted(tmp_path.glob("*.sql")))

@@ -18,7 +18,7 @@ import pytest
 from lakehouse.engine.dialect import NotSupportedLocally
 from lakehouse.engine.local import connect, run
 from lakehouse.engine.output import cell
-from lakehouse.engine.sql import QueryError
+from lakehouse.errors import QueryError
 
 D = Decimal
 
@@ -698,7 +698,7 @@ def test_pytz_is_pinned_for_time_zone_results():
     import re
     import tomllib
 
-    from tests.conftest import REPO
+    from tests.plugin import REPO
 
     local = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["local"]
     pin = next(d for d in local if d.startswith("pytz=="))

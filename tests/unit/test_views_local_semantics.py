@@ -14,8 +14,8 @@ from lakehouse.engine.sql import glue_to_duckdb_type, to_duckdb
 from lakehouse.models import load_models
 from lakehouse.settings import DATA_ZONES, Settings
 from lakehouse.tables import audit_table, model_tables, quality_table, tables_for
-from lakehouse.views import load_views
-from tests.conftest import REPO
+from lakehouse.views import load_views, sql_files
+from tests.plugin import REPO
 
 
 def _catalog_in_duckdb(settings: Settings):
@@ -23,9 +23,9 @@ def _catalog_in_duckdb(settings: Settings):
     for zone in DATA_ZONES:
         con.execute(f'CREATE SCHEMA "{settings.database(zone)}"')
     specs = [audit_table(settings), quality_table(settings)]
-    for contract in load_contracts(settings.datasets_dir).values():
+    for contract in load_contracts(settings.domains).values():
         specs.extend(tables_for(contract, settings))
-    models = load_models(settings.datasets_dir)
+    models = load_models(settings.domains)
     for model in models.values():
         specs.extend(model_tables(model, settings))
     for spec in {s.qualified: s for s in specs}.values():
@@ -43,11 +43,11 @@ def _types(con, db: str, view: str) -> dict[str, str]:
 
 
 def test_every_view_is_created_with_trino_result_types():
-    settings = Settings(project="lhtest", env="local", datasets_dir=REPO / "datasets")
+    settings = Settings(project="lhtest", env="local", domains=(REPO / "domains",))
     con, parameters = _catalog_in_duckdb(settings)
     gold = settings.database("gold")
     con.execute(f'SET schema = "{gold}"')
-    pending = load_views(REPO / "athena" / "views", parameters)
+    pending = load_views(sql_files([REPO / "domains"], "views"), parameters)
     while pending:  # a view may read another: create those whose inputs exist first
         done = []
         for view in pending:

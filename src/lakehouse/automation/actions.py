@@ -65,7 +65,7 @@ Action = RegisterPartition | StartCrawler | RequestRun | StartIfRequested | Publ
 class Outcome:
     """What one action did: `action` and `status` are from small fixed sets; the rest identifies it."""
 
-    action: str  # partition | crawler | run | publish | alert | purchases
+    action: str  # partition | crawler | run | publish | alert | records
     status: str  # e.g. registered, known, started, running, already_requested, published, sent
     dataset: str = ""
     stage: str = ""

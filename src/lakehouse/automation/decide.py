@@ -20,14 +20,11 @@ from lakehouse.automation.actions import (
 )
 from lakehouse.automation.events import GlueStateChange, ObjectCreated
 from lakehouse.contracts import Contract
+from lakehouse.errors import Ignored
 from lakehouse.registry import RAW_TO_SILVER, Project
 from lakehouse.settings import Settings
 
 FAILED_STATES = ("FAILED", "TIMEOUT", "STOPPED", "ERROR")
-
-
-class Ignored(Exception):
-    """The event is not ours to act on (another dataset's object, a foreign layout): counted, not an error."""
 
 
 def dataset_of_key(project: Project, key: str) -> Contract | None:

@@ -13,9 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
-
-class MalformedEvent(ValueError):
-    """An event the handler cannot read; it goes to the dead-letter queue with this reason."""
+from lakehouse.errors import MalformedEvent
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -30,9 +31,9 @@ from lakehouse.automation.actions import (
     StartCrawler,
     StartIfRequested,
 )
-from lakehouse.automation.decide import Ignored
-from lakehouse.automation.events import MalformedEvent, sourced
+from lakehouse.automation.events import sourced
 from lakehouse.catalog import Catalog
+from lakehouse.errors import Ignored, MalformedEvent, StartFailed
 from lakehouse.jobs.ledger import Ledger, RunRequest, complete
 from lakehouse.registry import BUILD_MODEL, Project
 from lakehouse.settings import Settings
@@ -42,19 +43,18 @@ from lakehouse.tables import model_tables, raw_table, tables_for
 log = logging.getLogger("lakehouse.automation")
 
 
-class StartFailed(RuntimeError):
-    """A job start failed for a reason other than the concurrency limit (its request was cleared)."""
-
-
 @dataclass(frozen=True)
 class Config:
     """What a handler needs, from the environment variables Terraform sets on every function."""
 
     settings: Settings
-    contracts_uri: str  # LAKEHOUSE_CONTRACTS_URI: s3://<artifacts>/datasets/ (or a local directory)
+    # LAKEHOUSE_CONTRACTS_URI: s3://<artifacts>/domains/ (or local folders of domains)
+    contracts_uri: str | tuple[Path, ...]
     alert_topic_arn: str | None  # LAKEHOUSE_ALERT_TOPIC_ARN
     dlq_url: str | None  # LAKEHOUSE_DLQ_URL
-    purchase_dataset: str = "clickstream"  # LAKEHOUSE_PURCHASE_DATASET
+    alert_dataset: str | None = (
+        None  # LAKEHOUSE_ALERT_DATASET: whose landed files its domain's alerts.py reads
+    )
     account_id: str | None = None  # LAKEHOUSE_ACCOUNT_ID: events from other accounts are ignored
 
     def account(self) -> str | None:
@@ -71,10 +71,10 @@ class Config:
         settings = Settings.from_env(os.environ.get("LAKEHOUSE_ENV"))
         return cls(
             settings,
-            os.environ.get("LAKEHOUSE_CONTRACTS_URI", f"s3://{settings.bucket('artifacts')}/datasets/"),
+            os.environ.get("LAKEHOUSE_CONTRACTS_URI", f"s3://{settings.bucket('artifacts')}/domains/"),
             os.environ.get("LAKEHOUSE_ALERT_TOPIC_ARN"),
             os.environ.get("LAKEHOUSE_DLQ_URL"),
-            os.environ.get("LAKEHOUSE_PURCHASE_DATASET", "clickstream"),
+            os.environ.get("LAKEHOUSE_ALERT_DATASET") or None,
             os.environ.get("LAKEHOUSE_ACCOUNT_ID") or None,
         )
 

@@ -6,7 +6,7 @@
     on_job_state      job FAILED/TIMEOUT/STOPPED -> alert; SUCCEEDED -> make sure the run's partitions
                       are published, request what the registry says comes next; any end -> start a
                       run requested meanwhile
-    purchase_alert    purchases in newly landed clickstream files -> one SNS message per batch
+    landed_alert      newly landed files of the alert dataset -> its domain's alerts.py -> one SNS message per batch
 
 Each handler is a pure decision (lakehouse.automation.decide) run by the one executor
 (lakehouse.automation.execute), which handles configuration, idempotency and dead letters. They
@@ -19,12 +19,12 @@ from typing import Any
 
 from lakehouse.automation import decide
 from lakehouse.automation.actions import Action
-from lakehouse.automation.decide import Ignored
-from lakehouse.automation.events import MalformedEvent, foreign, glue_state_change, object_created
+from lakehouse.automation.alerts import landed_alert
+from lakehouse.automation.events import foreign, glue_state_change, object_created
 from lakehouse.automation.execute import Config, handle, project
-from lakehouse.automation.purchases import purchase_alert
+from lakehouse.errors import Ignored, MalformedEvent
 
-__all__ = ["Config", "on_crawler_state", "on_job_state", "on_raw_object", "project", "purchase_alert"]
+__all__ = ["Config", "landed_alert", "on_crawler_state", "on_job_state", "on_raw_object", "project"]
 
 
 def on_raw_object(

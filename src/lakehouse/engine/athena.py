@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lakehouse.engine.errors import QueryError, Result
+from lakehouse.engine.result import Result
+from lakehouse.errors import QueryError
 from lakehouse.settings import Settings
 
 

@@ -34,7 +34,7 @@ from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
-from lakehouse.engine.sql import QueryError
+from lakehouse.errors import QueryError
 
 T = exp.DType
 INTEGERS = {T.TINYINT: 3, T.SMALLINT: 5, T.INT: 10, T.BIGINT: 19}  # Trino's decimal precision of each

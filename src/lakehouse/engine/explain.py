@@ -36,7 +36,8 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import traverse_scope
 
 from lakehouse.catalog import Catalog, view_sql
-from lakehouse.engine.sql import QueryError, parse_athena
+from lakehouse.engine.sql import parse_athena
+from lakehouse.errors import QueryError
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage, split_uri
 

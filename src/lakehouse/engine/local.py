@@ -20,8 +20,9 @@ from lakehouse import aws
 from lakehouse.catalog import Catalog, view_sql
 from lakehouse.engine import macros
 from lakehouse.engine.dialect import NotSupportedLocally, UnknownTable, trino_type_name
-from lakehouse.engine.errors import Result
-from lakehouse.engine.sql import QueryError, glue_to_duckdb_type, parse_athena, to_duckdb, translate
+from lakehouse.engine.result import Result
+from lakehouse.engine.sql import glue_to_duckdb_type, parse_athena, to_duckdb, translate
+from lakehouse.errors import QueryError
 from lakehouse.settings import DATA_ZONES, Settings
 from lakehouse.storage import Storage
 

@@ -16,11 +16,12 @@ from sqlglot import exp
 
 from lakehouse.catalog import view_sql
 from lakehouse.engine.dialect import NotSupportedLocally
-from lakehouse.engine.sql import QueryError, glue_to_duckdb_type
+from lakehouse.engine.sql import glue_to_duckdb_type
+from lakehouse.errors import QueryError
 
 if TYPE_CHECKING:
-    from lakehouse.engine.errors import Result
     from lakehouse.engine.local import LocalEngine
+    from lakehouse.engine.result import Result
 
 _NAME = r"(?:[`\"]?[A-Za-z0-9_$]+[`\"]?)"
 _TABLE = rf"(?P<table>{_NAME}(?:\.{_NAME})?)"
@@ -46,7 +47,7 @@ def _athena_pattern(pattern: str) -> re.Pattern:
 
 def statement(engine: LocalEngine, sql: str) -> Result | None:
     """The answer to a metadata statement, or None when `sql` is not one."""
-    from lakehouse.engine.errors import Result
+    from lakehouse.engine.result import Result
 
     text = _strip_comments(sql)
     gold = engine.settings.database("gold")

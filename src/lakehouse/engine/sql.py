@@ -6,7 +6,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
-from lakehouse.engine.errors import QueryError
+from lakehouse.errors import QueryError
 
 __all__ = ["QueryError"]
 

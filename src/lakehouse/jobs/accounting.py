@@ -17,21 +17,10 @@ from pyspark.sql import functions as F
 
 from lakehouse import quality as q
 from lakehouse.contracts import Contract
+from lakehouse.errors import QualityError, QuarantineLimitError
 from lakehouse.jobs.result import StageResult, rule_row
 
 EXAMPLES = 3  # source locations shown per code
-
-
-class QualityError(RuntimeError):
-    """A critical quality rule failed beyond its threshold: the run publishes nothing."""
-
-
-class QuarantineLimitError(RuntimeError):
-    """More of the run's rows were quarantined than the contract allows: the run publishes nothing."""
-
-
-class ReconciliationError(RuntimeError):
-    """rows read != rows written + duplicates removed + rows quarantined: nothing is published."""
 
 
 def tally(df: DataFrame, codes: str | Column) -> tuple[dict[str, int], dict[str, list[str]]]:

@@ -14,10 +14,11 @@ import sys
 from datetime import timedelta
 
 from lakehouse.contracts import Contract
+from lakehouse.errors import JobFailed, LakehouseError
 from lakehouse.jobs import stages
 from lakehouse.jobs.io import JobIO
 from lakehouse.jobs.result import StageResult, new_run_id
-from lakehouse.jobs.runner import JobFailed, RunLimits, error_text, own_error
+from lakehouse.jobs.runner import RunLimits, error_text
 from lakehouse.models import Model
 from lakehouse.registry import BUILD_MODEL, load_contract_at, load_model_at
 from lakehouse.settings import Settings
@@ -110,7 +111,7 @@ def run_job(stage: str, argv: list[str], io: JobIO | None = None) -> StageResult
     try:
         result = stages.run(stage, spark, subject, settings, run_id, io, full, limits, arguments)
     except Exception as exc:
-        if own_error(exc):
+        if isinstance(exc, LakehouseError):
             raise
         # Glue's failure message (and so the job alert) is this exception's text: never a record's value
         raise JobFailed(error_text(exc)) from exc

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 
 from lakehouse.catalog import Catalog
+from lakehouse.errors import RunInProgress
 from lakehouse.process import pid_alive
 from lakehouse.settings import Settings
 from lakehouse.storage import Storage
@@ -38,10 +39,6 @@ def request_ttl() -> timedelta:
     writing it and starting the job): the next event replaces it. LAKEHOUSE_REQUEST_TTL_MINUTES, default
     15 (the longest a Lambda function can run)."""
     return timedelta(minutes=float(os.environ.get("LAKEHOUSE_REQUEST_TTL_MINUTES", "15")))
-
-
-class RunInProgress(RuntimeError):
-    """Another run of the same dataset and stage holds the lock."""
 
 
 @dataclass

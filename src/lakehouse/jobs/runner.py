@@ -21,6 +21,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from lakehouse.catalog import Catalog
 from lakehouse.contracts import Contract
+from lakehouse.errors import LakehouseError, PartitionValueError
 from lakehouse.jobs import retention
 from lakehouse.jobs.io import DirectIO, JobIO, parquet_rows, write_sized
 from lakehouse.jobs.ledger import (
@@ -143,25 +144,11 @@ def run_stage(
     return _finish(result, settings, t0, "succeeded")
 
 
-class JobFailed(RuntimeError):
-    """A run failed on an error that is not the kit's own: its message names the type only."""
-
-
-def own_error(exc: BaseException) -> bool:
-    """The kit's own errors: their messages are built from codes, counts, names and URIs, never data."""
-    from lakehouse.contracts import ContractError
-    from lakehouse.jobs.accounting import QualityError, QuarantineLimitError, ReconciliationError
-    from lakehouse.jobs.ledger import RunInProgress
-
-    own = (QualityError, QuarantineLimitError, ReconciliationError, PartitionValueError, RunInProgress)
-    return isinstance(exc, (*own, ContractError, JobFailed))
-
-
 def error_text(exc: BaseException) -> str:
     """What the audit record, and through the job's failure message the alert, say about a failure:
     the kit's own errors in full; any other only by its type (a Spark or parser error may quote a
     record, e.g. `Text '<value>' could not be parsed`); the driver log has the traceback."""
-    if own_error(exc):
+    if isinstance(exc, LakehouseError):
         return f"{type(exc).__name__}: {exc}"[:2000]
     return f"{type(exc).__name__} (not one of the kit's errors: the job's driver log has the details)"
 
@@ -206,10 +193,6 @@ def quarantine_prefix(spec: TableSpec, run_id: str) -> str:
 def partition_key(values: Iterable[object]) -> str:
     """A partition's values as a JSON list: the ledger's and the catalog's common spelling."""
     return json.dumps([str(v) for v in values])
-
-
-class PartitionValueError(ValueError):
-    """A partition value that cannot be published: null, or path-like. Nothing is published."""
 
 
 HIVE_DEFAULT_PARTITION = "__HIVE_DEFAULT_PARTITION__"  # Spark's folder for a null (or empty) value

@@ -78,7 +78,7 @@ def ensure_bucket(settings: Settings, name: str, key_arn: str | None) -> str:
 
 def deploy(settings: Settings, glue_dir: Path = Path("glue/jobs")) -> list[Change]:
     """Create or converge every resource of the environment; returns what happened to each."""
-    contracts = load_contracts(settings.datasets_dir)
+    contracts = load_contracts(settings.domains)
     changes: list[Change] = []
     key_arn, status = ensure_kms_key(settings)
     changes.append(Change("kms key", settings.kms_alias, status))
@@ -93,7 +93,7 @@ def deploy(settings: Settings, glue_dir: Path = Path("glue/jobs")) -> list[Chang
     specs = [audit_table(settings), quality_table(settings)]
     for contract in contracts.values():
         specs.extend(tables_for(contract, settings))
-    models = load_models(settings.datasets_dir)
+    models = load_models(settings.domains)
     for model in models.values():
         specs.extend(model_tables(model, settings))
     specs = list({s.qualified: s for s in specs}.values())  # dim_date is shared: one definition

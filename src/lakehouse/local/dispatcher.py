@@ -3,7 +3,7 @@
 The local endpoint delivers S3 notifications and EventBridge events to SQS, but runs no Lambda code
 and no Glue script. The dispatcher closes the loop with the same code AWS runs:
 
-1. read the raw-events queue (S3 notifications) and call on_raw_object and purchase_alert with the
+1. read the raw-events queue (S3 notifications) and call on_raw_object and landed_alert with the
    messages, in the SQS event shape Lambda would pass;
 2. read the glue-events queue (EventBridge) and call on_job_state / on_crawler_state;
 3. execute every Glue job run the handlers started (the local runner runs the job script with the
@@ -69,12 +69,13 @@ class Dispatcher:
         on_event: Callable[[Handled], None] | None = None,
     ):
         self.settings, self.glue_dir = settings, glue_dir
-        self.project = Project.load(settings.datasets_dir)
+        self.project = Project.load(settings.domains)
         self.config = handlers.Config(
             settings,
-            str(settings.datasets_dir),
+            settings.domains,
             wiring.alerts_topic_arn(settings),
             wiring.queue_url(settings, "automation-dlq"),
+            alert_dataset=self.project.alert_dataset(),
         )
         self.sqs, self.glue = aws.client("sqs", settings), aws.client("glue", settings)
         self.queues = {q: wiring.queue_url(settings, q) for q in ("raw-events", "glue-events")}
@@ -122,7 +123,7 @@ class Dispatcher:
             event = self._as_lambda_event("raw-events", messages)
             label = f"s3:ObjectCreated x{len(messages)}"
             self._call(report, "on_raw_object", handlers.on_raw_object, event, label)
-            self._call(report, "purchase_alert", handlers.purchase_alert, event, label)
+            self._call(report, "landed_alert", handlers.landed_alert, event, label)
             self.sqs.delete_message_batch(
                 QueueUrl=self.queues["raw-events"],
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],

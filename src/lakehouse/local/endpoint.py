@@ -18,6 +18,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from lakehouse.errors import ForeignEndpoint
 from lakehouse.process import pid_alive
 
 __all__ = ["pid_alive"]
@@ -87,10 +88,6 @@ def reachable(url: str, deadline_s: float = PROBE_DEADLINE_S, refused_s: float =
             return False
         time.sleep(0.2)
         timeout = min(timeout * 2, 5.0)
-
-
-class ForeignEndpoint(RuntimeError):
-    """Something `up` did not start answers on the port, and the user did not ask to reuse it."""
 
 
 def _is_moto(pid: int) -> bool:

@@ -26,6 +26,8 @@ from urllib.parse import urlparse
 
 from lakehouse import aws
 from lakehouse.bundle import package
+from lakehouse.domains import discover
+from lakehouse.errors import TerraformError
 from lakehouse.local import endpoint
 from lakehouse.local.endpoint import state_dir
 from lakehouse.settings import Settings
@@ -35,10 +37,6 @@ LOCAL_ENV_DIR = REPO / "terraform" / "envs" / "local"
 DEFAULT_MIRROR = "/opt/tf-plugins"
 PROVIDER = "registry.terraform.io/hashicorp/aws"
 PARALLELISM = "30"  # the emulator answers at once; the provider's own waits dominate
-
-
-class TerraformError(RuntimeError):
-    """A Terraform command failed; the message holds its last error lines."""
 
 
 @dataclass(frozen=True)
@@ -153,10 +151,11 @@ class LocalEnvironment:
         if source.exists():
             shutil.rmtree(source)
         (source / "glue").mkdir(parents=True)
-        (source / "datasets").symlink_to(self.settings.datasets_dir.resolve(), target_is_directory=True)
+        (source / "domains").mkdir()
+        for domain in discover(self.settings.domains):  # one tree of domains, whichever root holds each
+            (source / "domains" / domain.name).symlink_to(domain.path.resolve(), target_is_directory=True)
         (source / "glue" / "jobs").symlink_to(self.glue_dir.resolve(), target_is_directory=True)
-        (source / "athena").symlink_to((REPO / "athena").resolve(), target_is_directory=True)
-        package(self.settings.datasets_dir, REPO / "lambda", self.work / "build")
+        package(self.settings.domains, REPO / "lambda", self.work / "build")
 
     def _run(self, args: list[str], timeout: float = 900) -> subprocess.CompletedProcess:
         out = self.tc.run(args, LOCAL_ENV_DIR, self.env, timeout)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from lakehouse import aws
 from lakehouse.contracts import Contract
+from lakehouse.manifest import contract_key, model_key
 from lakehouse.registry import BUILD_MODEL as MODEL_STAGE
 from lakehouse.registry import DATASET_STAGES as STAGES
 from lakehouse.registry import dataset_stages
@@ -79,8 +80,8 @@ def upload_artifacts(
     """Contracts, models and job scripts into the artifacts bucket (what the Glue jobs and Lambdas read)."""
     s3 = aws.client("s3", settings)
     bucket = settings.bucket("artifacts")
-    files = {f"datasets/{c.name}.yaml": c.path for c in contracts.values()}
-    files |= {f"datasets/models/{m.name}.yaml": m.path for m in (models or {}).values()}
+    files = {contract_key(c): c.path for c in contracts.values()}
+    files |= {model_key(m): m.path for m in (models or {}).values()}
     files |= {f"glue/jobs/{stage}.py": glue_dir / f"{stage}.py" for stage in (*STAGES, MODEL_STAGE)}
     out = []
     for key, path in sorted(files.items()):
@@ -128,7 +129,7 @@ def ensure_jobs(
                         "--model": model.name,
                         "--project": settings.project,
                         "--env": settings.env,
-                        "--model_uri": f"s3://{artifacts}/datasets/models/{model.name}.yaml",
+                        "--model_uri": f"s3://{artifacts}/{model_key(model)}",
                     },
                     "ExecutionProperty": {"MaxConcurrentRuns": 1},
                     "GlueVersion": "5.1",
@@ -149,7 +150,7 @@ def ensure_jobs(
                     "--dataset": contract.name,
                     "--project": settings.project,
                     "--env": settings.env,
-                    "--contract_uri": f"s3://{artifacts}/datasets/{contract.name}.yaml",
+                    "--contract_uri": f"s3://{artifacts}/{contract_key(contract)}",
                 },
                 "ExecutionProperty": {"MaxConcurrentRuns": 1},
                 "GlueVersion": "5.1",

@@ -1,20 +1,17 @@
 """The conformed date dimension: one `dim_date` for every domain, over a fixed range of days.
 
-Clickstream and sales both key facts by `date_key` (yyyymmdd). A calendar built from each domain's own
+Every domain keys its facts by `date_key` (yyyymmdd). A calendar built from each domain's own
 dates would make the two overwrite each other; a fixed range (2000-01-01 .. 2039-12-31, 14,610 rows)
-built once, by its one owner (the calendar model, datasets/models/calendar.yaml), does not. Fiscal
-attributes come from the `fiscal_calendar` dataset when it is loaded, and are null otherwise.
+built once, by its one owner (the calendar domain's model, domains/calendar/), does not. Fiscal
+attributes come from a dataset of fiscal periods when one is loaded, and are null otherwise.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-
-from lakehouse.transforms.model import ModelBuild
 
 CALENDAR_START, CALENDAR_END = date(2000, 1, 1), date(2039, 12, 31)
 FISCAL_COLUMNS = ("fiscal_year", "fiscal_quarter", "fiscal_month", "fiscal_week")
@@ -50,8 +47,3 @@ def build_calendar(spark: SparkSession, fiscal: DataFrame | None = None, key: st
     return cal.join(periods.dropDuplicates(["date"]), "date", "left").select(
         key, "date", *[c for c in cal.columns if c not in (key, "date")], *FISCAL_COLUMNS
     )
-
-
-def build(spark: SparkSession, sources: dict[str, DataFrame | None], params: dict[str, Any]) -> ModelBuild:
-    """The calendar model: dim_date, with fiscal periods once `fiscal_calendar` has landed."""
-    return ModelBuild({"dim_date": build_calendar(spark, sources.get("fiscal_calendar"))})

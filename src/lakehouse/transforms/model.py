@@ -1,6 +1,6 @@
 """What a model's transform module returns: the contract between a model's rules and the generic stage.
 
-A model file names its transform module (`transform: lakehouse.transforms.sales`); the module has
+A model file names its transform module (`transform: transform`: its domain folder's transform.py); the module has
 `build(spark, sources, parameters) -> ModelBuild | None`, where `sources` maps each source dataset to
 its published silver rows (None when it has not landed) and `parameters` holds the model file's
 parameters and its run arguments (None when a run does not give one). None means there is nothing to

@@ -26,7 +26,7 @@ variable "endpoint_url" {
 }
 
 variable "source_root" {
-  description = "Where datasets/, glue/jobs/ and athena/ are read (null: this repository)."
+  description = "Where domains/ and glue/jobs/ are read (null: this repository)."
   type        = string
   default     = null
 }

@@ -1,4 +1,4 @@
-# The composition of all modules for one environment: every contract in datasets/ gets its tables
+# The composition of all modules for one environment: every contract in domains/ gets its tables
 # and jobs (nothing to add here when a contract is added), names follow lakehouse.settings.
 
 mock_provider "aws" {
@@ -15,34 +15,34 @@ variables {
 run "every_contract_has_its_tables_and_jobs" {
   assert {
     condition = alltrue(flatten([
-      for f in fileset("../../datasets", "*.yaml") : [
+      for f in fileset("../../domains", "*/*.yaml") : [
         for t in ["raw.%s", "silver.%s", "silver.%s_quarantine"] :
-        contains(keys(output.tables), format(t, yamldecode(file("../../datasets/${f}")).name))
+        contains(keys(output.tables), format(t, yamldecode(file("../../domains/${f}")).name))
       ]
     ]))
-    error_message = "a contract in datasets/ has no raw, silver or quarantine table"
+    error_message = "a contract in domains/ has no raw, silver or quarantine table"
   }
   assert {
     condition = alltrue([
-      for f in fileset("../../datasets", "*.yaml") :
-      contains(values(output.glue_jobs), "lhtest-test-${yamldecode(file("../../datasets/${f}")).name}-raw_to_silver")
+      for f in fileset("../../domains", "*/*.yaml") :
+      contains(values(output.glue_jobs), "lhtest-test-${yamldecode(file("../../domains/${f}")).name}-raw_to_silver")
     ])
-    error_message = "a contract in datasets/ has no raw_to_silver Glue job"
+    error_message = "a contract in domains/ has no raw_to_silver Glue job"
   }
   assert {
     condition = alltrue([
-      for f in fileset("../../datasets", "*.yaml") :
-      contains(values(output.glue_jobs), "lhtest-test-${yamldecode(file("../../datasets/${f}")).name}-silver_to_gold")
-      if can(yamldecode(file("../../datasets/${f}")).star.facts)
+      for f in fileset("../../domains", "*/*.yaml") :
+      contains(values(output.glue_jobs), "lhtest-test-${yamldecode(file("../../domains/${f}")).name}-silver_to_gold")
+      if can(yamldecode(file("../../domains/${f}")).star.facts)
     ])
     error_message = "a contract with a star mapping has no silver_to_gold Glue job"
   }
   assert {
     condition = alltrue([
-      for f in fileset("../../datasets/models", "*.yaml") :
-      contains(values(output.glue_jobs), "lhtest-test-${yamldecode(file("../../datasets/models/${f}")).name}-build_model")
+      for f in fileset("../../domains", "*/models/*.yaml") :
+      contains(values(output.glue_jobs), "lhtest-test-${yamldecode(file("../../domains/${f}")).name}-build_model")
     ])
-    error_message = "a model in datasets/models has no build_model Glue job"
+    error_message = "a model in domains/*/models has no build_model Glue job"
   }
 }
 

@@ -2,7 +2,7 @@
 # (glue/jobs), contracts and models, and the lakehouse package are uploaded to the artifacts bucket.
 # The package key carries its content hash, so a change deploys a new object and every job and
 # Lambda points at it in the same apply; scripts and contracts keep stable keys (the Lambdas list
-# datasets/) and are re-uploaded when their hash changes.
+# domains/) and are re-uploaded when their hash changes.
 
 locals {
   log_prefix  = "/aws-glue/jobs/${var.name}"

@@ -10,7 +10,7 @@ output "package_s3_key" {
 
 output "contracts_uri" {
   description = "Where the Lambdas read the contracts."
-  value       = "s3://${var.artifacts_bucket}/datasets/"
+  value       = "s3://${var.artifacts_bucket}/domains/"
 }
 
 output "capacity" {

@@ -29,7 +29,7 @@ variable "package_zip" {
 }
 
 variable "contract_files" {
-  description = "Contract and model files to upload, relative to source_root (datasets/...)."
+  description = "Contract and model files to upload, relative to source_root (domains/<domain>/...)."
   type        = list(string)
 }
 

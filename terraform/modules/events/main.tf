@@ -2,7 +2,7 @@
 #   raw bucket ObjectCreated --S3 notification--> on_raw_object (register partition; crawl or start raw_to_silver)
 #   Glue Crawler State Change --EventBridge-->    on_crawler_state (succeeded -> start raw_to_silver; failed -> SNS)
 #   Glue Job State Change --EventBridge-->        on_job_state (succeeded -> publish, next job; failed -> SNS)
-#   raw ObjectCreated under the purchase dataset --EventBridge--> purchase_alert (-> SNS)
+#   raw ObjectCreated under the alert dataset --EventBridge--> landed_alert (its domain's alerts.py -> SNS)
 # Events a function cannot parse go to the dead-letter queue, as do failed async invocations.
 
 data "aws_caller_identity" "current" {}
@@ -20,7 +20,7 @@ locals {
     LAKEHOUSE_CONTRACTS_URI    = var.contracts_uri
     LAKEHOUSE_ALERT_TOPIC_ARN  = var.alerts_topic_arn
     LAKEHOUSE_DLQ_URL          = aws_sqs_queue.dlq.url
-    LAKEHOUSE_PURCHASE_DATASET = var.purchase_dataset
+    LAKEHOUSE_ALERT_DATASET = var.alert_dataset
     LAKEHOUSE_LOCK_TTL_MINUTES = tostring(var.lock_ttl_minutes)
     LAKEHOUSE_RETENTION_HOURS  = tostring(var.retention_hours)
   }
@@ -37,14 +37,14 @@ locals {
         pattern = { source = ["aws.glue"], "detail-type" = ["Glue Job State Change"], detail = { jobName = [{ prefix = "${var.name}-" }], state = ["SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED", "ERROR"] } }
       }
     },
-    # Queue delivery feeds purchase_alert from the raw-events queue, like on_raw_object.
+    # Queue delivery feeds landed_alert from the raw-events queue, like on_raw_object.
     { for k, r in {
-      purchases = {
-        handler = "purchase_alert"
+      landed = {
+        handler = "landed_alert"
         pattern = {
           source        = ["aws.s3"]
           "detail-type" = ["Object Created"]
-          detail        = { bucket = { name = [var.raw_bucket] }, object = { key = [{ prefix = "${var.purchase_dataset}/" }] } }
+          detail        = { bucket = { name = [var.raw_bucket] }, object = { key = [{ prefix = "${var.alert_dataset}/" }] } }
         }
       }
     } : k => r if !var.deliver_to_queues },
@@ -107,7 +107,7 @@ resource "aws_lambda_function" "this" {
   }
 }
 
-# --- S3 -> on_raw_object, and every raw event to EventBridge (for purchase_alert) ----------------------
+# --- S3 -> on_raw_object, and every raw event to EventBridge (for landed_alert) ----------------------
 
 resource "aws_lambda_permission" "raw_bucket" {
   count          = var.deliver_to_queues ? 0 : 1

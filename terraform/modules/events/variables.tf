@@ -14,11 +14,11 @@ variable "env" {
 }
 
 variable "functions" {
-  description = "Lambda function name per handler in lambda/ (on_raw_object, on_crawler_state, on_job_state, purchase_alert)."
+  description = "Lambda function name per handler in lambda/ (on_raw_object, on_crawler_state, on_job_state, landed_alert)."
   type        = map(string)
   validation {
-    condition     = alltrue([for h in ["on_raw_object", "on_crawler_state", "on_job_state", "purchase_alert"] : contains(keys(var.functions), h)])
-    error_message = "functions must name on_raw_object, on_crawler_state, on_job_state and purchase_alert."
+    condition     = alltrue([for h in ["on_raw_object", "on_crawler_state", "on_job_state", "landed_alert"] : contains(keys(var.functions), h)])
+    error_message = "functions must name on_raw_object, on_crawler_state, on_job_state and landed_alert."
   }
 }
 
@@ -52,13 +52,13 @@ variable "contracts_uri" {
   type        = string
 }
 
-variable "purchase_dataset" {
-  description = "Dataset whose raw files carry purchase events (purchase_alert)."
+variable "alert_dataset" {
+  description = "Dataset whose newly landed raw files landed_alert reads (its domain's alerts.py says what to alert on)."
   type        = string
 }
 
 variable "alerts_topic_arn" {
-  description = "SNS topic for failures and purchase alerts."
+  description = "SNS topic for failures and landed-file alerts."
   type        = string
 }
 

@@ -1,6 +1,6 @@
 # The environment's Athena workgroup (engine v3): results go to the results bucket, SSE-KMS with
 # the environment's key, and clients cannot override that; every query has a bytes-scanned cap.
-# The files of athena/queries are saved as named queries. The views of athena/views are created on
+# Every domain's queries/*.sql (the manifest's `queries`) are saved as named queries. The views of the domains' views/ are created on
 # Athena by `make views ENV=<env>` (lakehouse views --target aws), since they are SQL, not resources.
 
 resource "aws_athena_workgroup" "this" {
@@ -29,10 +29,10 @@ resource "aws_athena_workgroup" "this" {
 }
 
 resource "aws_athena_named_query" "this" {
-  for_each    = var.named_queries ? fileset(var.queries_dir, "*.sql") : toset([])
-  name        = trimsuffix(each.value, ".sql")
-  description = "athena/queries/${each.value}"
+  for_each    = var.named_queries ? var.queries : {}
+  name        = each.key
+  description = each.value
   workgroup   = aws_athena_workgroup.this.id
   database    = var.database
-  query       = file("${var.queries_dir}/${each.value}")
+  query       = file("${var.source_root}/${each.value}")
 }

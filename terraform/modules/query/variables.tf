@@ -27,9 +27,16 @@ variable "database" {
   type        = string
 }
 
-variable "queries_dir" {
-  description = "Directory of .sql files saved as named queries."
+variable "queries" {
+  description = "Named queries: name -> .sql file relative to source_root (the manifest's queries, from every domain's queries/)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "source_root" {
+  description = "Repository root the query files are read from."
   type        = string
+  default     = "."
 }
 
 variable "force_destroy" {
@@ -45,7 +52,7 @@ variable "tags" {
 }
 
 variable "named_queries" {
-  description = "Save athena/queries as named queries (off only on an emulator without DeleteNamedQuery, such as moto, where they could never be destroyed)."
+  description = "Save the domains' queries as named queries (off only on an emulator without DeleteNamedQuery, such as moto, where they could never be destroyed)."
   type        = bool
   default     = true
 }

@@ -184,7 +184,7 @@ locals {
           Sid      = "ReadArtifacts"
           Effect   = "Allow"
           Action   = ["s3:GetObject"]
-          Resource = ["${local.s3["artifacts"]}/glue/*", "${local.s3["artifacts"]}/datasets/*"]
+          Resource = ["${local.s3["artifacts"]}/glue/*", "${local.s3["artifacts"]}/domains/*"]
         },
         {
           Sid      = "OwnTempAndSparkUi"
@@ -292,8 +292,8 @@ locals {
       { Sid = "StartPipelineRuns", Effect = "Allow", Action = ["glue:StartJobRun"], Resource = local.job_arns },
       { Sid = "PublishAlerts", Effect = "Allow", Action = ["sns:Publish"], Resource = local.topic_arn },
     ]
-    purchase_alert = [
-      { Sid = "ReadPurchaseFiles", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["${local.s3["raw"]}/${var.purchase_dataset}/*"] },
+    landed_alert = [
+      { Sid = "ReadAlertDatasetFiles", Effect = "Allow", Action = ["s3:GetObject"], Resource = ["${local.s3["raw"]}/${var.alert_dataset}/*"] },
       { Sid = "PublishAlerts", Effect = "Allow", Action = ["sns:Publish"], Resource = local.topic_arn },
     ]
   }
@@ -308,14 +308,14 @@ locals {
             Sid      = "ReadContracts"
             Effect   = "Allow"
             Action   = ["s3:GetObject"]
-            Resource = "${local.s3["artifacts"]}/datasets/*"
+            Resource = "${local.s3["artifacts"]}/domains/*"
           },
           {
             Sid       = "ListContracts"
             Effect    = "Allow"
             Action    = ["s3:ListBucket"]
             Resource  = local.s3["artifacts"]
-            Condition = { StringLike = { "s3:prefix" = ["datasets/*"] } }
+            Condition = { StringLike = { "s3:prefix" = ["domains/*"] } }
           },
           {
             Sid      = "OwnDeliveryMarkers"

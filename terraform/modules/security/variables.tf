@@ -32,13 +32,13 @@ variable "crawled_datasets" {
   default     = []
 }
 
-variable "purchase_dataset" {
-  description = "Dataset whose raw files the purchase_alert function reads."
+variable "alert_dataset" {
+  description = "Dataset whose raw files the landed_alert function reads."
   type        = string
 }
 
 variable "functions" {
-  description = "Lambda function names by handler (on_raw_object, on_crawler_state, on_job_state, purchase_alert)."
+  description = "Lambda function names by handler (on_raw_object, on_crawler_state, on_job_state, landed_alert)."
   type        = map(string)
 }
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pyspark.sql import SparkSession
 
 from lakehouse.contracts import Contract
-from lakehouse.jobs.accounting import QualityError, QuarantineLimitError, ReconciliationError
+from lakehouse.errors import QualityError, QuarantineLimitError, ReconciliationError
 from lakehouse.jobs.io import JobIO
 from lakehouse.jobs.result import StageResult, new_run_id
 from lakehouse.jobs.runner import RunLimits, StageContext, run_stage

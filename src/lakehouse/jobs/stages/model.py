@@ -9,10 +9,10 @@ another snapshot date builds even when no source changed.
 
 from __future__ import annotations
 
-import importlib
 from datetime import UTC, datetime
 
-from lakehouse.jobs.accounting import ReconciliationError, tally
+from lakehouse.errors import ReconciliationError
+from lakehouse.jobs.accounting import tally
 from lakehouse.jobs.readers import read_published
 from lakehouse.jobs.result import rule_row
 from lakehouse.jobs.runner import StageContext, commit, partition_key, write_quarantine, write_table
@@ -29,7 +29,7 @@ def specs(model: Model, settings: Settings) -> tuple[TableSpec, ...]:
 
 def transform(model: Model):
     """The model's transform module (its `build` function)."""
-    module = importlib.import_module(model.transform)
+    module = model.domain.module(model.transform)
     if not callable(getattr(module, "build", None)):
         raise TypeError(f"{model.transform} (the transform of model {model.name}) has no build() function")
     return module.build

@@ -17,13 +17,8 @@ from pyspark.sql import functions as F
 
 from lakehouse import quality as q
 from lakehouse.contracts import Contract
-from lakehouse.jobs.accounting import (
-    ReconciliationError,
-    check_limits,
-    checked_cache,
-    profile,
-    raw_rule_results,
-)
+from lakehouse.errors import ReconciliationError
+from lakehouse.jobs.accounting import check_limits, checked_cache, profile, raw_rule_results
 from lakehouse.jobs.io import rows_at
 from lakehouse.jobs.readers import raw_inputs, read_records, read_silver, unreadable_records
 from lakehouse.jobs.result import rule_row

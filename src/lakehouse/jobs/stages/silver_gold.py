@@ -7,7 +7,7 @@ the model that declares a calendar table builds it (lakehouse.registry), not thi
 from __future__ import annotations
 
 from lakehouse.contracts import Contract
-from lakehouse.jobs.accounting import ReconciliationError
+from lakehouse.errors import ReconciliationError
 from lakehouse.jobs.io import DRIVER_LISTS_UP_TO, rows_at
 from lakehouse.jobs.readers import read_silver
 from lakehouse.jobs.runner import StageContext, commit, partition_key, run_prefix, write

@@ -1,5 +1,5 @@
 # The catalog is the contracts: every table's columns and partition keys equal what its contract
-# (datasets/*.yaml) or model (datasets/models/*.yaml) declares. The tables come in through the
+# (domains/<domain>/*.yaml) or model (domains/<domain>/models/*.yaml) declares. The tables come in through the
 # manifest `lakehouse package` derives; these assertions read the YAML files themselves.
 
 mock_provider "aws" {
@@ -7,7 +7,7 @@ mock_provider "aws" {
 }
 
 variables {
-  contracts_dir = "../../../datasets"
+  contracts_dir = "../../../domains"
   name          = "lh-test"
   databases     = { raw = "lh_test_raw", silver = "lh_test_silver", gold = "lh_test_gold" }
   buckets = {
@@ -27,7 +27,7 @@ variables {
 run "every_contract_has_its_tables_in_every_zone" {
   assert {
     condition = alltrue([
-      for f in fileset(var.contracts_dir, "*.yaml") : alltrue([
+      for f in fileset(var.contracts_dir, "*/*.yaml") : alltrue([
         for key in ["raw.%s", "silver.%s", "silver.%s_quarantine"] :
         contains(keys(aws_glue_catalog_table.this), format(key, yamldecode(file("${var.contracts_dir}/${f}")).name))
       ])
@@ -39,7 +39,7 @@ run "every_contract_has_its_tables_in_every_zone" {
 run "raw_tables_have_the_contract_columns_and_time_partitions" {
   assert {
     condition = alltrue([
-      for f in fileset(var.contracts_dir, "*.yaml") : (
+      for f in fileset(var.contracts_dir, "*/*.yaml") : (
         [for c in aws_glue_catalog_table.this["raw.${yamldecode(file("${var.contracts_dir}/${f}")).name}"].storage_descriptor[0].columns : c.name]
         == [for c in yamldecode(file("${var.contracts_dir}/${f}")).columns : c.name]
         && [for p in aws_glue_catalog_table.this["raw.${yamldecode(file("${var.contracts_dir}/${f}")).name}"].partition_keys : p.name]
@@ -60,7 +60,7 @@ run "raw_tables_have_the_contract_columns_and_time_partitions" {
 run "silver_tables_have_the_contract_columns_and_partitions" {
   assert {
     condition = alltrue([
-      for f in fileset(var.contracts_dir, "*.yaml") : anytrue([
+      for f in fileset(var.contracts_dir, "*/*.yaml") : anytrue([
         for c in yamldecode(file("${var.contracts_dir}/${f}")).columns : try(c.flatten, false)
         ]) || (
         slice(
@@ -75,7 +75,7 @@ run "silver_tables_have_the_contract_columns_and_partitions" {
   assert {
     # a flattened struct is one silver column per field, named <column>_<field>, never the struct itself
     condition = alltrue(flatten([
-      for f in fileset(var.contracts_dir, "*.yaml") : [
+      for f in fileset(var.contracts_dir, "*/*.yaml") : [
         for c in yamldecode(file("${var.contracts_dir}/${f}")).columns : (
           length([
             for t in aws_glue_catalog_table.this["silver.${yamldecode(file("${var.contracts_dir}/${f}")).name}"].storage_descriptor[0].columns :
@@ -91,7 +91,7 @@ run "silver_tables_have_the_contract_columns_and_partitions" {
   }
   assert {
     condition = alltrue([
-      for f in fileset(var.contracts_dir, "*.yaml") : (
+      for f in fileset(var.contracts_dir, "*/*.yaml") : (
         [for p in aws_glue_catalog_table.this["silver.${yamldecode(file("${var.contracts_dir}/${f}")).name}"].partition_keys : { name = p.name, type = p.type }]
         == [for p in try(yamldecode(file("${var.contracts_dir}/${f}")).zones.silver.partitions, []) : { name = p.name, type = p.type }]
       )
@@ -109,7 +109,7 @@ run "silver_tables_have_the_contract_columns_and_partitions" {
 run "gold_tables_have_the_star_schema_columns_and_partitions" {
   assert {
     condition = alltrue(flatten([
-      for f in fileset(var.contracts_dir, "*.yaml") : [
+      for f in fileset(var.contracts_dir, "*/*.yaml") : [
         for fact in try(yamldecode(file("${var.contracts_dir}/${f}")).star.facts, []) : (
           [for c in aws_glue_catalog_table.this["gold.${fact.name}"].storage_descriptor[0].columns : { name = c.name, type = c.type }
           if contains([for fc in fact.columns : fc.name], c.name)]
@@ -123,7 +123,7 @@ run "gold_tables_have_the_star_schema_columns_and_partitions" {
   }
   assert {
     condition = alltrue(flatten([
-      for f in fileset(var.contracts_dir, "*.yaml") : [
+      for f in fileset(var.contracts_dir, "*/*.yaml") : [
         for dim in try(yamldecode(file("${var.contracts_dir}/${f}")).star.dimensions, []) : (
           try(dim.kind, "entity") == "calendar" ||
           [for c in aws_glue_catalog_table.this["gold.${dim.name}"].storage_descriptor[0].columns : c.name]
@@ -135,8 +135,8 @@ run "gold_tables_have_the_star_schema_columns_and_partitions" {
   }
   assert {
     condition = alltrue(flatten([
-      for f in fileset("${var.contracts_dir}/models", "*.yaml") : [
-        for t in yamldecode(file("${var.contracts_dir}/models/${f}")).tables : (
+      for f in fileset(var.contracts_dir, "*/models/*.yaml") : [
+        for t in yamldecode(file("${var.contracts_dir}/${f}")).tables : (
           [for c in aws_glue_catalog_table.this["gold.${t.name}"].storage_descriptor[0].columns : { name = c.name, type = c.type }]
           == [for c in t.columns : { name = c.name, type = c.type }]
           && [for p in aws_glue_catalog_table.this["gold.${t.name}"].partition_keys : { name = p.name, type = p.type }]
@@ -144,7 +144,7 @@ run "gold_tables_have_the_star_schema_columns_and_partitions" {
         )
       ]
     ]))
-    error_message = "a model table's columns or partition keys differ from datasets/models"
+    error_message = "a model table's columns or partition keys differ from its model file"
   }
 }
 

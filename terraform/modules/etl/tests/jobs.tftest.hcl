@@ -13,7 +13,7 @@ variables {
   artifacts_bucket       = "lh-test-artifacts"
   source_root            = "../../.."
   package_zip            = "../../../build/terraform/lakehouse.zip"
-  contract_files         = ["datasets/clickstream.yaml"]
+  contract_files         = ["domains/clickstream/clickstream.yaml"]
   jobs                   = jsondecode(file("../../../build/terraform/manifest.json")).jobs
   job_role_arns          = { for k, j in jsondecode(file("../../../build/terraform/manifest.json")).jobs : k => "arn:aws:iam::123456789012:role/lh-test-job-${k}" }
   security_configuration = "lh-test"
@@ -79,8 +79,10 @@ run "jobs_run_their_stage_on_their_contract_and_the_hashed_package" {
   assert {
     condition = alltrue([
       for k, j in aws_glue_job.this : var.jobs[k].stage == "build_model" ?
-      j.default_arguments["--model_uri"] == "s3://lh-test-artifacts/datasets/models/${var.jobs[k].name}.yaml" :
-      j.default_arguments["--contract_uri"] == "s3://lh-test-artifacts/datasets/${var.jobs[k].name}.yaml"
+      startswith(j.default_arguments["--model_uri"], "s3://lh-test-artifacts/domains/") &&
+      endswith(j.default_arguments["--model_uri"], "/models/${var.jobs[k].name}.yaml") :
+      startswith(j.default_arguments["--contract_uri"], "s3://lh-test-artifacts/domains/") &&
+      endswith(j.default_arguments["--contract_uri"], "/${var.jobs[k].name}.yaml")
     ])
     error_message = "a job reads another dataset's contract"
   }

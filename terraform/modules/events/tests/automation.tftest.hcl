@@ -1,4 +1,4 @@
-# The automation wiring: S3 -> on_raw_object, EventBridge -> the state handlers and purchase_alert,
+# The automation wiring: S3 -> on_raw_object, EventBridge -> the state handlers and landed_alert,
 # every function with the configuration its handler reads, a dead-letter queue and kept logs.
 
 mock_provider "aws" {
@@ -13,20 +13,20 @@ variables {
     on_raw_object    = "lh-test-on-raw-object"
     on_crawler_state = "lh-test-on-crawler-state"
     on_job_state     = "lh-test-on-job-state"
-    purchase_alert   = "lh-test-purchase-alert"
+    landed_alert   = "lh-test-landed-alert"
   }
   function_role_arns = {
     on_raw_object    = "arn:aws:iam::123456789012:role/lh-test-fn-on-raw-object"
     on_crawler_state = "arn:aws:iam::123456789012:role/lh-test-fn-on-crawler-state"
     on_job_state     = "arn:aws:iam::123456789012:role/lh-test-fn-on-job-state"
-    purchase_alert   = "arn:aws:iam::123456789012:role/lh-test-fn-purchase-alert"
+    landed_alert   = "arn:aws:iam::123456789012:role/lh-test-fn-landed-alert"
   }
   artifacts_bucket   = "lh-test-artifacts"
   package_s3_key     = "glue/lakehouse-0123456789abcdef.zip"
   package_zip        = "../../../build/terraform/lakehouse.zip"
   raw_bucket         = "lh-test-raw"
-  contracts_uri      = "s3://lh-test-artifacts/datasets/"
-  purchase_dataset   = "clickstream"
+  contracts_uri      = "s3://lh-test-artifacts/domains/"
+  alert_dataset   = "clickstream"
   alerts_topic_arn   = "arn:aws:sns:eu-west-1:123456789012:lh-test-alerts"
   dlq_name           = "lh-test-automation-dlq"
   kms_key_arn        = "arn:aws:kms:eu-west-1:123456789012:key/test-key"
@@ -46,7 +46,7 @@ run "functions_run_their_handler_with_the_configuration_it_reads" {
     condition = alltrue([
       for f in aws_lambda_function.this : sort(keys(f.environment[0].variables)) == sort([
         "LAKEHOUSE_PROJECT", "LAKEHOUSE_ENV", "LAKEHOUSE_CONTRACTS_URI", "LAKEHOUSE_ALERT_TOPIC_ARN",
-        "LAKEHOUSE_DLQ_URL", "LAKEHOUSE_PURCHASE_DATASET", "LAKEHOUSE_LOCK_TTL_MINUTES", "LAKEHOUSE_RETENTION_HOURS",
+        "LAKEHOUSE_DLQ_URL", "LAKEHOUSE_ALERT_DATASET", "LAKEHOUSE_LOCK_TTL_MINUTES", "LAKEHOUSE_RETENTION_HOURS",
       ]) && f.environment[0].variables["LAKEHOUSE_ENV"] == "test"
     ])
     error_message = "the functions' environment must carry exactly what lakehouse.automation.handlers.Config reads"
@@ -72,7 +72,7 @@ run "events_reach_the_right_handler" {
     condition = (
       aws_cloudwatch_event_target.this["crawler-state"].arn == aws_lambda_function.this["on_crawler_state"].arn &&
       aws_cloudwatch_event_target.this["job-state"].arn == aws_lambda_function.this["on_job_state"].arn &&
-      aws_cloudwatch_event_target.this["purchases"].arn == aws_lambda_function.this["purchase_alert"].arn
+      aws_cloudwatch_event_target.this["landed"].arn == aws_lambda_function.this["landed_alert"].arn
     )
     error_message = "each EventBridge rule must target its handler"
   }
@@ -80,9 +80,9 @@ run "events_reach_the_right_handler" {
     condition = (
       jsondecode(aws_cloudwatch_event_rule.this["job-state"].event_pattern)["detail-type"] == ["Glue Job State Change"] &&
       contains(jsondecode(aws_cloudwatch_event_rule.this["job-state"].event_pattern).detail.state, "FAILED") &&
-      jsondecode(aws_cloudwatch_event_rule.this["purchases"].event_pattern).detail.object.key[0].prefix == "clickstream/"
+      jsondecode(aws_cloudwatch_event_rule.this["landed"].event_pattern).detail.object.key[0].prefix == "clickstream/"
     )
-    error_message = "job failures and purchase files must match their rules"
+    error_message = "job failures and the alert dataset's files must match their rules"
   }
   assert {
     condition     = aws_sqs_queue.dlq.kms_master_key_id == var.kms_key_arn
@@ -117,7 +117,7 @@ run "queue_delivery_for_an_endpoint_without_lambda" {
       length(aws_lambda_function.this) == 0 && jsonencode(sort(keys(aws_sqs_queue.inbox))) == jsonencode(["alerts-inbox", "glue-events", "raw-events"]) &&
       length(aws_s3_bucket_notification.raw.queue) == 1 && length(aws_s3_bucket_notification.raw.lambda_function) == 0 &&
       alltrue([for t in aws_cloudwatch_event_target.this : t.arn == aws_sqs_queue.inbox["glue-events"].arn]) &&
-      !contains(keys(aws_cloudwatch_event_rule.this), "purchases")
+      !contains(keys(aws_cloudwatch_event_rule.this), "landed")
     )
     error_message = "queue delivery: no functions; S3 and the Glue rules deliver to the inbox queues"
   }

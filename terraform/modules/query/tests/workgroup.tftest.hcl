@@ -1,5 +1,5 @@
 # Athena: engine v3, results only in the results bucket and only SSE-KMS with the environment's key
-# (clients cannot override it), a per-query scan cap, and every athena/queries file as a named query.
+# (clients cannot override it), a per-query scan cap, and every query file given as a named query.
 
 mock_provider "aws" {
   source = "../../tests/mocks"
@@ -11,7 +11,11 @@ variables {
   kms_key_arn          = "arn:aws:kms:eu-west-1:123456789012:key/test-key"
   bytes_scanned_cutoff = 1073741824
   database             = "lh_test_gold"
-  queries_dir          = "../../../athena/queries"
+  source_root          = "../../.."
+  queries = {
+    daily_funnel = "domains/clickstream/queries/daily_funnel.sql"
+    yearly_sales = "domains/sales/queries/yearly_sales.sql"
+  }
 }
 
 run "results_are_enforced_encrypted_and_capped" {
@@ -31,9 +35,9 @@ run "results_are_enforced_encrypted_and_capped" {
 run "every_saved_query_is_a_named_query" {
   assert {
     condition = sort([for q in aws_athena_named_query.this : q.name]) == sort([
-      for f in fileset(var.queries_dir, "*.sql") : trimsuffix(f, ".sql")
+      for name, file in var.queries : name
     ]) && length(aws_athena_named_query.this) > 0
-    error_message = "athena/queries/*.sql and the named queries differ"
+    error_message = "the query files and the named queries differ"
   }
 }
 

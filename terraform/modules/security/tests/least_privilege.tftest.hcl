@@ -19,12 +19,12 @@ variables {
   databases        = { raw = "lh_test_raw", silver = "lh_test_silver", gold = "lh_test_gold" }
   jobs             = jsondecode(file("../../../build/terraform/manifest.json")).jobs
   crawled_datasets = ["clickstream"]
-  purchase_dataset = "clickstream"
+  alert_dataset = "clickstream"
   functions = {
     on_raw_object    = "lh-test-on-raw-object"
     on_crawler_state = "lh-test-on-crawler-state"
     on_job_state     = "lh-test-on-job-state"
-    purchase_alert   = "lh-test-purchase-alert"
+    landed_alert   = "lh-test-landed-alert"
   }
   alerts_topic_name = "lh-test-alerts"
   dlq_name          = "lh-test-automation-dlq"
@@ -102,10 +102,10 @@ run "each_function_role_fits_its_handler" {
   }
   assert {
     condition = !anytrue([
-      for s in jsondecode(aws_iam_role_policy.component["fn-purchase_alert"].policy).Statement :
+      for s in jsondecode(aws_iam_role_policy.component["fn-landed_alert"].policy).Statement :
       contains(flatten([s.Action]), "glue:StartJobRun") || contains(flatten([s.Action]), "s3:PutObject") && s.Sid != "OwnDeliveryMarkers"
     ])
-    error_message = "purchase_alert must not start jobs or write outside its delivery markers"
+    error_message = "landed_alert must not start jobs or write outside its delivery markers"
   }
   assert {
     condition = sort([

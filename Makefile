@@ -90,7 +90,7 @@ apply: $(STAMP)
 	@test -f $(TFDIR)/tfplan || { echo "error: no plan for $(ENV): run make plan ENV=$(ENV) first"; exit 2; }
 	cd $(TFDIR) && $(TF) apply -input=false tfplan && rm -f tfplan
 
-## views ENV=dev PROJECT=...: create athena/views on the environment's Athena workgroup
+## views ENV=dev PROJECT=...: create every domain's views on the environment's Athena workgroup
 views: $(STAMP)
 	@test -n "$(PROJECT)" || { echo "error: set PROJECT=<your project>"; exit 2; }
 	$(BIN)/lakehouse views --env $(ENV) --project $(PROJECT) --target aws

@@ -17,7 +17,7 @@ model's parameters:
   covers orders placed before it). A line whose customer or date cannot be resolved goes to the
   model's quarantine with the failed rule's code; dim_product is built from the lines, so products resolve.
 
-`build` is the model's entry point (datasets/models/sales.yaml names this module); dim_date is the
+`build` is the model's entry point (models/sales.yaml names this module); dim_date is the
 conformed calendar, built by the calendar model.
 """
 

@@ -8,7 +8,7 @@
     lakehouse run DATASET|MODEL [--ARG V]     the Glue jobs the registry plans for it, locally, reconciled
                                               (--ARG: a run argument its model file declares)
     lakehouse dispatch                        pending endpoint events -> Lambda handlers -> the jobs they start
-    lakehouse views                           athena/views/*.sql into the catalog (or Athena: --target aws)
+    lakehouse views                           every domain's views into the catalog (or Athena: --target aws)
     lakehouse query "SQL" | --file F          Athena SQL on the local engine (or Athena: --target aws)
     lakehouse demo                            all of the above on a small sample, then three queries
 

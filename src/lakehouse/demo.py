@@ -2,7 +2,7 @@
 
 Nothing here names a domain: the samples are every domain's generator (lakehouse.samples), the
 views and queries every domain's files. Each sample file goes to the contract whose file pattern
-matches it most specifically (`user_activity*.json*` over a catch-all `*.json*`). Job log lines stay
+matches it most specifically (`orders*.json*` over a catch-all `*.json*`). Job log lines stay
 off the terminal unless `--verbose` (lakehouse.cli.quiet_job_logs).
 """
 

@@ -139,7 +139,7 @@ class Project:
 
     def models_fed_by(self, dataset: str) -> list[str]:
         """The models a dataset's silver feeds: the one its contract names (`star: {model: ...}`) and
-        every model listing it among its sources (clickstream feeds its own star and customer_features)."""
+        every model listing it among its sources (a dataset may feed its own star and other models)."""
         contract = self.contracts[dataset]
         named = [contract.model] if contract.model in self.models else []
         return list(dict.fromkeys(named + [m.name for m in self.models.values() if dataset in m.sources]))
@@ -205,7 +205,7 @@ def _load_dirs(root: Path) -> list[Contract | Model]:
 
 def _load_s3(prefix: str, settings: Settings | None) -> list[Contract | Model]:
     """`<prefix><domain>/<name>.yaml` and `<prefix><domain>/models/<name>.yaml`, named by their key
-    below the prefix's parent, as in the repository (`domains/sales/models/sales.yaml`)."""
+    below the prefix's parent, as in the repository (`domains/<domain>/models/<model>.yaml`)."""
     storage = _storage(settings)
     base = prefix.rstrip("/") + "/"
     top = base.rstrip("/").rsplit("/", 1)[-1]

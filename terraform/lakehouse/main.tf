@@ -52,7 +52,7 @@ module "security" {
   databases                = local.databases
   jobs                     = local.manifest.jobs
   crawled_datasets         = local.crawled_datasets
-  alert_dataset         = var.alert_dataset
+  alert_dataset            = var.alert_dataset
   functions                = local.functions
   alerts_topic_name        = "${local.name}-alerts"
   dlq_name                 = local.dlq_name
@@ -134,7 +134,7 @@ module "events" {
   package_zip        = local.package_zip
   raw_bucket         = module.storage.bucket_names["raw"]
   contracts_uri      = module.etl.contracts_uri
-  alert_dataset   = var.alert_dataset
+  alert_dataset      = var.alert_dataset
   alerts_topic_arn   = module.monitoring.alerts_topic_arn
   dlq_name           = local.dlq_name
   kms_key_arn        = module.security.kms_key_arn

@@ -230,9 +230,9 @@ def test_eventbridge_object_created_shape(config):
 def test_a_contract_that_asks_for_crawling_starts_the_crawler_once(settings, tmp_path):
     datasets = tmp_path / "datasets"
     shutil.copytree(REPO / "domains", datasets)
-    doc = yaml.safe_load((datasets / "clickstream.yaml").read_text())
+    doc = yaml.safe_load((datasets / "clickstream" / "clickstream.yaml").read_text())
     doc["zones"]["raw"]["crawl"] = True
-    (datasets / "clickstream.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    (datasets / "clickstream" / "clickstream.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
     settings = type(settings)(**{**settings.__dict__, "domains": (datasets,)})
     deploy(settings)
     config = handlers.Config(
@@ -419,9 +419,9 @@ def test_a_dataset_without_a_star_mapping_ends_in_silver(settings, tmp_path):
     """No silver_to_gold job exists for it (Terraform, local deploy), so none is requested."""
     datasets = tmp_path / "datasets"
     shutil.copytree(REPO / "domains", datasets)
-    doc = yaml.safe_load((datasets / "clickstream.yaml").read_text())
+    doc = yaml.safe_load((datasets / "clickstream" / "clickstream.yaml").read_text())
     doc.pop("star")
-    (datasets / "clickstream.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    (datasets / "clickstream" / "clickstream.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
     settings = type(settings)(**{**settings.__dict__, "domains": (datasets,)})
     deploy(settings)
     hold_job_runs(settings.endpoint_url)

@@ -75,7 +75,7 @@ def pipeline(endpoint_url, spark, tmp_path_factory):
     ingested = ingest(settings, contract, [landing])
     # the registry's plan: clickstream's two stages, then dim_date's one owner (the calendar model)
     results = run_plan(settings, Project.load(REPO / "domains"), "clickstream", REPO / "glue" / "jobs")
-    create_views(settings, REPO / "athena" / "views")
+    create_views(settings)
     engine = LocalEngine(settings)
     yield {
         "settings": settings,

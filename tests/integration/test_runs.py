@@ -197,7 +197,7 @@ def test_new_source_field_is_kept_reported_and_typed_after_the_contract_adds_it(
     shutil.copytree(REPO / "domains", datasets)
     settings = type(settings)(**{**settings.__dict__, "domains": (datasets,)})
     deploy(settings)
-    v1 = load_contract(datasets / "clickstream.yaml")
+    v1 = load_contract(datasets / "clickstream" / "clickstream.yaml")
     land(
         tmp_path / "l1",
         "old.json",
@@ -214,10 +214,10 @@ def test_new_source_field_is_kept_reported_and_typed_after_the_contract_adds_it(
     engine.close()
 
     # the owner declares the field: the catalog evolves by appending it; old partitions stay readable
-    doc = yaml.safe_load((datasets / "clickstream.yaml").read_text())
+    doc = yaml.safe_load((datasets / "clickstream" / "clickstream.yaml").read_text())
     doc["columns"].append({"name": "campaign", "type": "string"})
-    (datasets / "clickstream.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
-    v2 = load_contract(datasets / "clickstream.yaml")
+    (datasets / "clickstream" / "clickstream.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    v2 = load_contract(datasets / "clickstream" / "clickstream.yaml")
     changes = {c.name: c.status for c in deploy(settings)}
     assert changes[silver] == changes[f"{settings.database('raw')}.clickstream"] == "updated"
     part_columns = Catalog(settings).glue.get_partitions(
@@ -243,7 +243,7 @@ def test_new_source_field_is_kept_reported_and_typed_after_the_contract_adds_it(
     ]
 
     doc["columns"][-1]["type"] = "bigint"
-    (datasets / "clickstream.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    (datasets / "clickstream" / "clickstream.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
     with pytest.raises(
         SchemaChangeError, match=r"column 'campaign' changed type string -> bigint; add a new column"
     ):

@@ -25,23 +25,25 @@ def toolchain() -> tf_check.Toolchain:
 
 @pytest.fixture
 def workspace(tmp_path) -> Callable[..., Path]:
-    """make(edit=None, contracts=None): a copy of terraform/, datasets/, glue/, athena/ and a fresh build.
+    """make(edit=None, contracts=None): a copy of terraform/, domains/, glue/ and a fresh build.
 
-    `contracts` maps extra contract file names to their YAML; `edit(root)` changes the copy before the
-    build. The build (manifest.json, lakehouse.zip) is made from the copy's own datasets/.
+    `contracts` maps extra contract file names to their YAML (in a domain folder of their own,
+    domains/extra/); `edit(root)` changes the copy before the build. The build (manifest.json,
+    lakehouse.zip) is made from the copy's own domains/.
     """
 
     def make(edit: Callable[[Path], None] | None = None, contracts: dict[str, str] | None = None) -> Path:
         root = tmp_path / "repo"
-        for rel in ("terraform", "datasets", "glue/jobs", "athena"):
+        for rel in ("terraform", "domains", "glue/jobs"):
             shutil.copytree(
                 ROOT / rel, root / rel, symlinks=True, ignore=shutil.ignore_patterns(".terraform*")
             )
         for name, text in (contracts or {}).items():
-            (root / "datasets" / name).write_text(text)
+            (root / "domains" / "extra").mkdir(exist_ok=True)
+            (root / "domains" / "extra" / name).write_text(text)
         if edit:
             edit(root)
-        package(root / "datasets", ROOT / "lambda", root / "build" / "terraform")
+        package(root / "domains", ROOT / "lambda", root / "build" / "terraform")
         return root
 
     return make

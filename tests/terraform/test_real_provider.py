@@ -21,9 +21,8 @@ pytestmark = pytest.mark.endpoint
 ROOT = Path(__file__).resolve().parents[2]
 COPIED = (
     "terraform",
-    "datasets",
+    "domains",
     "glue/jobs",
-    "athena",
     "lambda",
     "scripts",
     "Makefile",

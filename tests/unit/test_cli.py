@@ -24,7 +24,10 @@ def run(capsys, *argv):
     [
         (["run", "clicks"], "unknown dataset 'clicks' (known: category_tree, clickstream"),
         (["run", "sales", "--snapshot-date", "2025-03-31"], "--snapshot-date is not an argument of 'sales'"),
-        (["run", "customer_features", "--snapshot-date", "31/03/2025"], "snapshot_date: must be a date, YYYY-MM-DD"),
+        (
+            ["run", "customer_features", "--snapshot-date", "31/03/2025"],
+            "snapshot_date: must be a date, YYYY-MM-DD",
+        ),
         (["run", "customer_features", "--snapshot-to", "2025-03-31"], "snapshot_to: needs snapshot_date"),
         (
             ["run", "customer_features", "--snapshot-date", "2025-03-31", "--snapshot-to", "2025-03-01"],
@@ -50,7 +53,10 @@ def run(capsys, *argv):
             ["generate", "customer_features", "--out", "/tmp/x", "--start", "2025-01-01"],
             "--start does not apply to customer_features",
         ),
-        (["generate", "sales", "--out", "/tmp/x", "--events-per-hour", "9"], "--events-per-hour does not apply to sales"),
+        (
+            ["generate", "sales", "--out", "/tmp/x", "--events-per-hour", "9"],
+            "--events-per-hour does not apply to sales",
+        ),
         (["deploy", "--env", "prod"], "deploy applies the local environment only"),
         (["run", "clickstream", "--project", "Bad_Name"], "project 'Bad_Name' must be"),
     ],

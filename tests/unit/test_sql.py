@@ -48,6 +48,7 @@ def test_view_files_are_one_named_view_each():
     views = load_views(sql_files([REPO / "domains"], "views"), parameters)
     assert {v.name for v in views} == {
         "hourly_traffic",
+        "marketplace_liquidity",
         "daily_conversion_funnel",
         "top_pages",
         "session_length",

@@ -1,7 +1,7 @@
 """The project's Athena views translate under the local Athena's Trino semantics (nothing refused).
 
 The gold tables are created empty in an in-memory DuckDB with the types the contracts give them (no
-endpoint), then every view in athena/views is created in dependency order, as `lakehouse views` does.
+endpoint), then every domain's view is created in dependency order, as `lakehouse views` does.
 The expected column types are worked out by hand from the Trino rules (functions/decimal.md,
 functions/aggregate.md, functions/datetime.md) and the contracts' column types.
 """

@@ -1,6 +1,6 @@
 -- One row per user: activity span and lifecycle stage (new, active, at-risk, churned), named as the
 -- user's current version. Days are counted back from the newest activity loaded, so a backfilled
--- history reads as it did then. Thresholds: datasets/models/activity.yaml (lifecycle_*_days).
+-- history reads as it did then. Thresholds: models/activity.yaml (lifecycle_*_days).
 CREATE OR REPLACE VIEW user_lifecycle_stages AS
 WITH per_user AS (
     SELECT

@@ -1,5 +1,5 @@
 -- One row per customer (named as its current version): spend, orders, recency, breadth and segment.
--- Thresholds: datasets/models/sales.yaml (segment_high_from, segment_medium_from).
+-- Thresholds: models/sales.yaml (segment_high_from, segment_medium_from).
 CREATE OR REPLACE VIEW customer_segments AS
 WITH spend AS (
     SELECT

@@ -82,7 +82,7 @@ class Config:
 _ACCOUNTS: dict[str, str] = {}
 
 
-_PROJECTS: dict[str, tuple[float, Project]] = {}
+_PROJECTS: dict[str | tuple[Path, ...], tuple[float, Project]] = {}
 PROJECT_TTL_S = 60.0  # a warm function sees a new contract within a minute
 
 

@@ -20,7 +20,7 @@ locals {
     LAKEHOUSE_CONTRACTS_URI    = var.contracts_uri
     LAKEHOUSE_ALERT_TOPIC_ARN  = var.alerts_topic_arn
     LAKEHOUSE_DLQ_URL          = aws_sqs_queue.dlq.url
-    LAKEHOUSE_ALERT_DATASET = var.alert_dataset
+    LAKEHOUSE_ALERT_DATASET    = var.alert_dataset
     LAKEHOUSE_LOCK_TTL_MINUTES = tostring(var.lock_ttl_minutes)
     LAKEHOUSE_RETENTION_HOURS  = tostring(var.retention_hours)
   }

@@ -3,7 +3,7 @@
 Generic: the model file names the module holding its rules (lakehouse.transforms.model.ModelBuild is
 what it returns). A model with sources is rebuilt when one of them changed since its last committed
 build; a model is always built once, even before any source has landed (the calendar). A model's
-run arguments (e.g. customer_features' snapshot dates) are part of what a build consumed, so a run for
+run arguments (e.g. a snapshot model's snapshot dates) are part of what a build consumed, so a run for
 another snapshot date builds even when no source changed.
 """
 

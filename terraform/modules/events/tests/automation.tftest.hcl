@@ -13,20 +13,20 @@ variables {
     on_raw_object    = "lh-test-on-raw-object"
     on_crawler_state = "lh-test-on-crawler-state"
     on_job_state     = "lh-test-on-job-state"
-    landed_alert   = "lh-test-landed-alert"
+    landed_alert     = "lh-test-landed-alert"
   }
   function_role_arns = {
     on_raw_object    = "arn:aws:iam::123456789012:role/lh-test-fn-on-raw-object"
     on_crawler_state = "arn:aws:iam::123456789012:role/lh-test-fn-on-crawler-state"
     on_job_state     = "arn:aws:iam::123456789012:role/lh-test-fn-on-job-state"
-    landed_alert   = "arn:aws:iam::123456789012:role/lh-test-fn-landed-alert"
+    landed_alert     = "arn:aws:iam::123456789012:role/lh-test-fn-landed-alert"
   }
   artifacts_bucket   = "lh-test-artifacts"
   package_s3_key     = "glue/lakehouse-0123456789abcdef.zip"
   package_zip        = "../../../build/terraform/lakehouse.zip"
   raw_bucket         = "lh-test-raw"
   contracts_uri      = "s3://lh-test-artifacts/domains/"
-  alert_dataset   = "clickstream"
+  alert_dataset      = "clickstream"
   alerts_topic_arn   = "arn:aws:sns:eu-west-1:123456789012:lh-test-alerts"
   dlq_name           = "lh-test-automation-dlq"
   kms_key_arn        = "arn:aws:kms:eu-west-1:123456789012:key/test-key"

@@ -19,12 +19,12 @@ variables {
   databases        = { raw = "lh_test_raw", silver = "lh_test_silver", gold = "lh_test_gold" }
   jobs             = jsondecode(file("../../../build/terraform/manifest.json")).jobs
   crawled_datasets = ["clickstream"]
-  alert_dataset = "clickstream"
+  alert_dataset    = "clickstream"
   functions = {
     on_raw_object    = "lh-test-on-raw-object"
     on_crawler_state = "lh-test-on-crawler-state"
     on_job_state     = "lh-test-on-job-state"
-    landed_alert   = "lh-test-landed-alert"
+    landed_alert     = "lh-test-landed-alert"
   }
   alerts_topic_name = "lh-test-alerts"
   dlq_name          = "lh-test-automation-dlq"

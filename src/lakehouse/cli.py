@@ -3,6 +3,7 @@
     lakehouse up | down                       start / stop the local AWS endpoint (127.0.0.1:4566)
     lakehouse deploy --env local              terraform apply of terraform/envs/local on the endpoint
     lakehouse generate DOMAIN --out DIR       a domain's sample landing files (its generate.py)
+    lakehouse new DATASET --from FILE         a draft contract from a sample landing file [--domain NAME]
     lakehouse check DATASET FILE              parse a landing file against its contract (no upload, no run)
     lakehouse ingest DATASET PATH...          landing files -> raw zone, partitions registered
     lakehouse run DATASET|MODEL [--ARG V]     the Glue jobs the registry plans for it, locally, reconciled
@@ -96,6 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
         type=date.fromisoformat,
         default=None,
         help="first day, YYYY-MM-DD (generators that take it)",
+    )
+
+    p = sub.add_parser("new", parents=[common], help="write a draft contract from a sample landing file")
+    p.add_argument("dataset")
+    p.add_argument(
+        "--from", dest="sample", type=Path, required=True, metavar="FILE", help="a sample landing file"
+    )
+    p.add_argument(
+        "--domain", default=None, help="the domain folder to write it in (default: named like the dataset)"
     )
 
     p = sub.add_parser(
@@ -293,6 +303,18 @@ def cmd_ingest(args) -> int:
     return 0
 
 
+def cmd_new(args) -> int:
+    from lakehouse.draft import write_draft
+
+    settings = _settings(args)
+    if not args.sample.is_file():  # before "already exists": the file is the first thing to be wrong
+        raise UsageError(f"lakehouse new: no such file: {args.sample}")
+    path = write_draft(args.dataset, args.sample, settings.domains[0], args.domain)
+    print(f"{path}: a draft contract for {args.dataset}; review its `guess` comments, then")
+    print(f"  lakehouse check {args.dataset} {args.sample}")
+    return 0
+
+
 def cmd_check(args) -> int:
     from lakehouse.check import check_file
     from lakehouse.jobs.accounting import quarantine_limit
@@ -461,6 +483,7 @@ COMMANDS = {
     "down": cmd_down,
     "deploy": cmd_deploy,
     "generate": cmd_generate,
+    "new": cmd_new,
     "check": cmd_check,
     "ingest": cmd_ingest,
     "package": cmd_package,

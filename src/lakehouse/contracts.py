@@ -201,14 +201,14 @@ class Contract:
 
 
 def load_contract(path: Path | str) -> Contract:
-    """Read and validate one contract file (lakehouse.documents also reads s3:// URIs)."""
+    """Read and validate one contract file (lakehouse.registry.load_contract_at also reads s3:// URIs)."""
     return parse_contract(read_yaml(path), Path(path))
 
 
 def load_contracts(roots: Path | str | Sequence[Path | str]) -> dict[str, Contract]:
     """Every domain's contracts under these folders (lakehouse.domains), by dataset name."""
     contracts: dict[str, Contract] = {}
-    for domain in discover([roots] if isinstance(roots, Path | str) else roots):
+    for domain in discover(roots):
         for file in domain.contract_files:
             contract = load_contract(file)
             if contract.name in contracts:
@@ -274,6 +274,17 @@ _NUMERIC = ("tinyint", "smallint", "int", "bigint", "float", "double")
 RELATIVE_TIME = re.compile(r"now(?:\s*([+-])\s*(\d{1,6})\s*(second|minute|hour|day)s?)?")
 
 
+def relative_time(value: Any) -> tuple[str, int, str] | None:
+    """A range bound relative to the run's time: `now` -> ("+", 0, "second"), `now-2 hours` ->
+    ("-", 2, "hour"); None for anything else. The one parser of the form: the contract check
+    (bound_problem) and the job (lakehouse.transforms.raw_to_silver) both read bounds through it."""
+    found = RELATIVE_TIME.fullmatch(str(value).strip().lower())
+    if not found:
+        return None
+    sign, amount, unit = found.groups()
+    return (sign, int(amount), unit) if sign else ("+", 0, "second")
+
+
 def bound_problem(value: Any, column_type: str) -> str | None:
     """Why a range rule's min/max does not fit its column's type, or None. Bounds are bound as typed
     values, never pasted into SQL: a number for a numeric column; for a date or timestamp column an
@@ -286,7 +297,7 @@ def bound_problem(value: Any, column_type: str) -> str | None:
         return None
     if column_type in ("date", "timestamp"):
         text = str(value).strip()
-        if RELATIVE_TIME.fullmatch(text.lower()):
+        if relative_time(text) is not None:
             return None
         try:
             datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -60,11 +60,11 @@ def is_domain(path: Path) -> bool:
     return path.is_dir() and (any(path.glob("*.yaml")) or any((path / "models").glob("*.yaml")))
 
 
-def discover(roots: Iterable[Path | str]) -> list[Domain]:
-    """Every domain under the roots, in name order. A root that is itself a domain folder (contracts
-    at its top) is that one domain. Two domains of one name in two roots are refused."""
+def discover(roots: Path | str | Iterable[Path | str]) -> list[Domain]:
+    """Every domain under the roots (one folder, or several), in name order. A root that is itself a
+    domain folder (contracts at its top) is that one domain. Two domains of one name are refused."""
     found: dict[str, Domain] = {}
-    for root in map(Path, roots):
+    for root in map(Path, [roots] if isinstance(roots, Path | str) else roots):
         if not root.is_dir():
             raise ContractError(root, "domains", "does not exist (LAKEHOUSE_DOMAINS or --domains)")
         folders = [root] if is_domain(root) else sorted(p for p in root.iterdir() if _visible(p))

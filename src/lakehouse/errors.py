@@ -101,3 +101,8 @@ class TerraformError(RunError, RuntimeError):
 
 class ForeignEndpoint(RunError, RuntimeError):
     """Something `up` did not start answers on the port, and the user did not ask to reuse it."""
+
+
+class NotDeployed(RunError, LookupError):
+    """A resource of the local environment (a queue, the alerts topic) does not exist: `lakehouse
+    deploy` has not run for it."""

@@ -88,7 +88,7 @@ def model_key(model: Model) -> str:
     return f"domains/{model.domain.name}/models/{model.path.name}"
 
 
-def build(roots: Sequence[Path]) -> dict:
+def build(roots: Path | Sequence[Path]) -> dict:
     project = Project.load(roots)
     contracts, models = project.contracts, project.models
     tables: dict[str, dict] = {}
@@ -117,7 +117,7 @@ def build(roots: Sequence[Path]) -> dict:
         specs = model_tables(model, _PLACEHOLDER)
         for spec in specs:
             tables[_key(spec)] = _table(spec)
-        jobs[f"{model.name}-{MODEL_STAGE}"] = _model_job(model, specs, contracts)
+        jobs[f"{model.name}-{MODEL_STAGE}"] = _model_job(model, specs)
     return {
         "datasets": datasets,
         "models": {
@@ -160,11 +160,12 @@ def _dataset_job(contract: Contract, stage: str, by_zone: dict[str, list[TableSp
     }
 
 
-def _model_job(model: Model, specs: tuple[TableSpec, ...], contracts: dict[str, Contract]) -> dict:
-    sources = [contracts[s] for s in model.sources if s in contracts]
-    reads = [("silver", f"{c.name}/") for c in sources]
+def _model_job(model: Model, specs: tuple[TableSpec, ...]) -> dict:
+    # every source the model file names, deployed or not: the build looks each one up and treats a
+    # missing table (its domain not deployed) as not landed, which needs the lookup to be allowed
+    reads = [("silver", f"{name}/") for name in model.sources]
     writes = [(s.zone, _prefix(s)) for s in specs] + [_ledger(model.name), *_audit()]
-    tables = [f"silver.{c.name}" for c in sources] + [_key(s) for s in specs]
+    tables = [f"silver.{name}" for name in model.sources] + [_key(s) for s in specs]
     tables += ["silver.pipeline_runs", "silver.quality_results"]
     return {
         "kind": "model",
@@ -176,7 +177,7 @@ def _model_job(model: Model, specs: tuple[TableSpec, ...], contracts: dict[str, 
     }
 
 
-def write(roots: Sequence[Path], out: Path) -> dict:
+def write(roots: Path | Sequence[Path], out: Path) -> dict:
     manifest = build(roots)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")

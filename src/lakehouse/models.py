@@ -135,5 +135,5 @@ def load_model(path: Path | str) -> Model:
 
 def load_models(roots: Path | str | Sequence[Path | str]) -> dict[str, Model]:
     """Every domain's models under these folders (lakehouse.domains), by name."""
-    domains = discover([roots] if isinstance(roots, Path | str) else roots)
+    domains = discover(roots)
     return {m.name: m for m in (load_model(p) for d in domains for p in d.model_files)}

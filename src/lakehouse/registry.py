@@ -27,6 +27,7 @@ from lakehouse.contracts import (
     load_contract,
     parse_contract,
     parse_yaml,
+    read_yaml,
 )
 from lakehouse.domains import Domain, discover
 from lakehouse.errors import ContractError
@@ -230,12 +231,11 @@ def _storage(settings: Settings | None):
 
 
 def read_document(uri: str, settings: Settings | None = None):
-    """A YAML document from a local path or an s3:// URI, and the file name to validate it against."""
-    name = Path(uri.rsplit("/", 1)[-1])
+    """A YAML document from a local path or an s3:// URI, and the path to validate it against: for an
+    object, its key (`domains/<domain>/models/<name>.yaml`), which names its domain as a path does."""
     if uri.startswith("s3://"):
-        return parse_yaml(_storage(settings).read_bytes(uri), uri), name
-    from lakehouse.contracts import read_yaml
-
+        key = Path(uri.removeprefix("s3://").split("/", 1)[-1])
+        return parse_yaml(_storage(settings).read_bytes(uri), uri), key
     return read_yaml(uri), Path(uri)
 
 

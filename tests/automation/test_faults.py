@@ -104,7 +104,9 @@ def test_a_landed_alert_that_fails_to_publish_is_sent_on_the_retry(config):
     """The object must be marked seen only once its alert is out, or the retry skips it."""
     settings = config.settings
     event = land(settings, KEY, purchases_file(3))
-    broken = handlers.Config(settings, config.contracts_uri, config.alert_topic_arn + "-gone", config.dlq_url)
+    broken = handlers.Config(
+        settings, config.contracts_uri, config.alert_topic_arn + "-gone", config.dlq_url, config.alert_dataset
+    )
     with pytest.raises(Exception, match=r"NotFound|does not exist"):
         handlers.landed_alert(event, None, broken)
     assert alerts(settings) == []

@@ -38,6 +38,7 @@ def config(deployed):
         str(REPO / "domains"),
         wiring.alerts_topic_arn(deployed),
         wiring.queue_url(deployed, "automation-dlq"),
+        alert_dataset="clickstream",  # what Terraform sets (LAKEHOUSE_ALERT_DATASET)
     )
 
 

@@ -126,6 +126,13 @@ def test_a_deleted_domain_is_gone_and_the_others_still_package_and_run(settings,
     generate(landing, 5, days=1, events_per_hour=6)
     ingest(here, left.contracts["clickstream"], [landing])
     results = run_plan(here, left, "clickstream", REPO / "glue" / "jobs")
-    assert [r.stage for r in results] == ["raw_to_silver", "silver_to_gold", "build_model"]
+    # its own stages, then the models it feeds: customer_features (whose other source, sales'
+    # transactions, is gone: not landed) and the calendar (whose fiscal source is gone too)
+    assert [(r.dataset, r.stage) for r in results] == [
+        ("clickstream", "raw_to_silver"),
+        ("clickstream", "silver_to_gold"),
+        ("customer_features", "build_model"),
+        ("calendar", "build_model"),
+    ]
     assert all(r.reconciled for r in results)
     assert results[0].rows_written == events_in(landing)

@@ -139,3 +139,25 @@ def test_nested_structs_flatten_into_snake_case_silver_columns_and_keep_their_js
 def test_a_source_without_a_time_column_has_no_event_time():
     c = load_contract(REPO / "domains" / "retail" / "category_tree.yaml")
     assert c.event_time is None and c.dedupe_key == ("categoryid",)
+
+
+@pytest.mark.parametrize(
+    ("bound", "parsed"),
+    [
+        pytest.param("now", ("+", 0, "second"), id="now"),
+        pytest.param("now+1 day", ("+", 1, "day"), id="plus-day"),
+        pytest.param(" NOW - 2 hours ", ("-", 2, "hour"), id="minus-hours-any-case"),
+        pytest.param("now+999999 minutes", ("+", 999999, "minute"), id="six-digits"),
+        pytest.param("now+1000000 days", None, id="seven-digits-refused"),
+        pytest.param("now+1 week", None, id="unknown-unit"),
+        pytest.param("2025-01-01", None, id="absolute"),
+    ],
+)
+def test_one_parser_reads_relative_bounds_for_the_contract_and_the_job(bound, parsed):
+    """The contract check and the job's rule read `now[+-N unit]` through the same function, so a
+    bound the contract accepts is one the job understands (they once used two regexes)."""
+    from lakehouse.contracts import bound_problem, relative_time
+
+    assert relative_time(bound) == parsed
+    if parsed is not None:
+        assert bound_problem(bound, "timestamp") is None

@@ -26,7 +26,7 @@ from pathlib import Path
 from lakehouse import aws
 from lakehouse.automation import handlers
 from lakehouse.jobs.result import StageResult
-from lakehouse.local import wiring
+from lakehouse.local.resources import find_alerts_topic, find_queue_url, queue_arn
 from lakehouse.registry import Job, Project
 from lakehouse.settings import Settings
 
@@ -73,12 +73,12 @@ class Dispatcher:
         self.config = handlers.Config(
             settings,
             settings.domains,
-            wiring.alerts_topic_arn(settings),
-            wiring.queue_url(settings, "automation-dlq"),
+            find_alerts_topic(settings),
+            find_queue_url(settings, "automation-dlq"),
             alert_dataset=self.project.alert_dataset(),
         )
         self.sqs, self.glue = aws.client("sqs", settings), aws.client("glue", settings)
-        self.queues = {q: wiring.queue_url(settings, q) for q in ("raw-events", "glue-events")}
+        self.queues = {q: find_queue_url(settings, q) for q in ("raw-events", "glue-events")}
         self.on_event = on_event or (lambda handled: None)
         self.executed: set[str] = set()
         if settings.endpoint_url:
@@ -91,7 +91,7 @@ class Dispatcher:
         return resp.get("Messages", [])
 
     def _as_lambda_event(self, queue: str, messages: list[dict]) -> dict:
-        arn = wiring.queue_arn(self.settings, self.queues[queue])
+        arn = queue_arn(self.settings, self.queues[queue])
         return {
             "Records": [
                 {

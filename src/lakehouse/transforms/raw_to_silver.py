@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import functools
 import operator
-import re
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from lakehouse import quality as q
-from lakehouse.contracts import EPOCH_FORMATS, EPOCH_RANGE_SECONDS, Contract, QualityRule
+from lakehouse.contracts import EPOCH_FORMATS, EPOCH_RANGE_SECONDS, Contract, QualityRule, relative_time
 from lakehouse.contracts import Column as ContractColumn
 from lakehouse.tables import EXTRA_FIELDS, LINEAGE_COLUMNS, RAW_COMPLEX
 
@@ -202,15 +201,13 @@ def _typed(c: ContractColumn) -> Column:
     return F.expr(f"try_cast(trim({_q(c.name)}) AS {c.type})")
 
 
-_RELATIVE = re.compile(r"^now(?:\s*([+-])\s*(\d+)\s*(second|minute|hour|day)s?)?$")
-
-
 def _literal(value, glue_type: str) -> Column:
-    """A rule bound as a Spark value; for time columns `now`, `now+1 day`, `now-2 hours` are relative."""
-    relative = _RELATIVE.match(str(value).strip().lower()) if glue_type in ("timestamp", "date") else None
+    """A rule bound as a Spark value; for time columns `now`, `now+1 day`, `now-2 hours` are relative
+    (lakehouse.contracts.relative_time, the one parser of that form)."""
+    relative = relative_time(value) if glue_type in ("timestamp", "date") else None
     if relative:
-        sign, amount, unit = relative.groups()
-        shift = f" {sign} INTERVAL {amount} {unit.upper()}S" if sign else ""
+        sign, amount, unit = relative
+        shift = f" {sign} INTERVAL {amount} {unit.upper()}S" if amount else ""
         return F.expr(f"current_timestamp(){shift}").cast(glue_type)
     # a value, never SQL text (lakehouse.contracts.bound_problem checked it fits the column's type)
     if glue_type == "timestamp":

@@ -38,9 +38,11 @@ def transform(model: Model):
 def run(ctx: StageContext) -> None:
     model, settings, result = ctx.model, ctx.settings, ctx.result
     silver_db = settings.database("silver")
+    # a source whose domain is not deployed (its folder deleted) has no table: it has not landed
+    landed = [name for name in model.sources if ctx.catalog.get_table(silver_db, name) is not None]
     current = {
         f"{name}:{partition_key(v)}": loc
-        for name in model.sources
+        for name in landed
         for v, loc in ctx.catalog.get_partitions(silver_db, name)
     }
     input_files = sorted(current.values())

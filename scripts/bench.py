@@ -37,7 +37,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from lakehouse.domains import Domain
+from lakehouse.contract.domains import Domain
 
 REPO = Path(__file__).resolve().parents[1]
 CLICKSTREAM = Domain("clickstream", REPO / "domains" / "clickstream")  # the sample domain the bench uses
@@ -140,7 +140,7 @@ def child_spark(data: Path, out: Path) -> None:
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    from lakehouse.spark import local_session
+    from lakehouse.jobs.spark import local_session
 
     shutil.rmtree(out, ignore_errors=True)
     t0 = time.monotonic()
@@ -176,13 +176,13 @@ def child_jobs(project: str, full: bool, then: str = "") -> None:
     same process, warm (the JVM has loaded and compiled what the jobs use)."""
     import botocore.client
 
-    from lakehouse.contracts import load_contract
-    from lakehouse.ingest import ingest
+    from lakehouse.contract.dataset import load_contract
+    from lakehouse.contract.registry import dataset_stages
     from lakehouse.jobs import ledger
-    from lakehouse.local import runner
-    from lakehouse.registry import dataset_stages
+    from lakehouse.jobs.spark import local_session
+    from lakehouse.landing.ingest import ingest
+    from lakehouse.local import launcher as runner
     from lakehouse.settings import Settings
-    from lakehouse.spark import local_session
 
     calls: dict[str, int] = {}
     in_bridge = [False]
@@ -294,8 +294,8 @@ def _free_port() -> int:
 
 def _partition_files(settings, database: str, table: str) -> list[dict]:
     """Per published partition (or the table location): files and bytes, from a listing."""
-    from lakehouse.catalog import Catalog
-    from lakehouse.storage import Storage
+    from lakehouse.aws.catalog import Catalog
+    from lakehouse.aws.storage import Storage
 
     catalog, storage = Catalog(settings), Storage(settings)
     found = catalog.get_table(database, table)
@@ -315,7 +315,7 @@ def _partition_files(settings, database: str, table: str) -> list[dict]:
 
 
 def _file_bound(settings, contract, target: int) -> dict:
-    from lakehouse.tables import gold_tables, silver_table
+    from lakehouse.contract.tables import gold_tables, silver_table
 
     tables = {}
     for spec in (silver_table(contract, settings), *gold_tables(contract, settings)):
@@ -474,11 +474,13 @@ def main() -> int:
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
     )
-    from lakehouse.contracts import load_contract
-    from lakehouse.ingest import ingest
+    from lakehouse.contract.dataset import load_contract
+    from lakehouse.landing.ingest import ingest
     from lakehouse.local import endpoint
-    from lakehouse.local.deploy import deploy
     from lakehouse.settings import Settings
+
+    sys.path.insert(0, str(REPO))  # the tests' fast deployer: the bench resets its endpoint as they do
+    from tests.support.fast_deploy import deploy
 
     project = "bench"
     ep = endpoint.up(port)
@@ -538,7 +540,7 @@ def main() -> int:
             "target_file_bytes": target,
             "tables": _file_bound(settings, contract, target),
         }
-        from lakehouse.views import create_views
+        from lakehouse.deploy.views import create_views
 
         if "scans" not in skip:
             create_views(settings, CLICKSTREAM.sql_files("views"))

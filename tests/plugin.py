@@ -1,6 +1,6 @@
 """Shared fixtures (a pytest plugin, loaded by the root conftest.py): one SparkSession and one local AWS
 endpoint for the whole run, state reset per test; the sample domains mounted, so tests import their
-modules as `lakehouse_domains.<domain>.<module>` (lakehouse.domains)."""
+modules as `lakehouse_domains.<domain>.<module>` (lakehouse.contract.domains)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.contracts import load_contracts
-from lakehouse.domains import mount
+from lakehouse.contract.dataset import load_contracts
+from lakehouse.contract.domains import mount
 from lakehouse.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,7 +38,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def spark():
-    from lakehouse.spark import local_session
+    from lakehouse.jobs.spark import local_session
 
     session = local_session("lakehouse-tests")
     yield session
@@ -71,7 +71,7 @@ def settings(endpoint_url) -> Settings:
 
 @pytest.fixture
 def deployed(settings) -> Settings:
-    from lakehouse.local.deploy import deploy
+    from tests.support.fast_deploy import deploy
 
     deploy(settings)
     return settings
@@ -79,7 +79,7 @@ def deployed(settings) -> Settings:
 
 @pytest.fixture
 def clickstream():
-    from lakehouse.contracts import load_contract
+    from lakehouse.contract.dataset import load_contract
 
     return load_contract(REPO / "domains" / "clickstream" / "clickstream.yaml")
 

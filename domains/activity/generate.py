@@ -256,7 +256,7 @@ def generate_user_activity(out: Path, seed: int = 42, users: int = 12, activitie
 
 
 def generate(out: Path, seed: int = 42) -> str:
-    """`lakehouse generate` (lakehouse.samples): the files, and one summary line."""
+    """`lakehouse generate` (lakehouse.landing.samples): the files, and one summary line."""
     t = generate_user_activity(out, seed)
     return (
         f"wrote 3 user_activity deliveries, {t['lines']} lines to {out}: {t['records']} records, "

@@ -23,9 +23,9 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from lakehouse.quality import Code
+from lakehouse.contract.quality import Code
 from lakehouse.transforms.calendar import CALENDAR_END, CALENDAR_START, date_key
-from lakehouse.transforms.model import ModelBuild
+from lakehouse.transforms.model_build import ModelBuild
 from lakehouse.transforms.scd2 import as_of, carry_forward, history
 from lakehouse.transforms.star import surrogate_key
 

@@ -9,7 +9,7 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 
 from lakehouse.transforms.calendar import build_calendar
-from lakehouse.transforms.model import ModelBuild
+from lakehouse.transforms.model_build import ModelBuild
 
 
 def build(spark: SparkSession, sources: dict[str, DataFrame | None], params: dict[str, Any]) -> ModelBuild:

@@ -208,7 +208,7 @@ def _bad_record(rng: random.Random, event: dict, kind: str) -> str:
 def generate(
     out: Path, seed: int = 42, days: int = 2, events_per_hour: int = 60, start: date | None = None
 ) -> str:
-    """`lakehouse generate` (lakehouse.samples): the files, and one summary line."""
+    """`lakehouse generate` (lakehouse.landing.samples): the files, and one summary line."""
     if days < 1 or events_per_hour < 1:
         raise UsageError("lakehouse generate: --days and --events-per-hour must be at least 1")
     stats = generate_clickstream(out, days, events_per_hour, seed, start or DEFAULT_START)

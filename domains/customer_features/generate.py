@@ -226,7 +226,7 @@ def generate_customer_features(
 
 
 def generate(out: Path, seed: int = 42) -> str:
-    """`lakehouse generate` (lakehouse.samples): the files, and one summary line."""
+    """`lakehouse generate` (lakehouse.landing.samples): the files, and one summary line."""
     t = generate_customer_features(out, seed)
     return (
         f"wrote transactions_features.csv and {len(t['files']) - 1} clickstream-features files to "

@@ -24,7 +24,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from lakehouse.errors import ContractError
-from lakehouse.transforms.model import ModelBuild
+from lakehouse.transforms.model_build import ModelBuild
 
 
 class SnapshotError(ContractError):

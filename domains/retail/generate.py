@@ -242,7 +242,7 @@ def generate_retail(
 
 
 def generate(out: Path, seed: int = 42, start: date | None = None) -> str:
-    """`lakehouse generate` (lakehouse.samples): the files, and one summary line."""
+    """`lakehouse generate` (lakehouse.landing.samples): the files, and one summary line."""
     t = generate_retail(out, seed, **({"start": start} if start else {}))
     e = t["events"]
     return (

@@ -265,7 +265,7 @@ def generate_sales(
 
 
 def generate(out: Path, seed: int = 42) -> str:
-    """`lakehouse generate` (lakehouse.samples): the files, and one summary line."""
+    """`lakehouse generate` (lakehouse.landing.samples): the files, and one summary line."""
     truth = generate_sales(out, seed)
     return (
         f"wrote customers (2 exports), transactions, fiscal_calendar and sales_orders to {out}: "

@@ -1,7 +1,7 @@
 """AWS Glue 5 job: build a multi-source gold model (a star schema a model file declares) from its sources' silver.
 
 Arguments: --model, --model_uri, --project, --env (and Glue's own --JOB_NAME, --JOB_RUN_ID).
-The logic is in lakehouse.jobs.stages.model; this file only starts it, on Glue or locally.
+The logic is in lakehouse.jobs.stages.build_model; this file only starts it, on Glue or locally.
 """
 
 import sys

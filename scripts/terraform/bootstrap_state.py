@@ -16,7 +16,7 @@ import sys
 
 import boto3
 
-from lakehouse.storage import create_bucket_if_absent
+from lakehouse.aws.storage import create_bucket_if_absent
 
 
 def tls_only_policy(bucket: str) -> dict:

@@ -6,7 +6,7 @@ Two families, by what the person at the keyboard does next:
 - RunError (exit 1): a run, a query or a deploy was tried and failed: quality or quarantine over its
   limit, a reconciliation that does not add up, a lock held by another run, a query the engine refuses.
 
-`lakehouse.cli.main` maps the two families to their exit codes, and the job runner's audit quotes the
+`lakehouse.cli.commands.main` maps the two families to their exit codes, and the job runner's audit quotes the
 message of any LakehouseError in full (their messages are built from codes, counts, names and URIs,
 never from a record's data) and of anything else only its type. Each class also keeps the built-in
 base it had before (ValueError, RuntimeError), so callers that catch those still do.

@@ -29,7 +29,7 @@ class Settings:
     env: str = LOCAL_ENV
     region: str = "us-east-1"
     endpoint_url: str | None = None
-    # folders of domains (lakehouse.domains): LAKEHOUSE_DOMAINS, paths separated by ':'
+    # folders of domains (lakehouse.contract.domains): LAKEHOUSE_DOMAINS, paths separated by ':'
     domains: tuple[Path, ...] = (Path("domains"),)
 
     def __post_init__(self) -> None:

@@ -16,9 +16,9 @@ import pytest
 from lakehouse import aws
 from lakehouse.automation import handlers
 from lakehouse.automation.execute import Executor
-from lakehouse.catalog import Catalog
+from lakehouse.aws.catalog import Catalog
+from lakehouse.contract.tables import silver_table
 from lakehouse.jobs.ledger import Ledger, LedgerEntry, RunRequest
-from lakehouse.tables import silver_table
 from tests.automation import test_handlers
 from tests.automation.test_handlers import JOB_R2S, KEY, alerts, did, job_runs, land
 from tests.plugin import REPO

@@ -17,12 +17,12 @@ import yaml
 
 from lakehouse import aws
 from lakehouse.automation import handlers
-from lakehouse.catalog import Catalog
+from lakehouse.aws.catalog import Catalog
 from lakehouse.jobs.ledger import Ledger, LedgerEntry, RunRequest
-from lakehouse.local import wiring
-from lakehouse.local.deploy import deploy
 from lakehouse.local.dispatcher import hold_job_runs
 from tests.plugin import REPO
+from tests.support import wiring
+from tests.support.fast_deploy import deploy
 
 pytestmark = pytest.mark.endpoint
 
@@ -36,8 +36,8 @@ def config(deployed):
     return handlers.Config(
         deployed,
         str(REPO / "domains"),
-        wiring.alerts_topic_arn(deployed),
-        wiring.queue_url(deployed, "automation-dlq"),
+        wiring.find_alerts_topic(deployed),
+        wiring.find_queue_url(deployed, "automation-dlq"),
         alert_dataset="clickstream",  # what Terraform sets (LAKEHOUSE_ALERT_DATASET)
     )
 
@@ -49,7 +49,7 @@ def did(result: dict) -> list[tuple[str, str, str]]:
 
 def receive(settings, queue: str) -> list[dict]:
     sqs = aws.client("sqs", settings)
-    url = wiring.queue_url(settings, queue)
+    url = wiring.find_queue_url(settings, queue)
     out = []
     while msgs := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
         out += msgs
@@ -239,8 +239,8 @@ def test_a_contract_that_asks_for_crawling_starts_the_crawler_once(settings, tmp
     config = handlers.Config(
         settings,
         str(datasets),
-        wiring.alerts_topic_arn(settings),
-        wiring.queue_url(settings, "automation-dlq"),
+        wiring.find_alerts_topic(settings),
+        wiring.find_queue_url(settings, "automation-dlq"),
     )
     first = handlers.on_raw_object(land(settings, KEY, b"{}"), None, config)
     second = handlers.on_raw_object(land(settings, KEY.replace("hour=10", "hour=11"), b"{}"), None, config)
@@ -316,7 +316,7 @@ def test_failed_job_alert_is_readable_from_the_sqs_subscriber(config):
 
 def test_succeeded_job_publishes_its_run_and_starts_the_next_stage(config):
     settings = config.settings
-    from lakehouse.tables import silver_table
+    from lakehouse.contract.tables import silver_table
 
     contract = handlers.project(config).contracts["clickstream"]
     silver = silver_table(contract, settings)
@@ -429,8 +429,8 @@ def test_a_dataset_without_a_star_mapping_ends_in_silver(settings, tmp_path):
     config = handlers.Config(
         settings,
         str(datasets),
-        wiring.alerts_topic_arn(settings),
-        wiring.queue_url(settings, "automation-dlq"),
+        wiring.find_alerts_topic(settings),
+        wiring.find_queue_url(settings, "automation-dlq"),
     )
     assert wiring.dataset_stages(handlers.project(config).contracts["clickstream"]) == ("raw_to_silver",)
     result = handlers.on_job_state(glue_event(settings, JOB_R2S, "SUCCEEDED", "jr_silver"), None, config)

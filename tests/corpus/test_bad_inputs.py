@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from lakehouse.contracts import load_contract
+from lakehouse.contract.dataset import load_contract
 from lakehouse.engine.local import LocalEngine
-from lakehouse.ingest import ingest
-from lakehouse.local.deploy import deploy
-from lakehouse.local.runner import run_dataset
+from lakehouse.landing.ingest import ingest
+from lakehouse.local.launcher import run_dataset
 from lakehouse.settings import Settings
-from lakehouse.transforms.raw_to_silver import MALFORMED, NOT_UTF8, UNREADABLE
+from lakehouse.transforms.silver import MALFORMED, NOT_UTF8, UNREADABLE
 from tests.plugin import REPO
+from tests.support.fast_deploy import deploy
 
 pytestmark = [pytest.mark.spark, pytest.mark.endpoint]
 
@@ -476,7 +476,7 @@ def test_values_survive_quoting_newlines_and_length(corpus):
 
 
 def test_files_for_an_unknown_dataset_are_refused(tmp_path, capsys, monkeypatch):
-    from lakehouse.cli import main
+    from lakehouse.cli.commands import main
 
     monkeypatch.chdir(REPO)
     (tmp_path / "x.json").write_bytes(ev("unknown"))

@@ -7,11 +7,11 @@ import json
 import pytest
 
 from lakehouse import aws
-from lakehouse.catalog import Catalog
+from lakehouse.aws.catalog import Catalog
 from lakehouse.engine.local import LocalEngine
-from lakehouse.local import wiring
 from lakehouse.local.dispatcher import Dispatcher
 from tests.plugin import REPO
+from tests.support import wiring
 
 pytestmark = [pytest.mark.spark, pytest.mark.endpoint]
 
@@ -63,7 +63,7 @@ def test_landed_file_reaches_gold_through_the_handlers(deployed, spark):
     assert Dispatcher(settings, REPO / "glue" / "jobs").run_until_idle().handled == []  # nothing left
     assert (
         aws.client("sqs", settings)
-        .receive_message(QueueUrl=wiring.queue_url(settings, "automation-dlq"))
+        .receive_message(QueueUrl=wiring.find_queue_url(settings, "automation-dlq"))
         .get("Messages")
         is None
     )
@@ -87,7 +87,7 @@ def test_a_failing_job_run_is_reported_through_sns(deployed, spark, monkeypatch)
     report = Dispatcher(settings, REPO / "glue" / "jobs").run_until_idle()
     assert len(report.failures) == 1 and "ReconciliationError" in report.failures[0]
     inbox = aws.client("sqs", settings).receive_message(
-        QueueUrl=wiring.queue_url(settings, "alerts-inbox"), MaxNumberOfMessages=10
+        QueueUrl=wiring.find_queue_url(settings, "alerts-inbox"), MaxNumberOfMessages=10
     )["Messages"]
     (alert,) = [json.loads(m["Body"]) for m in inbox if "Glue job" in json.loads(m["Body"])["Subject"]]
     body = json.loads(alert["Message"])

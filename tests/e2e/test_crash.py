@@ -1,6 +1,6 @@
 """Crash safety: kill the job process at each step of a run; the next run must equal a clean run.
 
-The job runs as `python -m lakehouse.cli run clickstream` in a subprocess that SIGKILLs itself at a
+The job runs as `python -m lakehouse.cli.commands run clickstream` in a subprocess that SIGKILLs itself at a
 named failpoint (LAKEHOUSE_FAILPOINT). Each case uses its own project (own buckets and databases) on the
 shared endpoint and is compared, row for row, with a clean run of the same files.
 """
@@ -15,15 +15,15 @@ import sys
 import pytest
 from lakehouse_domains.clickstream.generate import generate_clickstream
 
-from lakehouse.catalog import Catalog
-from lakehouse.contracts import load_contract
+from lakehouse.aws.catalog import Catalog
+from lakehouse.aws.storage import Storage
+from lakehouse.contract.dataset import load_contract
 from lakehouse.engine.local import LocalEngine
-from lakehouse.ingest import ingest
-from lakehouse.local.deploy import deploy
-from lakehouse.local.runner import run_dataset
+from lakehouse.landing.ingest import ingest
+from lakehouse.local.launcher import run_dataset
 from lakehouse.settings import Settings
-from lakehouse.storage import Storage
 from tests.plugin import REPO
+from tests.support.fast_deploy import deploy
 
 pytestmark = [pytest.mark.spark, pytest.mark.endpoint]
 
@@ -46,7 +46,7 @@ def tables(settings: Settings) -> list[str]:
         "dim_users",
         "dim_pages",
         "dim_devices",
-    ]  # dim_date is the calendar model's (lakehouse.registry), not a clickstream stage's
+    ]  # dim_date is the calendar model's (lakehouse.contract.registry), not a clickstream stage's
 
 
 def snapshot(settings: Settings) -> dict[str, list]:
@@ -118,7 +118,7 @@ def test_killed_run_then_rerun_equals_clean_run(endpoint_url, spark, landing, cl
         "LAKEHOUSE_FAILPOINT": failpoint,
     }
     proc = subprocess.run(
-        [sys.executable, "-m", "lakehouse.cli", "run", "clickstream"],
+        [sys.executable, "-m", "lakehouse.cli.commands", "run", "clickstream"],
         cwd=REPO,
         env=env,
         capture_output=True,

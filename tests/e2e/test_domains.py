@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.domains import discover
-from lakehouse.ingest import ingest
-from lakehouse.local.deploy import deploy
-from lakehouse.local.runner import run_plan
-from lakehouse.registry import Project
+from lakehouse.contract.domains import discover
+from lakehouse.contract.registry import Project
+from lakehouse.landing.ingest import ingest
+from lakehouse.local.launcher import run_plan
 from lakehouse.settings import Settings
 from tests.integration.plugin import query
 from tests.plugin import REPO
+from tests.support.fast_deploy import deploy
 
 pytestmark = [pytest.mark.spark, pytest.mark.endpoint]
 
@@ -111,7 +111,7 @@ def test_a_deleted_domain_is_gone_and_the_others_still_package_and_run(settings,
     assert sales and set(left.contracts) == set(full.contracts) - sales
     assert set(left.models) == set(full.models) - {"sales"}
 
-    from lakehouse.bundle import package
+    from lakehouse.deploy.bundle import package
 
     built = package(root, REPO / "lambda", tmp_path / "build")
     assert not sales & set(built["datasets"]) and "sales-build_model" not in built["jobs"]

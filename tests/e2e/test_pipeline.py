@@ -15,17 +15,17 @@ from pathlib import Path
 import pytest
 from lakehouse_domains.clickstream.generate import generate_clickstream
 
-from lakehouse.cli import main
+from lakehouse.aws.storage import Storage
+from lakehouse.cli.commands import main
+from lakehouse.contract.registry import Project
+from lakehouse.deploy.views import create_views
 from lakehouse.engine.local import LocalEngine
-from lakehouse.ingest import ingest
-from lakehouse.local.deploy import deploy
+from lakehouse.landing.ingest import ingest
 from lakehouse.local.endpoint import reset
-from lakehouse.local.runner import run_plan
-from lakehouse.registry import Project
+from lakehouse.local.launcher import run_plan
 from lakehouse.settings import Settings
-from lakehouse.storage import Storage
-from lakehouse.views import create_views
 from tests.plugin import REPO, free_port
+from tests.support.fast_deploy import deploy
 
 pytestmark = [pytest.mark.spark, pytest.mark.endpoint]
 
@@ -64,7 +64,7 @@ def ground_truth(landing: Path) -> dict:
 def pipeline(endpoint_url, spark, tmp_path_factory):
     reset(endpoint_url)
     settings = Settings(project="e2e", env="local", endpoint_url=endpoint_url, domains=(REPO / "domains",))
-    from lakehouse.contracts import load_contract
+    from lakehouse.contract.dataset import load_contract
 
     contract = load_contract(REPO / "domains" / "clickstream" / "clickstream.yaml")
     landing = tmp_path_factory.mktemp("landing")
@@ -308,7 +308,7 @@ def test_jobs_write_only_where_their_iam_policy_allows(pipeline):
     """Every object the clickstream jobs wrote lies under a prefix the manifest grants them (and so
     their Terraform IAM role): the least-privilege policy is wide enough for the real job."""
     from lakehouse import aws
-    from lakehouse.manifest import build
+    from lakehouse.deploy.manifest import build
 
     settings = pipeline["settings"]
     ran = {(r.dataset, r.stage) for r in pipeline["results"]}

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from lakehouse.cli import main
+from lakehouse.cli.commands import main
 from tests.plugin import REPO
 
 

@@ -15,14 +15,14 @@ from datetime import timedelta
 import pytest
 from pyspark.sql import functions as F
 
-from lakehouse.catalog import Catalog
+from lakehouse.aws.catalog import Catalog
+from lakehouse.aws.storage import Storage
+from lakehouse.contract.tables import silver_table
 from lakehouse.jobs import compaction
 from lakehouse.jobs.io import OVERSIZE, list_parquet, parquet_rows, write_sized
 from lakehouse.jobs.ledger import Ledger
-from lakehouse.local.runner import StagingIO, run_dataset
-from lakehouse.storage import Storage
-from lakehouse.tables import silver_table
-from lakehouse.transforms.raw_to_silver import silver_ddl
+from lakehouse.local.launcher import StagingIO, run_dataset
+from lakehouse.transforms.silver import silver_ddl
 
 pytestmark = pytest.mark.spark
 

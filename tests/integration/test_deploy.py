@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from lakehouse import aws
-from lakehouse.catalog import Catalog
-from lakehouse.local.deploy import deploy
+from lakehouse.aws.catalog import Catalog
+from lakehouse.contract.tables import tables_for
 from lakehouse.settings import KMS_ZONES, ZONES
-from lakehouse.tables import tables_for
+from tests.support.fast_deploy import deploy
 
 pytestmark = pytest.mark.endpoint
 

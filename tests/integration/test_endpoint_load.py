@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from lakehouse.cli import main
+from lakehouse.cli.commands import main
 from lakehouse.local import endpoint
 from tests.plugin import REPO, free_port
 
@@ -20,8 +20,8 @@ pytestmark = pytest.mark.endpoint
 
 
 def test_up_then_deploy_succeeds_20_times_in_a_row_under_a_busy_loop(tmp_path, monkeypatch, capsys):
-    from lakehouse.local import deploy as fast_path
     from lakehouse.local import terraform
+    from tests.support import fast_deploy as fast_path
 
     monkeypatch.setattr(
         terraform, "deploy", lambda settings: (f"{len(fast_path.deploy(settings))} resources", 0.0)

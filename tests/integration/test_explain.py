@@ -14,11 +14,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from lakehouse.catalog import Catalog
-from lakehouse.cli import main
+from lakehouse.aws.catalog import Catalog
+from lakehouse.aws.storage import Storage
+from lakehouse.cli.commands import main
+from lakehouse.contract.tables import gold_tables
 from lakehouse.engine.explain import MB, TB, explain
-from lakehouse.storage import Storage
-from lakehouse.tables import gold_tables
 
 pytestmark = pytest.mark.endpoint
 

@@ -13,17 +13,17 @@ from typing import Any
 
 import pytest
 
-from lakehouse.catalog import Catalog
+from lakehouse.aws.catalog import Catalog
+from lakehouse.aws.storage import Storage
+from lakehouse.contract.tables import silver_table
 from lakehouse.errors import RunInProgress
-from lakehouse.ingest import ingest
 from lakehouse.jobs import retention
 from lakehouse.jobs.entry import run_limits
 from lakehouse.jobs.ledger import Ledger, LedgerEntry, RunLock
 from lakehouse.jobs.result import StageResult
 from lakehouse.jobs.runner import RunLimits, run_stage
-from lakehouse.local.runner import run_dataset
-from lakehouse.storage import Storage
-from lakehouse.tables import silver_table
+from lakehouse.landing.ingest import ingest
+from lakehouse.local.launcher import run_dataset
 from tests.integration.test_runs import event, land
 from tests.plugin import DOMAIN_OF, REPO
 
@@ -153,7 +153,7 @@ def test_the_lock_ttl_and_retention_reach_the_job_as_arguments(deployed, monkeyp
     with pytest.raises(ValueError, match="--retention_hours must be a positive number of hours"):
         run_limits(["x", "--retention_hours", "soon"])
 
-    from lakehouse.contracts import load_contract
+    from lakehouse.contract.dataset import load_contract
 
     contract = load_contract(REPO / "domains" / "clickstream" / "clickstream.yaml")
 
@@ -231,11 +231,11 @@ def test_retention_ages_a_folder_from_when_it_was_replaced_and_reads_every_stage
 def test_published_locations_are_the_folders_spark_wrote_and_bad_values_are_refused(
     spark, deployed, tmp_path
 ):
+    from lakehouse.contract.tables import TableSpec
     from lakehouse.errors import PartitionValueError
     from lakehouse.jobs.readers import read_parquet_at
     from lakehouse.jobs.runner import write
-    from lakehouse.local.runner import StagingIO
-    from lakehouse.tables import TableSpec
+    from lakehouse.local.launcher import StagingIO
 
     spec = TableSpec(
         "silver",
@@ -287,9 +287,9 @@ def test_lineage_names_the_raw_object_exactly_whatever_its_name(
     """`+`, `%` and spaces in an object's key survive into `_source_file`, for JSON and CSV (decoding
     `+` as a space, or a path twice, would name an object that does not exist; a bare `%` would fail
     the read)."""
-    from lakehouse.contracts import load_contract
+    from lakehouse.contract.dataset import load_contract
     from lakehouse.jobs.readers import read_records
-    from lakehouse.local.runner import StagingIO
+    from lakehouse.local.launcher import StagingIO
 
     contract = load_contract(REPO / "domains" / DOMAIN_OF[dataset] / f"{dataset}.yaml")
     suffix = ".json" if contract.source.format == "json" else ".csv"
@@ -305,7 +305,7 @@ SECRET = "jane.doe@example.com"
 
 
 def audit_texts(settings) -> str:
-    from lakehouse.tables import audit_table, quality_table
+    from lakehouse.contract.tables import audit_table, quality_table
 
     storage = Storage(settings)
     return "".join(
@@ -316,7 +316,7 @@ def audit_texts(settings) -> str:
 
 
 def test_a_foreign_error_is_audited_by_its_type_only(deployed):
-    from lakehouse.contracts import load_contract
+    from lakehouse.contract.dataset import load_contract
 
     contract = load_contract(REPO / "domains" / "clickstream" / "clickstream.yaml")
 
@@ -361,8 +361,8 @@ def test_record_values_reach_neither_audit_nor_log_nor_failure_message(
 def test_quarantine_partitions_expire_as_the_contract_says(deployed, clickstream):
     import dataclasses
 
-    from lakehouse.contracts import parse_contract
-    from lakehouse.tables import quarantine_table
+    from lakehouse.contract.dataset import parse_contract
+    from lakehouse.contract.tables import quarantine_table
 
     doc = __import__("yaml").safe_load((REPO / "domains" / "clickstream" / "clickstream.yaml").read_text())
     doc["quarantine_expiry_days"] = 14
@@ -395,7 +395,7 @@ def test_csv_objects_are_streamed_by_the_tasks_from_s3_as_on_glue(spark, deploye
     gzip, and a cut-off gzip is one `unreadable_file` row with none of its readable rows."""
     import gzip
 
-    from lakehouse.contracts import load_contract
+    from lakehouse.contract.dataset import load_contract
     from lakehouse.jobs.io import DirectIO
     from lakehouse.jobs.readers import read_records
     from lakehouse.transforms import csv_records

@@ -8,10 +8,10 @@ import os
 
 import pytest
 
-from lakehouse.catalog import Catalog
+from lakehouse.aws.catalog import Catalog
+from lakehouse.aws.storage import Storage
 from lakehouse.errors import IngestError
-from lakehouse.ingest import ingest
-from lakehouse.storage import Storage
+from lakehouse.landing.ingest import ingest
 
 pytestmark = pytest.mark.endpoint
 

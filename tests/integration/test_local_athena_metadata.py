@@ -13,7 +13,7 @@ from datetime import date
 
 import pytest
 
-from lakehouse.catalog import Catalog
+from lakehouse.aws.catalog import Catalog
 from lakehouse.engine.dialect import NotSupportedLocally
 from lakehouse.engine.local import LocalEngine
 

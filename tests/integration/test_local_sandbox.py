@@ -15,8 +15,8 @@ from typing import ClassVar
 import duckdb
 import pytest
 
-from lakehouse.catalog import Catalog
-from lakehouse.cli import main
+from lakehouse.aws.catalog import Catalog
+from lakehouse.cli.commands import main
 from lakehouse.engine.local import LocalEngine
 from lakehouse.errors import QueryError
 from tests.plugin import free_port

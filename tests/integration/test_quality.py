@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from lakehouse.catalog import Catalog
-from lakehouse.contracts import load_contract
+from lakehouse.aws.catalog import Catalog
+from lakehouse.contract.dataset import load_contract
 from lakehouse.engine.local import LocalEngine
 from lakehouse.errors import QualityError
-from lakehouse.ingest import ingest
-from lakehouse.local.runner import run_dataset
+from lakehouse.landing.ingest import ingest
+from lakehouse.local.launcher import run_dataset
 from tests.plugin import REPO
 
 pytestmark = [pytest.mark.spark, pytest.mark.endpoint]

@@ -7,14 +7,14 @@ import json
 
 import pytest
 
-from lakehouse.catalog import Catalog
-from lakehouse.cli import main
-from lakehouse.contracts import load_contract
+from lakehouse.aws.catalog import Catalog
+from lakehouse.aws.storage import Storage
+from lakehouse.cli.commands import main
+from lakehouse.contract.dataset import load_contract
 from lakehouse.engine.local import LocalEngine
 from lakehouse.errors import QuarantineLimitError
-from lakehouse.ingest import ingest
-from lakehouse.local.runner import run_dataset
-from lakehouse.storage import Storage
+from lakehouse.landing.ingest import ingest
+from lakehouse.local.launcher import run_dataset
 from tests.plugin import REPO
 
 pytestmark = [pytest.mark.spark, pytest.mark.endpoint]

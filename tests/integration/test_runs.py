@@ -10,16 +10,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lakehouse.catalog import Catalog
-from lakehouse.contracts import load_contract
+from lakehouse.aws.catalog import Catalog
+from lakehouse.contract.dataset import load_contract
 from lakehouse.engine.local import LocalEngine
 from lakehouse.errors import RunInProgress, SchemaChangeError
-from lakehouse.ingest import ingest
 from lakehouse.jobs.ledger import RunLock
 from lakehouse.jobs.stages import raw_silver
-from lakehouse.local.deploy import deploy
-from lakehouse.local.runner import run_dataset
+from lakehouse.landing.ingest import ingest
+from lakehouse.local.launcher import run_dataset
 from tests.plugin import REPO
+from tests.support.fast_deploy import deploy
 
 pytestmark = [pytest.mark.spark, pytest.mark.endpoint]
 
@@ -132,7 +132,7 @@ def test_late_events_land_once_and_incremental_equals_full(
     assert {t: rows(settings, t) for t in incremental} == incremental
 
     # the audit table lists every run, through the same command a user types
-    from lakehouse.cli import main
+    from lakehouse.cli.commands import main
 
     capsys.readouterr()
     with pytest.MonkeyPatch.context() as mp:
@@ -180,7 +180,7 @@ def test_a_second_concurrent_run_stops_with_a_clear_message(
             r"\(run the-other-run on .* since ",
         ):
             run_dataset(deployed, clickstream, REPO / "glue" / "jobs")
-        from lakehouse.cli import main
+        from lakehouse.cli.commands import main
 
         monkeypatch.chdir(REPO)
         monkeypatch.setenv("LAKEHOUSE_PROJECT", deployed.project)
@@ -258,10 +258,10 @@ def test_superseded_run_files_are_removed_after_retention_never_while_in_use(
 
     monkeypatch.setenv("LAKEHOUSE_QUARANTINE_LIMIT", "1")  # 1 of 3 rows quarantined on purpose
 
+    from lakehouse.aws.storage import Storage
+    from lakehouse.contract.tables import gold_tables, quarantine_table, silver_table
     from lakehouse.jobs import retention
     from lakehouse.jobs.ledger import Ledger
-    from lakehouse.storage import Storage
-    from lakehouse.tables import gold_tables, quarantine_table, silver_table
 
     land(
         tmp_path, "a.json", [event("r1", "2025-02-01T10:00:00Z"), event("r2", "2025-02-02T10:00:00Z"), "{bad"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.bundle import package
+from lakehouse.deploy.bundle import package
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts" / "terraform"))

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 from lakehouse import aws
-from lakehouse.catalog import Catalog
+from lakehouse.aws.catalog import Catalog
 from lakehouse.engine.local import LocalEngine
-from lakehouse.local import wiring
 from lakehouse.local.dispatcher import Dispatcher
 from lakehouse.local.endpoint import reset
 from lakehouse.local.terraform import LOCAL_ENV_DIR, LocalEnvironment, local_environment
 from lakehouse.settings import Settings
+from tests.support import wiring
 
 from .inventory import inventory
 
@@ -140,7 +140,7 @@ def test_the_pipeline_runs_end_to_end_on_what_terraform_created(applied, spark):
         engine.close()
     assert [(str(d), n) for d, n in rows] == [("2025-05-01", 6), ("2025-05-02", 6)]
     inbox = aws.client("sqs", settings).receive_message(
-        QueueUrl=wiring.queue_url(settings, "alerts-inbox"), MaxNumberOfMessages=10
+        QueueUrl=wiring.find_queue_url(settings, "alerts-inbox"), MaxNumberOfMessages=10
     )["Messages"]
     alerts = [json.loads(json.loads(m["Body"])["Message"]) for m in inbox]
     (purchases,) = [a for a in alerts if "purchases" in a]
@@ -148,7 +148,7 @@ def test_the_pipeline_runs_end_to_end_on_what_terraform_created(applied, spark):
 
 
 def test_the_fast_path_deployer_creates_the_same_resources(applied, endpoint_url):
-    from lakehouse.local.deploy import deploy
+    from tests.support.fast_deploy import deploy
 
     settings = Settings(project="lhfast", env="local", endpoint_url=endpoint_url, domains=(ROOT / "domains",))
     deploy(settings)

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import zipfile
 
-from lakehouse.bundle import package
+from lakehouse.deploy.bundle import package
 from tests.terraform.conftest import ROOT
 
 HANDLERS = ("on_raw_object", "on_crawler_state", "on_job_state", "landed_alert")

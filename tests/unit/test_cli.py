@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lakehouse.cli import main
+from lakehouse.cli.commands import main
 from tests.plugin import REPO
 
 

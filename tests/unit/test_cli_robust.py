@@ -16,7 +16,7 @@ def test_output_to_a_closed_pipe_ends_quietly(tmp_path):
     export = tmp_path / "sales_orders_x.csv"
     export.write_text("ORDERNUMBER,ORDERDATE\n" + "".join(f"{i},2/24/2003 0:00\n" for i in range(50)))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "lakehouse.cli", "check", "sales_orders", str(export), "--json"],
+        [sys.executable, "-m", "lakehouse.cli.commands", "check", "sales_orders", str(export), "--json"],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

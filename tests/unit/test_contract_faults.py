@@ -9,10 +9,10 @@ import shutil
 import pytest
 import yaml
 
-from lakehouse.contracts import load_contracts, parse_contract
+from lakehouse.contract.dataset import load_contracts, parse_contract
+from lakehouse.contract.model import parse_model
+from lakehouse.deploy.views import render, sql_literal
 from lakehouse.errors import ContractError
-from lakehouse.models import parse_model
-from lakehouse.views import render, sql_literal
 from tests.plugin import REPO
 
 CLICKSTREAM = REPO / "domains" / "clickstream" / "clickstream.yaml"
@@ -113,7 +113,7 @@ def test_view_parameters_are_bound_as_sql_literals(tmp_path):
     ids=["_ledger", "pipeline_runs", "quote-in-min"],
 )
 def test_deploy_refuses_a_bad_contract_with_one_line(settings, tmp_path, capsys, edit, line):
-    from lakehouse.cli import main
+    from lakehouse.cli.commands import main
 
     d = doc()
     edit(d)

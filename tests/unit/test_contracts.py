@@ -7,7 +7,7 @@ import copy
 import pytest
 import yaml
 
-from lakehouse.contracts import find_contract, load_contract, parse_contract
+from lakehouse.contract.dataset import find_contract, load_contract, parse_contract
 from lakehouse.errors import ContractError
 from tests.plugin import REPO
 
@@ -156,7 +156,7 @@ def test_a_source_without_a_time_column_has_no_event_time():
 def test_one_parser_reads_relative_bounds_for_the_contract_and_the_job(bound, parsed):
     """The contract check and the job's rule read `now[+-N unit]` through the same function, so a
     bound the contract accepts is one the job understands (they once used two regexes)."""
-    from lakehouse.contracts import bound_problem, relative_time
+    from lakehouse.contract.dataset import bound_problem, relative_time
 
     assert relative_time(bound) == parsed
     if parsed is not None:

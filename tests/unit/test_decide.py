@@ -18,7 +18,7 @@ from lakehouse.automation.actions import (
     StartIfRequested,
 )
 from lakehouse.automation.events import GlueStateChange, ObjectCreated
-from lakehouse.registry import Project
+from lakehouse.contract.registry import Project
 from lakehouse.settings import Settings
 from tests.plugin import REPO
 

@@ -18,8 +18,8 @@ from lakehouse_domains.retail import transform as retail
 from lakehouse_domains.retail.generate import generate_retail
 from pyspark.sql import functions as F
 
-from lakehouse.contracts import load_contract
-from lakehouse.transforms import raw_to_silver as r2s
+from lakehouse.contract.dataset import load_contract
+from lakehouse.transforms import silver as r2s
 from lakehouse.transforms.csv_records import parse_csv_files
 from tests.plugin import DOMAIN_OF, REPO
 

@@ -25,10 +25,10 @@ from lakehouse_domains.activity.generate import generate_user_activity
 from lakehouse_domains.retail.generate import generate_retail
 from lakehouse_domains.sales.generate import generate_sales
 
-from lakehouse.check import check_file
-from lakehouse.contracts import Contract, load_contracts, parse_contract
-from lakehouse.draft import draft_contract, write_draft
+from lakehouse.contract.dataset import Contract, load_contracts, parse_contract
 from lakehouse.errors import UsageError
+from lakehouse.landing.check import check_file
+from lakehouse.landing.draft import draft_contract, write_draft
 
 
 def drafted(dataset: str, sample: Path) -> tuple[Contract, str]:

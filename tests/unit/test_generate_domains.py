@@ -16,9 +16,9 @@ from lakehouse_domains.activity.generate import generate_user_activity
 from lakehouse_domains.customer_features.generate import generate_customer_features
 from lakehouse_domains.retail.generate import generate_retail
 
-from lakehouse.check import check_file
-from lakehouse.cli import main
-from lakehouse.contracts import load_contract
+from lakehouse.cli.commands import main
+from lakehouse.contract.dataset import load_contract
+from lakehouse.landing.check import check_file
 from tests.plugin import REPO
 
 GENERATORS = (generate_user_activity, generate_retail, generate_customer_features)

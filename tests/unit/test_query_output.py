@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from lakehouse import cli
+from lakehouse.cli import commands as cli
 from lakehouse.engine.local import connect, run
 
 

@@ -7,8 +7,8 @@ import json
 import pytest
 from pyspark.sql import functions as F
 
-from lakehouse import quality
-from lakehouse.transforms import raw_to_silver as r2s
+from lakehouse.contract import quality
+from lakehouse.transforms import silver as r2s
 
 pytestmark = pytest.mark.spark
 
@@ -164,7 +164,7 @@ def test_formats_with_quotes_are_bound_as_literals(spark):
 
     import yaml
 
-    from lakehouse.contracts import parse_contract
+    from lakehouse.contract.dataset import parse_contract
     from tests.plugin import REPO
 
     d = copy.deepcopy(yaml.safe_load((REPO / "domains" / "clickstream" / "clickstream.yaml").read_text()))
@@ -190,8 +190,8 @@ def test_formats_with_quotes_are_bound_as_literals(spark):
 
 
 def test_profiles_of_two_sets_merge_into_the_profile_of_both(spark, clickstream):
+    from lakehouse.contract.tables import EXTRA_FIELDS
     from lakehouse.jobs.accounting import profile
-    from lakehouse.tables import EXTRA_FIELDS
 
     first = run_lines(
         spark, clickstream, {"a.json": "\n".join([event(event_id="a1"), "{bad", event(event_id="a2", x="1")])}

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
+from lakehouse.contract.model import parse_model
+from lakehouse.contract.registry import Job, Project
 from lakehouse.errors import ContractError
-from lakehouse.models import parse_model
-from lakehouse.registry import Job, Project
 from tests.plugin import REPO
 
 PROJECT = Project.load(REPO / "domains")
@@ -89,7 +89,7 @@ def test_dependencies_point_down():
     """Job code, the manifest and the handlers never import the local loop; none of them needs Spark's
     local session helpers, DuckDB or the CLI."""
     probe = (
-        "import sys, lakehouse.jobs.stages, lakehouse.jobs.entry, lakehouse.manifest, "
+        "import sys, lakehouse.jobs.stages, lakehouse.jobs.entry, lakehouse.deploy.manifest, "
         "lakehouse.automation.handlers, lakehouse.engine.athena\n"
         "bad = sorted(m for m in sys.modules if m.startswith(('lakehouse.local', 'lakehouse.cli', 'duckdb')))\n"
         "print(bad)"

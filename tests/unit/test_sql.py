@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from lakehouse.deploy.views import load_queries, load_views, sql_files
 from lakehouse.engine.local import connect
 from lakehouse.engine.sql import glue_to_duckdb_type, to_duckdb
 from lakehouse.errors import QueryError
-from lakehouse.views import load_queries, load_views, sql_files
 from tests.plugin import REPO
 
 
@@ -42,7 +42,7 @@ def test_types_map_from_glue_to_duckdb():
 
 
 def test_view_files_are_one_named_view_each():
-    from lakehouse.models import load_models
+    from lakehouse.contract.model import load_models
 
     parameters = {m.name: m.parameters for m in load_models(REPO / "domains").values()}
     views = load_views(sql_files([REPO / "domains"], "views"), parameters)

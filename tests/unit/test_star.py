@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from pyspark.sql import functions as F
 
-from lakehouse.transforms import raw_to_silver as r2s
+from lakehouse.transforms import silver as r2s
 from lakehouse.transforms import star
 
 pytestmark = pytest.mark.spark

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lakehouse.storage import split_uri
+from lakehouse.aws.storage import split_uri
 
 
 def test_a_key_keeps_question_marks_and_hashes():

@@ -1,7 +1,6 @@
 """Table definitions are derived from the contract, zone by zone."""
 
-from lakehouse.settings import Settings
-from lakehouse.tables import (
+from lakehouse.contract.tables import (
     LINEAGE_COLUMNS,
     gold_tables,
     quarantine_table,
@@ -9,6 +8,7 @@ from lakehouse.tables import (
     silver_table,
     tables_for,
 )
+from lakehouse.settings import Settings
 
 S = Settings(project="acme", env="dev")
 

@@ -8,13 +8,13 @@ functions/aggregate.md, functions/datetime.md) and the contracts' column types.
 
 from __future__ import annotations
 
-from lakehouse.contracts import load_contracts
+from lakehouse.contract.dataset import load_contracts
+from lakehouse.contract.model import load_models
+from lakehouse.contract.tables import audit_table, model_tables, quality_table, tables_for
+from lakehouse.deploy.views import load_views, sql_files
 from lakehouse.engine.local import connect
 from lakehouse.engine.sql import glue_to_duckdb_type, to_duckdb
-from lakehouse.models import load_models
 from lakehouse.settings import DATA_ZONES, Settings
-from lakehouse.tables import audit_table, model_tables, quality_table, tables_for
-from lakehouse.views import load_views, sql_files
 from tests.plugin import REPO
 
 

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from lakehouse.local.runner import run_job
-from lakehouse.registry import BUILD_MODEL, RAW_TO_SILVER, Job, Project
+from lakehouse.contract.registry import BUILD_MODEL, RAW_TO_SILVER, Job, Project
+from lakehouse.local.launcher import run_job
 from tests.integration.plugin import query
 from tests.plugin import REPO
 

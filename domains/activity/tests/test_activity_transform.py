@@ -9,8 +9,8 @@ import pytest
 from lakehouse_domains.activity import transform as activity
 from pyspark.sql import functions as F
 
-from lakehouse.contracts import load_contract
-from lakehouse.transforms import raw_to_silver as r2s
+from lakehouse.contract.dataset import load_contract
+from lakehouse.transforms import silver as r2s
 from tests.plugin import REPO
 
 pytestmark = pytest.mark.spark

@@ -13,12 +13,12 @@ from datetime import date, datetime
 
 import pytest
 
+from lakehouse.contract.model import load_models
+from lakehouse.contract.tables import model_tables
+from lakehouse.deploy.views import load_views
 from lakehouse.engine.local import connect, run
 from lakehouse.engine.sql import glue_to_duckdb_type, to_duckdb
-from lakehouse.models import load_models
 from lakehouse.settings import Settings
-from lakehouse.tables import model_tables
-from lakehouse.views import load_views
 from tests.plugin import REPO
 
 VIEW = REPO / "domains" / "activity" / "views" / "marketplace_liquidity.sql"

@@ -114,9 +114,9 @@ def test_events_join_the_item_version_valid_at_their_time(spark):
 
 @pytest.mark.spark
 def test_epoch_millisecond_events_are_typed_and_a_bad_timestamp_is_quarantined(spark, tmp_path):
-    from lakehouse.contracts import load_contract
-    from lakehouse.ingest import _parse_time
-    from lakehouse.transforms import raw_to_silver as r2s
+    from lakehouse.contract.dataset import load_contract
+    from lakehouse.landing.ingest import _parse_time
+    from lakehouse.transforms import silver as r2s
     from lakehouse.transforms.csv_records import parse_csv_files
     from tests.plugin import REPO
 
@@ -144,7 +144,7 @@ def test_epoch_millisecond_events_are_typed_and_a_bad_timestamp_is_quarantined(s
     assert rows[7]["_reasons"] == ["type_timestamp:timestamp:unparseable"]  # not a whole number
     assert rows[8]["_reasons"] == ["type_timestamp:timestamp:unparseable"]  # before year 1
     # `lakehouse check` reads each value as the job does
-    from lakehouse.check import parses_as
+    from lakehouse.landing.check import parses_as
 
     column = contract.column("timestamp")
     values = ("1433221332117", "+5", "-5", "1433221332117.0", "yesterday", "-70000000000000")

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from lakehouse_domains.sales import transform as sales
 
-from lakehouse.models import load_model
-from lakehouse.transforms import raw_to_silver as r2s
+from lakehouse.contract.model import load_model
+from lakehouse.transforms import silver as r2s
 from tests.plugin import REPO
 
 pytestmark = pytest.mark.spark

@@ -1,7 +1,7 @@
 """landed_alert: what a dataset's domain wants to hear of in newly landed raw files -> one SNS message per batch.
 
 The kit knows no business event: the dataset (`LAKEHOUSE_ALERT_DATASET`, set by Terraform) belongs to
-a domain whose `alerts.py` (lakehouse.domains) says what to look for and what to say: `records_in(text)`
+a domain whose `alerts.py` (lakehouse.contract.domains) says what to look for and what to say: `records_in(text)`
 returns the records of interest of one file's text (ids and amounts, never personal data),
 `summarize(dataset, objects, records)` the message, and `NOUN` names the records in the subject. Both
 are pure; this handler only reads the objects, splits the message under SNS's size limit, sends it,
@@ -22,8 +22,8 @@ from botocore.exceptions import ClientError
 from lakehouse.automation.actions import Outcome
 from lakehouse.automation.events import foreign, object_created, sourced
 from lakehouse.automation.execute import Config, Seen, Summary, dead_letter, log_json, project, send_alert
+from lakehouse.aws.storage import Storage
 from lakehouse.errors import ContractError, MalformedEvent
-from lakehouse.storage import Storage
 
 SNS_MESSAGE_LIMIT = 262_144  # bytes, SNS's maximum message size
 MESSAGE_BUDGET = 240_000  # per message: room left for the envelope

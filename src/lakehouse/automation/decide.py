@@ -19,9 +19,9 @@ from lakehouse.automation.actions import (
     StartIfRequested,
 )
 from lakehouse.automation.events import GlueStateChange, ObjectCreated
-from lakehouse.contracts import Contract
+from lakehouse.contract.dataset import Contract
+from lakehouse.contract.registry import RAW_TO_SILVER, Project
 from lakehouse.errors import Ignored
-from lakehouse.registry import RAW_TO_SILVER, Project
 from lakehouse.settings import Settings
 
 FAILED_STATES = ("FAILED", "TIMEOUT", "STOPPED", "ERROR")

@@ -32,13 +32,13 @@ from lakehouse.automation.actions import (
     StartIfRequested,
 )
 from lakehouse.automation.events import sourced
-from lakehouse.catalog import Catalog
+from lakehouse.aws.catalog import Catalog
+from lakehouse.aws.storage import Storage
+from lakehouse.contract.registry import BUILD_MODEL, Project
+from lakehouse.contract.tables import model_tables, raw_table, tables_for
 from lakehouse.errors import Ignored, MalformedEvent, StartFailed
 from lakehouse.jobs.ledger import Ledger, RunRequest, complete
-from lakehouse.registry import BUILD_MODEL, Project
 from lakehouse.settings import Settings
-from lakehouse.storage import Storage
-from lakehouse.tables import model_tables, raw_table, tables_for
 
 log = logging.getLogger("lakehouse.automation")
 
@@ -87,7 +87,7 @@ PROJECT_TTL_S = 60.0  # a warm function sees a new contract within a minute
 
 
 def project(config: Config) -> Project:
-    """The deployment's contracts and models (lakehouse.registry's one loader), cached for a minute."""
+    """The deployment's contracts and models (lakehouse.contract.registry's one loader), cached for a minute."""
     cached = _PROJECTS.get(config.contracts_uri)
     if cached and time.monotonic() - cached[0] < PROJECT_TTL_S:
         return cached[1]

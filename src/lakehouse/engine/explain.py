@@ -35,11 +35,11 @@ from sqlglot.optimizer.pushdown_projections import pushdown_projections
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import traverse_scope
 
-from lakehouse.catalog import Catalog, view_sql
+from lakehouse.aws.catalog import Catalog, view_sql
+from lakehouse.aws.storage import Storage, split_uri
 from lakehouse.engine.sql import parse_athena
 from lakehouse.errors import QueryError
 from lakehouse.settings import Settings
-from lakehouse.storage import Storage, split_uri
 
 MB = 2**20
 TB = 2**40

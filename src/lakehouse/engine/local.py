@@ -17,14 +17,14 @@ import duckdb
 from sqlglot import exp
 
 from lakehouse import aws
-from lakehouse.catalog import Catalog, view_sql
+from lakehouse.aws.catalog import Catalog, view_sql
+from lakehouse.aws.storage import Storage
 from lakehouse.engine import macros
 from lakehouse.engine.dialect import NotSupportedLocally, UnknownTable, trino_type_name
 from lakehouse.engine.result import Result
 from lakehouse.engine.sql import glue_to_duckdb_type, parse_athena, to_duckdb, translate
 from lakehouse.errors import QueryError
 from lakehouse.settings import DATA_ZONES, Settings
-from lakehouse.storage import Storage
 
 
 def connect() -> duckdb.DuckDBPyConnection:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import duckdb
 from sqlglot import exp
 
-from lakehouse.catalog import view_sql
+from lakehouse.aws.catalog import view_sql
 from lakehouse.engine.dialect import NotSupportedLocally
 from lakehouse.engine.sql import glue_to_duckdb_type
 from lakehouse.errors import QueryError

@@ -2,7 +2,7 @@
 
 A run fails before it publishes anything when a critical rule fails beyond its threshold
 (`QualityError`), when more of its rows are quarantined than the contract's `quarantine_limit`
-(default: lakehouse.quality.DEFAULT_QUARANTINE_LIMIT) allows (`QuarantineLimitError`), or when its
+(default: lakehouse.contract.quality.DEFAULT_QUARANTINE_LIMIT) allows (`QuarantineLimitError`), or when its
 rows do not add up (`ReconciliationError`). Each says so in one line.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse import quality as q
-from lakehouse.contracts import Contract
+from lakehouse.contract import quality as q
+from lakehouse.contract.dataset import Contract
 from lakehouse.errors import QualityError, QuarantineLimitError
 from lakehouse.jobs.result import StageResult, rule_row
 

@@ -19,16 +19,16 @@ from datetime import UTC, datetime, timedelta
 
 from pyspark.sql import SparkSession
 
-from lakehouse.catalog import Catalog
-from lakehouse.contracts import Contract
+from lakehouse.aws.catalog import Catalog
+from lakehouse.aws.storage import Storage
+from lakehouse.contract.dataset import Contract
+from lakehouse.contract.registry import RAW_TO_SILVER, SILVER_TO_GOLD  # the stages whose ledgers it uses
+from lakehouse.contract.tables import TableSpec
 from lakehouse.jobs.io import DirectIO, JobIO, rewrite_files, target_file_bytes
 from lakehouse.jobs.ledger import Ledger, LedgerEntry, RunLock, failpoint, publish, recover
 from lakehouse.jobs.runner import partition_key
 from lakehouse.jobs.stages import raw_silver, silver_gold
-from lakehouse.registry import RAW_TO_SILVER, SILVER_TO_GOLD  # the stages whose ledgers it uses
 from lakehouse.settings import Settings
-from lakehouse.storage import Storage
-from lakehouse.tables import TableSpec
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 The scripts in glue/jobs/ call `run_job`; the local runner imports the same scripts and calls their
 `main(argv, io=StagingIO(...))`, so the code path is the same on Glue and on a laptop. Contracts and
-models are read from a path or an s3:// URI by the one loader (lakehouse.registry).
+models are read from a path or an s3:// URI by the one loader (lakehouse.contract.registry).
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ import os
 import sys
 from datetime import timedelta
 
-from lakehouse.contracts import Contract
+from lakehouse.contract.dataset import Contract
+from lakehouse.contract.model import Model
+from lakehouse.contract.registry import BUILD_MODEL, load_contract_at, load_model_at
 from lakehouse.errors import JobFailed, LakehouseError
 from lakehouse.jobs import stages
 from lakehouse.jobs.io import JobIO
 from lakehouse.jobs.result import StageResult, new_run_id
 from lakehouse.jobs.runner import RunLimits, error_text
-from lakehouse.models import Model
-from lakehouse.registry import BUILD_MODEL, load_contract_at, load_model_at
 from lakehouse.settings import Settings
 
 log = logging.getLogger("lakehouse.jobs")
@@ -85,7 +85,7 @@ def run_job(stage: str, argv: list[str], io: JobIO | None = None) -> StageResult
     """The job of one stage: --dataset/--contract_uri, or --model/--model_uri for build_model."""
     from awsglue.utils import getResolvedOptions
 
-    from lakehouse.spark import job_session
+    from lakehouse.jobs.spark import job_session
 
     _log_to_stderr()
     args = getResolvedOptions(argv, MODEL_ARGS if stage == BUILD_MODEL else DATASET_ARGS)

@@ -1,7 +1,7 @@
 """Where a job reads and writes: the seam between job code and storage.
 
 On Glue, Spark reads and writes s3:// itself, so `DirectIO` hands URIs through. Locally there is no
-s3a, so the local runner passes a staging IO (lakehouse.local.runner.StagingIO) that copies inputs
+s3a, so the local runner passes a staging IO (lakehouse.local.launcher.StagingIO) that copies inputs
 from the emulated S3 to local files and uploads outputs after Spark wrote them. Job code calls the
 same four methods either way and never knows which it got.
 """

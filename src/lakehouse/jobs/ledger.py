@@ -20,12 +20,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 
-from lakehouse.catalog import Catalog
+from lakehouse.aws.catalog import Catalog
+from lakehouse.aws.storage import Storage
+from lakehouse.contract.tables import TableSpec
 from lakehouse.errors import RunInProgress
-from lakehouse.process import pid_alive
+from lakehouse.jobs.process import pid_alive
 from lakehouse.settings import Settings
-from lakehouse.storage import Storage
-from lakehouse.tables import TableSpec
 
 
 def lock_ttl() -> timedelta:

@@ -14,14 +14,14 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from lakehouse.catalog import Catalog
-from lakehouse.contracts import Contract
+from lakehouse.aws.catalog import Catalog
+from lakehouse.aws.storage import Storage, gzip_intact, open_location
+from lakehouse.contract.dataset import Contract
+from lakehouse.contract.tables import LINEAGE_COLUMNS, raw_table
 from lakehouse.jobs.io import JobIO, listing_for, literal_paths
 from lakehouse.settings import Settings
-from lakehouse.storage import Storage, gzip_intact, open_location
-from lakehouse.tables import LINEAGE_COLUMNS, raw_table
 from lakehouse.transforms import csv_records
-from lakehouse.transforms import raw_to_silver as r2s
+from lakehouse.transforms import silver as r2s
 
 
 def raw_inputs(

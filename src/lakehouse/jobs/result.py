@@ -1,6 +1,6 @@
 """What a stage run reports: the result every caller sees, the audit record, and the quality rows.
 
-`quality` and `warnings` count quality codes (lakehouse.quality: rule:column:kind), never distinct
+`quality` and `warnings` count quality codes (lakehouse.contract.quality: rule:column:kind), never distinct
 values, so they stay small whatever the data; `examples` holds a few source locations per code
 (file:line), never the values themselves.
 """
@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from lakehouse import quality as q
+from lakehouse.contract import quality as q
 
 
 def new_run_id() -> str:

@@ -20,11 +20,11 @@ import os
 import re
 from datetime import UTC, datetime, timedelta
 
-from lakehouse.catalog import Catalog
+from lakehouse.aws.catalog import Catalog
+from lakehouse.aws.storage import Storage
+from lakehouse.contract.tables import TableSpec
 from lakehouse.jobs.ledger import Ledger, LedgerEntry
 from lakehouse.settings import Settings
-from lakehouse.storage import Storage
-from lakehouse.tables import TableSpec
 
 _RUN_DIR = re.compile(r"^(.*?/(?:_runs/([^/]+)|run_id=([^/]+))/)")
 

@@ -19,8 +19,11 @@ from urllib.parse import unquote
 
 from pyspark.sql import DataFrame, SparkSession
 
-from lakehouse.catalog import Catalog
-from lakehouse.contracts import Contract
+from lakehouse.aws.catalog import Catalog
+from lakehouse.aws.storage import Storage
+from lakehouse.contract.dataset import Contract
+from lakehouse.contract.model import Model
+from lakehouse.contract.tables import TableSpec, audit_table, quality_table
 from lakehouse.errors import LakehouseError, PartitionValueError
 from lakehouse.jobs import retention
 from lakehouse.jobs.io import DirectIO, JobIO, parquet_rows, write_sized
@@ -35,10 +38,7 @@ from lakehouse.jobs.ledger import (
     recover,
 )
 from lakehouse.jobs.result import StageResult, now
-from lakehouse.models import Model
 from lakehouse.settings import Settings
-from lakehouse.storage import Storage
-from lakehouse.tables import TableSpec, audit_table, quality_table
 
 
 @dataclass(frozen=True)

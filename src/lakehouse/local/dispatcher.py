@@ -25,9 +25,9 @@ from pathlib import Path
 
 from lakehouse import aws
 from lakehouse.automation import handlers
+from lakehouse.contract.registry import Job, Project
 from lakehouse.jobs.result import StageResult
 from lakehouse.local.resources import find_alerts_topic, find_queue_url, queue_arn
-from lakehouse.registry import Job, Project
 from lakehouse.settings import Settings
 
 
@@ -161,7 +161,7 @@ class Dispatcher:
         return sorted(out, key=lambda x: x[2].get("StartedOn", 0))
 
     def _execute(self, report: DispatchReport, job: str, spec: Job, run: dict) -> None:
-        from lakehouse.local.runner import run_defined
+        from lakehouse.local.launcher import run_defined
 
         self.executed.add(run["Id"])
         try:  # as Glue would: the job's definition (script, arguments) from the endpoint, with the run's

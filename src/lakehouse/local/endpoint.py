@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lakehouse.errors import ForeignEndpoint
-from lakehouse.process import pid_alive
+from lakehouse.jobs.process import pid_alive
 
 __all__ = ["pid_alive"]
 

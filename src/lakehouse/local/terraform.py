@@ -25,8 +25,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from lakehouse import aws
-from lakehouse.bundle import package
-from lakehouse.domains import discover
+from lakehouse.contract.domains import discover
+from lakehouse.deploy.bundle import package
 from lakehouse.errors import TerraformError
 from lakehouse.local import endpoint
 from lakehouse.local.endpoint import state_dir

@@ -22,11 +22,11 @@ from typing import IO, Any
 
 from pyspark.sql import DataFrame, SparkSession
 
-from lakehouse import quality as q
-from lakehouse.contracts import Contract, normalize
+from lakehouse.aws.storage import Opener, gzip_intact, open_location
+from lakehouse.contract import quality as q
+from lakehouse.contract.dataset import Contract, normalize
+from lakehouse.contract.tables import EXTRA_FIELDS
 from lakehouse.settings import Settings
-from lakehouse.storage import Opener, gzip_intact, open_location
-from lakehouse.tables import EXTRA_FIELDS
 
 UNREADABLE = str(q.parse_code(q.UNREADABLE_FILE))
 CSV_SYNTAX = str(q.parse_code(q.CSV_SYNTAX))
@@ -59,7 +59,7 @@ def parse_csv_stream(
 ) -> Iterator[tuple]:
     """Yield (source_file, source_line, record, parse_error, *column values, extra fields) per record.
 
-    `parse_error` is a quality code (lakehouse.quality), the same for every row failing the same way.
+    `parse_error` is a quality code (lakehouse.contract.quality), the same for every row failing the same way.
     The file is read as the parser asks for lines. A gzip file is first read to its end: a cut-off one
     yields a single `unreadable_file` row and none of its rows, whatever part of it could be read.
     """

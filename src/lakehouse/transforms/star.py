@@ -11,8 +11,8 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse.contracts import Contract, Dimension, Fact
-from lakehouse.tables import dimension_columns, fact_columns
+from lakehouse.contract.dataset import Contract, Dimension, Fact
+from lakehouse.contract.tables import dimension_columns, fact_columns
 from lakehouse.transforms import calendar
 
 _NULL = "\u0000"

@@ -4,7 +4,7 @@
     silver_to_gold  silver_gold.py  a dataset's own dimensions and facts from its `star` mapping
     build_model     model.py        a model's tables, by the transform module its file names
 
-`STAGES` maps each stage name (lakehouse.registry spells them) to its body and the tables it writes;
+`STAGES` maps each stage name (lakehouse.contract.registry spells them) to its body and the tables it writes;
 `run` runs one. Each run: takes the dataset+stage lock, rolls forward any publish a dead run left
 half done, works out its inputs from the ledger, calls the pure transforms, writes run-scoped,
 reconciles, records its publish intent, switches the catalog, commits, and writes one audit record,
@@ -18,16 +18,16 @@ from dataclasses import dataclass
 
 from pyspark.sql import SparkSession
 
-from lakehouse.contracts import Contract
+from lakehouse.contract.dataset import Contract
+from lakehouse.contract.model import Model
+from lakehouse.contract.registry import BUILD_MODEL, RAW_TO_SILVER, SILVER_TO_GOLD
+from lakehouse.contract.tables import TableSpec
 from lakehouse.errors import QualityError, QuarantineLimitError, ReconciliationError
 from lakehouse.jobs.io import JobIO
 from lakehouse.jobs.result import StageResult, new_run_id
 from lakehouse.jobs.runner import RunLimits, StageContext, run_stage
-from lakehouse.jobs.stages import model, raw_silver, silver_gold
-from lakehouse.models import Model
-from lakehouse.registry import BUILD_MODEL, RAW_TO_SILVER, SILVER_TO_GOLD
+from lakehouse.jobs.stages import build_model, raw_silver, silver_gold
 from lakehouse.settings import Settings
-from lakehouse.tables import TableSpec
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Stage:
 STAGES: dict[str, Stage] = {
     RAW_TO_SILVER: Stage(raw_silver.run, raw_silver.specs),
     SILVER_TO_GOLD: Stage(silver_gold.run, silver_gold.specs),
-    BUILD_MODEL: Stage(model.run, model.specs),
+    BUILD_MODEL: Stage(build_model.run, build_model.specs),
 }
 
 

@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from pyspark.sql import Column, DataFrame, Observation
 from pyspark.sql import functions as F
 
-from lakehouse import quality as q
-from lakehouse.contracts import Contract
+from lakehouse.contract import quality as q
+from lakehouse.contract.dataset import Contract
+from lakehouse.contract.tables import EXTRA_FIELDS, TableSpec, quarantine_table, silver_table
 from lakehouse.errors import ReconciliationError
 from lakehouse.jobs.accounting import check_limits, checked_cache, profile, raw_rule_results
 from lakehouse.jobs.io import rows_at
@@ -32,8 +33,7 @@ from lakehouse.jobs.runner import (
     written_partitions,
 )
 from lakehouse.settings import Settings
-from lakehouse.tables import EXTRA_FIELDS, TableSpec, quarantine_table, silver_table
-from lakehouse.transforms import raw_to_silver as r2s
+from lakehouse.transforms import silver as r2s
 
 log = logging.getLogger("lakehouse.jobs")
 

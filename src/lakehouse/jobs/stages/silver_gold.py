@@ -1,19 +1,19 @@
 """silver -> gold for one dataset: rebuild its dimensions, and the fact partitions whose silver changed.
 
 Generic over the contract's `star` mapping. A `kind: calendar` dimension is the conformed calendar:
-the model that declares a calendar table builds it (lakehouse.registry), not this stage.
+the model that declares a calendar table builds it (lakehouse.contract.registry), not this stage.
 """
 
 from __future__ import annotations
 
-from lakehouse.contracts import Contract
+from lakehouse.contract.dataset import Contract
+from lakehouse.contract.registry import built_dimensions
+from lakehouse.contract.tables import TableSpec, gold_tables, silver_table
 from lakehouse.errors import ReconciliationError
 from lakehouse.jobs.io import DRIVER_LISTS_UP_TO, rows_at
 from lakehouse.jobs.readers import read_silver
 from lakehouse.jobs.runner import StageContext, commit, partition_key, run_prefix, write
-from lakehouse.registry import built_dimensions
 from lakehouse.settings import Settings
-from lakehouse.tables import TableSpec, gold_tables, silver_table
 from lakehouse.transforms import star
 
 

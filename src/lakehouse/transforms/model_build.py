@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pyspark.sql import DataFrame
 
-from lakehouse.quality import Code
+from lakehouse.contract.quality import Code
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lakehouse.contracts import Contract, Dimension, Fact
+from lakehouse.contract.dataset import Contract, Dimension, Fact
 from lakehouse.settings import Settings
 
 RAW_COMPLEX = ("map<", "array<", "struct<")
@@ -102,7 +102,7 @@ class TableSpec:
     format: str  # parquet | json | csv
     location: str
     description: str = ""
-    serde_parameters: tuple[tuple[str, str], ...] = ()  # over the format's defaults (lakehouse.catalog)
+    serde_parameters: tuple[tuple[str, str], ...] = ()  # over the format's defaults (lakehouse.aws.catalog)
     parameters: tuple[tuple[str, str], ...] = ()  # table parameters beyond the format's
 
     @property
@@ -234,7 +234,7 @@ def gold_tables(contract: Contract, settings: Settings) -> tuple[TableSpec, ...]
 
 
 def model_tables(model, settings: Settings) -> tuple[TableSpec, ...]:
-    """The gold tables of a multi-source model (lakehouse.models) and its quarantine."""
+    """The gold tables of a multi-source model (lakehouse.contract.model) and its quarantine."""
     db, bucket = settings.database("gold"), settings.bucket("gold")
     specs = [
         TableSpec(

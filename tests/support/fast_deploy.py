@@ -15,13 +15,13 @@ from pathlib import Path
 from botocore.exceptions import ClientError
 
 from lakehouse import aws
-from lakehouse.catalog import Catalog
-from lakehouse.contracts import load_contracts
-from lakehouse.local import wiring
-from lakehouse.models import load_models
+from lakehouse.aws.catalog import Catalog
+from lakehouse.aws.storage import create_bucket_if_absent
+from lakehouse.contract.dataset import load_contracts
+from lakehouse.contract.model import load_models
+from lakehouse.contract.tables import audit_table, model_tables, quality_table, tables_for
 from lakehouse.settings import DATA_ZONES, KMS_ZONES, ZONES, Settings
-from lakehouse.storage import create_bucket_if_absent
-from lakehouse.tables import audit_table, model_tables, quality_table, tables_for
+from tests.support import wiring
 
 
 @dataclass(frozen=True)

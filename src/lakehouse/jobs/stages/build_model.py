@@ -1,6 +1,6 @@
 """build_model: rebuild a model's gold tables from its sources' published silver, by its transform module.
 
-Generic: the model file names the module holding its rules (lakehouse.transforms.model.ModelBuild is
+Generic: the model file names the module holding its rules (lakehouse.transforms.model_build.ModelBuild is
 what it returns). A model with sources is rebuilt when one of them changed since its last committed
 build; a model is always built once, even before any source has landed (the calendar). A model's
 run arguments (e.g. a snapshot model's snapshot dates) are part of what a build consumed, so a run for
@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from lakehouse.contract.model import Model
+from lakehouse.contract.tables import TableSpec, model_tables
 from lakehouse.errors import ReconciliationError
 from lakehouse.jobs.accounting import tally
 from lakehouse.jobs.readers import read_published
 from lakehouse.jobs.result import rule_row
 from lakehouse.jobs.runner import StageContext, commit, partition_key, write_quarantine, write_table
-from lakehouse.models import Model
 from lakehouse.settings import Settings
-from lakehouse.tables import TableSpec, model_tables
-from lakehouse.transforms import raw_to_silver as r2s
-from lakehouse.transforms.model import ModelBuild
+from lakehouse.transforms import silver as r2s
+from lakehouse.transforms.model_build import ModelBuild
 
 
 def specs(model: Model, settings: Settings) -> tuple[TableSpec, ...]:

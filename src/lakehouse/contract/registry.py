@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lakehouse.contracts import (
+from lakehouse.contract.dataset import (
     Contract,
     Dimension,
     check_unique_tables,
@@ -29,9 +29,9 @@ from lakehouse.contracts import (
     parse_yaml,
     read_yaml,
 )
-from lakehouse.domains import Domain, discover
+from lakehouse.contract.domains import Domain, discover
+from lakehouse.contract.model import Model, load_model, parse_model
 from lakehouse.errors import ContractError
-from lakehouse.models import Model, load_model, parse_model
 
 if TYPE_CHECKING:
     from lakehouse.settings import Settings
@@ -81,7 +81,7 @@ class Project:
     @classmethod
     def load(cls, location: Path | str | Sequence[Path | str], settings: Settings | None = None) -> Project:
         """Every domain's contracts (`<domain>/*.yaml`) and models (`<domain>/models/*.yaml`): under
-        folders of domains (lakehouse.domains), or under an s3:// prefix laid out the same way (the
+        folders of domains (lakehouse.contract.domains), or under an s3:// prefix laid out the same way (the
         artifacts bucket's `domains/`, which Terraform uploads). A folder holding contracts directly
         is one domain."""
         locations = [location] if isinstance(location, Path | str) else list(location)
@@ -224,8 +224,8 @@ def _load_s3(prefix: str, settings: Settings | None) -> list[Contract | Model]:
 
 
 def _storage(settings: Settings | None):
+    from lakehouse.aws.storage import Storage
     from lakehouse.settings import Settings
-    from lakehouse.storage import Storage
 
     return Storage(settings or Settings.from_env())
 

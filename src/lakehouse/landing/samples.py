@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from lakehouse.domains import Domain, discover
+from lakehouse.contract.domains import Domain, discover
+from lakehouse.contract.registry import Project
 from lakehouse.errors import UsageError
-from lakehouse.registry import Project
 
 
 def generators(roots: Sequence[Path]) -> list[Domain]:

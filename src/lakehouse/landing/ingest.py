@@ -22,12 +22,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
-from lakehouse.catalog import Catalog
-from lakehouse.contracts import EPOCH_FORMATS, EPOCH_RANGE_SECONDS, Contract, normalize
+from lakehouse.aws.catalog import Catalog
+from lakehouse.aws.storage import Storage, sha256_file
+from lakehouse.contract.dataset import EPOCH_FORMATS, EPOCH_RANGE_SECONDS, Contract, normalize
+from lakehouse.contract.tables import raw_table
 from lakehouse.errors import IngestError
 from lakehouse.settings import Settings
-from lakehouse.storage import Storage, sha256_file
-from lakehouse.tables import raw_table
 
 
 @dataclass

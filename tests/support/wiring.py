@@ -1,6 +1,6 @@
 """The test fast path's event plumbing: what terraform/envs/local creates, made with boto3 in a second.
 
-`lakehouse deploy --env local` applies the Terraform; this module (with local/deploy.py) exists only so
+`lakehouse deploy --env local` applies the Terraform; this module (with fast_deploy.py) exists only so
 tests can reset the endpoint per case without an 80-second apply each time. A parity test
 (tests/terraform/test_local_apply.py) asserts it creates exactly what the Terraform apply creates.
 
@@ -23,14 +23,22 @@ import json
 from pathlib import Path
 
 from lakehouse import aws
-from lakehouse.contracts import Contract
-from lakehouse.manifest import contract_key, model_key
-from lakehouse.registry import BUILD_MODEL as MODEL_STAGE
-from lakehouse.registry import DATASET_STAGES as STAGES
-from lakehouse.registry import dataset_stages
+from lakehouse.contract.dataset import Contract
+from lakehouse.contract.registry import BUILD_MODEL as MODEL_STAGE
+from lakehouse.contract.registry import DATASET_STAGES as STAGES
+from lakehouse.contract.registry import dataset_stages
+from lakehouse.deploy.manifest import contract_key, model_key
+from lakehouse.local.resources import find_alerts_topic, find_queue_url, queue_arn
 from lakehouse.settings import Settings
 
-__all__ = ["MODEL_STAGE", "STAGES", "dataset_stages"]  # the registry's names, used below
+__all__ = [  # the registry's names used below, and the look-ups tests use
+    "MODEL_STAGE",
+    "STAGES",
+    "dataset_stages",
+    "find_alerts_topic",
+    "find_queue_url",
+    "queue_arn",
+]
 
 
 def glue_rules(settings: Settings) -> dict[str, dict]:
@@ -50,7 +58,7 @@ def glue_rules(settings: Settings) -> dict[str, dict]:
     }
 
 
-def _queue(settings: Settings, suffix: str) -> tuple[str, str]:
+def ensure_queue(settings: Settings, suffix: str) -> tuple[str, str]:
     """(url, created|unchanged) of an environment queue."""
     sqs = aws.client("sqs", settings)
     try:
@@ -59,16 +67,7 @@ def _queue(settings: Settings, suffix: str) -> tuple[str, str]:
         return sqs.create_queue(QueueName=settings.resource(suffix))["QueueUrl"], "created"
 
 
-def queue_url(settings: Settings, suffix: str) -> str:
-    return _queue(settings, suffix)[0]
-
-
-def queue_arn(settings: Settings, url: str) -> str:
-    attrs = aws.client("sqs", settings).get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
-    return attrs["Attributes"]["QueueArn"]
-
-
-def alerts_topic_arn(settings: Settings) -> str:
+def ensure_alerts_topic(settings: Settings) -> str:
     return aws.client("sns", settings).create_topic(Name=settings.resource("alerts"))[
         "TopicArn"
     ]  # idempotent
@@ -186,7 +185,7 @@ def ensure_events(settings: Settings) -> list[tuple[str, str]]:
     s3, events, sns = aws.client("s3", settings), aws.client("events", settings), aws.client("sns", settings)
     out, urls = [], {}
     for suffix in ("raw-events", "glue-events", "alerts-inbox", "automation-dlq"):
-        urls[suffix], status = _queue(settings, suffix)
+        urls[suffix], status = ensure_queue(settings, suffix)
         out.append((settings.resource(suffix), status))
 
     wanted = [
@@ -221,7 +220,7 @@ def ensure_events(settings: Settings) -> list[tuple[str, str]]:
         out.append((rule, "unchanged" if same else "created"))
 
     existing = {t["TopicArn"].rsplit(":", 1)[-1] for t in sns.list_topics().get("Topics", [])}
-    topic = alerts_topic_arn(settings)
+    topic = ensure_alerts_topic(settings)
     inbox_arn = queue_arn(settings, urls["alerts-inbox"])
     subs = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
     if not any(sub["Endpoint"] == inbox_arn for sub in subs):

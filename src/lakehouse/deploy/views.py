@@ -16,11 +16,11 @@ from pathlib import Path
 
 from sqlglot import exp
 
-from lakehouse.catalog import Catalog
-from lakehouse.domains import discover
+from lakehouse.aws.catalog import Catalog
+from lakehouse.contract.domains import discover
+from lakehouse.contract.model import load_models
 from lakehouse.engine.sql import duckdb_to_glue_type, duckdb_to_trino_type, parse_athena
 from lakehouse.errors import QueryError
-from lakehouse.models import load_models
 from lakehouse.settings import Settings
 
 
@@ -66,7 +66,7 @@ def render(text: str, path: Path, parameters: dict[str, dict]) -> str:
 
 
 def sql_files(roots: Sequence[Path], kind: str) -> list[Path]:
-    """Every domain's `views/*.sql` or `queries/*.sql` (lakehouse.domains), in domain order."""
+    """Every domain's `views/*.sql` or `queries/*.sql` (lakehouse.contract.domains), in domain order."""
     return [p for d in discover(roots) for p in d.sql_files(kind)]
 
 

@@ -2,7 +2,7 @@
 
 Guarantee: `parse_contract` accepts the draft, and `lakehouse check` on the same sample quarantines
 none of its readable records. A column gets the strictest type under which EVERY value parses, as
-decided by `lakehouse.check.parses_as` (check's own parser), proposed only where the job's Spark casts
+decided by `lakehouse.landing.check.parses_as` (check's own parser), proposed only where the job's Spark casts
 read the values alike: ASCII digits, no surrounding blanks or leading zeros, pattern letters sized to
 the digits seen (`M` if a month has one digit, `MM` only if all have two), no two-digit years, epoch
 numbers only in a column named like a time; else a string. Only keys and the event time are
@@ -31,11 +31,11 @@ from pathlib import Path
 
 import yaml
 
-from lakehouse import quality as q
-from lakehouse.check import check_file, parses_as
-from lakehouse.contracts import Column, parse_contract, snake_case
+from lakehouse.contract import quality as q
+from lakehouse.contract.dataset import Column, parse_contract, snake_case
+from lakehouse.contract.spec import ident_problem, normalize, table_name_problem
 from lakehouse.errors import UsageError
-from lakehouse.spec import ident_problem, normalize, table_name_problem
+from lakehouse.landing.check import check_file, parses_as
 
 MALFORMED, NOT_DECODABLE = str(q.parse_code(q.MALFORMED_JSON)), str(q.parse_code(q.NOT_DECODABLE))
 TIME_NAME = re.compile(r"time|date|epoch|created|updated|modified|(^|_)(ts|at)($|_)")
@@ -96,7 +96,7 @@ def _line_notes(content: bytes) -> list[str]:
 
 
 def _read_json(content: bytes) -> Sample:
-    """JSON lines exactly as `check` reads them (lakehouse.check._records): UTF-8, one object a line."""
+    """JSON lines exactly as `check` reads them (lakehouse.landing.check._records): UTF-8, one object a line."""
     records: list[dict] = []
     bad: Counter = Counter()
     for line in content.decode("utf-8", errors="replace").splitlines():
@@ -118,7 +118,7 @@ def _read_json(content: bytes) -> Sample:
 
 def _read_csv(sample: Path, content: bytes) -> Sample:
     """CSV through the job's own reader (csv_records.parse_csv_stream), with what it needs sniffed."""
-    from lakehouse.storage import open_location
+    from lakehouse.aws.storage import open_location
     from lakehouse.transforms.csv_records import parse_csv_stream
 
     for encoding in ("utf-8", "cp1252", "latin-1"):  # latin-1 decodes any byte: the last resort
@@ -395,7 +395,7 @@ def draft_contract(dataset: str, sample: Path, domain_dir: Path | None = None) -
     if report.quarantined != unread or Counter(report.parse_failures) != s.unreadable:
         raise RuntimeError(
             f"lakehouse new: the draft of {dataset} fails its own check ({report.quarantined} records "
-            f"quarantined, {unread} unreadable): a bug in lakehouse.draft"
+            f"quarantined, {unread} unreadable): a bug in lakehouse.landing.draft"
         )
     return text
 

@@ -17,9 +17,9 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from lakehouse import quality as q
-from lakehouse.contracts import EPOCH_FORMATS, Column, Contract
-from lakehouse.ingest import epoch_time, strptime_format
+from lakehouse.contract import quality as q
+from lakehouse.contract.dataset import EPOCH_FORMATS, Column, Contract
+from lakehouse.landing.ingest import epoch_time, strptime_format
 
 ISO = "ISO 8601"
 _TRUE = {"true", "1", "yes", "y", "t"}
@@ -119,7 +119,7 @@ def _records(path: Path, contract: Contract):
     """(parse code or None, {column: raw value}) per record, read as the job reads the file."""
     names = contract.column_names
     if contract.source.format == "csv":
-        from lakehouse.storage import open_location
+        from lakehouse.aws.storage import open_location
         from lakehouse.transforms.csv_records import parse_csv_stream
 
         src = contract.source

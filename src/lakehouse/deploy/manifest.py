@@ -16,14 +16,14 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from lakehouse.catalog import table_input
-from lakehouse.contracts import Contract
-from lakehouse.domains import discover
-from lakehouse.models import Model
-from lakehouse.registry import BUILD_MODEL as MODEL_STAGE
-from lakehouse.registry import RAW_TO_SILVER, Project, built_dimensions, dataset_stages, script_path
+from lakehouse.aws.catalog import table_input
+from lakehouse.contract.dataset import Contract
+from lakehouse.contract.domains import discover
+from lakehouse.contract.model import Model
+from lakehouse.contract.registry import BUILD_MODEL as MODEL_STAGE
+from lakehouse.contract.registry import RAW_TO_SILVER, Project, built_dimensions, dataset_stages, script_path
+from lakehouse.contract.tables import TableSpec, audit_table, model_tables, quality_table, tables_for
 from lakehouse.settings import Settings
-from lakehouse.tables import TableSpec, audit_table, model_tables, quality_table, tables_for
 
 # Placeholder names: every environment-dependent part is cut back to (zone, prefix) below.
 _PLACEHOLDER = Settings(project="manifest", env="any")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from lakehouse.contracts import Contract, QualityRule
+    from lakehouse.contract.dataset import Contract, QualityRule
 
 PARSE_RULE = "readable_record"  # every failure to read a record at all is counted under this rule
 RECORD = "_record"  # the "column" of a parse failure: the whole record

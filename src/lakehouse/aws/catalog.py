@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from lakehouse import aws
+from lakehouse.contract.tables import TableSpec
 from lakehouse.errors import SchemaChangeError
 from lakehouse.settings import Settings
-from lakehouse.tables import TableSpec
 
 PARQUET = {
     "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",

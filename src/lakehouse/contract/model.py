@@ -4,11 +4,11 @@ A contract describes one source; a model describes gold tables fed by several (t
 customers, transactions and order-line exports) or by none at all (the calendar model: the conformed
 `dim_date`, with fiscal periods when `fiscal_calendar` has landed). The model file is its tables'
 single definition (columns, types, partitions; a `kind: calendar` table's are checked against the
-conformed calendar's in lakehouse.tables), the business parameters its rules use, and the
+conformed calendar's in lakehouse.contract.tables), the business parameters its rules use, and the
 transform module holding those rules, a module of the model's own domain folder (`transform: transform`
-is `<domain>/transform.py`, lakehouse.domains): the generic build_model stage imports it and holds no
+is `<domain>/transform.py`, lakehouse.contract.domains): the generic build_model stage imports it and holds no
 model code, and a model file can name no other module. A table of `kind: calendar` is the
-conformed calendar, whose columns are defined once in lakehouse.tables; `conformed` names the tables
+conformed calendar, whose columns are defined once in lakehouse.contract.tables; `conformed` names the tables
 of other models a model's facts key into (the sales fact's date_key -> dim_date), so the registry
 builds those after it.
 """
@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lakehouse.domains import Domain, discover
+from lakehouse.contract.domains import Domain, discover
+from lakehouse.contract.spec import Reader, ident_problem, read_yaml
+from lakehouse.contract.tables import CALENDAR_COLUMNS
 from lakehouse.errors import ContractError
-from lakehouse.spec import Reader, ident_problem, read_yaml
-from lakehouse.tables import CALENDAR_COLUMNS
 
 _MODULE = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -35,7 +35,7 @@ class GoldTable:
     columns: tuple[tuple[str, str], ...]
     partitions: tuple[tuple[str, str], ...] = ()
     description: str = ""
-    kind: str = "table"  # table | calendar (the conformed calendar: columns from lakehouse.tables)
+    kind: str = "table"  # table | calendar (the conformed calendar: columns from lakehouse.contract.tables)
     # table: each build replaces the whole table; partitions: a build adds or replaces the partitions
     # it writes and keeps the others (a snapshot table: one partition per snapshot date)
     publish: str = "table"
@@ -134,6 +134,6 @@ def load_model(path: Path | str) -> Model:
 
 
 def load_models(roots: Path | str | Sequence[Path | str]) -> dict[str, Model]:
-    """Every domain's models under these folders (lakehouse.domains), by name."""
+    """Every domain's models under these folders (lakehouse.contract.domains), by name."""
     domains = discover(roots)
     return {m.name: m for m in (load_model(p) for d in domains for p in d.model_files)}

@@ -12,12 +12,18 @@ import operator
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from lakehouse import quality as q
-from lakehouse.contracts import EPOCH_FORMATS, EPOCH_RANGE_SECONDS, Contract, QualityRule, relative_time
-from lakehouse.contracts import Column as ContractColumn
-from lakehouse.tables import EXTRA_FIELDS, LINEAGE_COLUMNS, RAW_COMPLEX
+from lakehouse.contract import quality as q
+from lakehouse.contract.dataset import (
+    EPOCH_FORMATS,
+    EPOCH_RANGE_SECONDS,
+    Contract,
+    QualityRule,
+    relative_time,
+)
+from lakehouse.contract.dataset import Column as ContractColumn
+from lakehouse.contract.tables import EXTRA_FIELDS, LINEAGE_COLUMNS, RAW_COMPLEX
 
-# reasons are codes (lakehouse.quality): rule:column:kind, never the offending value
+# reasons are codes (lakehouse.contract.quality): rule:column:kind, never the offending value
 MALFORMED = str(q.parse_code(q.MALFORMED_JSON))
 NOT_UTF8 = str(q.parse_code(q.NOT_DECODABLE))
 UNREADABLE = str(q.parse_code(q.UNREADABLE_FILE))
@@ -203,13 +209,13 @@ def _typed(c: ContractColumn) -> Column:
 
 def _literal(value, glue_type: str) -> Column:
     """A rule bound as a Spark value; for time columns `now`, `now+1 day`, `now-2 hours` are relative
-    (lakehouse.contracts.relative_time, the one parser of that form)."""
+    (lakehouse.contract.dataset.relative_time, the one parser of that form)."""
     relative = relative_time(value) if glue_type in ("timestamp", "date") else None
     if relative:
         sign, amount, unit = relative
         shift = f" {sign} INTERVAL {amount} {unit.upper()}S" if amount else ""
         return F.expr(f"current_timestamp(){shift}").cast(glue_type)
-    # a value, never SQL text (lakehouse.contracts.bound_problem checked it fits the column's type)
+    # a value, never SQL text (lakehouse.contract.dataset.bound_problem checked it fits the column's type)
     if glue_type == "timestamp":
         return F.try_to_timestamp(F.lit(str(value)))
     return F.lit(str(value)).cast(glue_type)
@@ -243,7 +249,7 @@ def validate(records: DataFrame, contract: Contract) -> DataFrame:
     """Type every column and collect why a record cannot go to silver.
 
     Adds `_reasons` (empty for good records) and `_warnings` (failed `warn` rules), both as quality
-    codes (lakehouse.quality); the contract columns come out typed.
+    codes (lakehouse.contract.quality); the contract columns come out typed.
     """
     reasons: list[Column] = []
     typed = {c.name: _typed(c) for c in contract.columns}

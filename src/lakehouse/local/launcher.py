@@ -19,12 +19,12 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 
 from lakehouse import aws
-from lakehouse.contracts import Contract
+from lakehouse.aws.storage import Storage, split_uri
+from lakehouse.contract.dataset import Contract
+from lakehouse.contract.model import Model
+from lakehouse.contract.registry import BUILD_MODEL, Job, Project, dataset_stages
 from lakehouse.jobs.result import StageResult, new_run_id
-from lakehouse.models import Model
-from lakehouse.registry import BUILD_MODEL, Job, Project, dataset_stages
 from lakehouse.settings import Settings
-from lakehouse.storage import Storage, split_uri
 
 
 class StagingIO:
@@ -200,7 +200,7 @@ def run_plan(
     full: bool = False,
     arguments: dict[str, str] | None = None,
 ) -> list[StageResult]:
-    """`lakehouse run NAME`: the registry's plan for a dataset or model (lakehouse.registry.run_plan);
+    """`lakehouse run NAME`: the registry's plan for a dataset or model (lakehouse.contract.registry.run_plan);
     `arguments` go to the build of model NAME (its run arguments, e.g. a snapshot date)."""
     return [
         run_job(settings, project, job, glue_dir, full, arguments=arguments if job.name == name else None)

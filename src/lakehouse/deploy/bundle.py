@@ -1,10 +1,11 @@
 """`lakehouse package`: the build outputs Terraform deploys, reproducible byte for byte.
 
-- `manifest.json`: tables, jobs, crawlers and job permissions derived from the contracts (lakehouse.manifest).
+- `manifest.json`: tables, jobs, crawlers and job permissions derived from the contracts (lakehouse.deploy.manifest).
 - `lakehouse.zip`: the `lakehouse` package, every domain's Python modules as the package
-  `lakehouse_domains` (lakehouse.domains; not their tests), PyYAML and the Lambda handlers of `lambda/`. The Glue jobs
-  load it with `--extra-py-files`; every Lambda function runs from it. Entries carry a fixed timestamp
-  and order, so an unchanged source gives the same bytes, the same content hash and no redeploy.
+  `lakehouse_domains` (lakehouse.contract.domains; not their tests), PyYAML and the Lambda handlers
+  of `lambda/`. The Glue jobs load it with `--extra-py-files`; every Lambda function runs from it.
+  Entries carry a fixed timestamp and order, so an unchanged source gives the same bytes, the same
+  content hash and no redeploy.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from pathlib import Path
 import yaml
 
 import lakehouse
-from lakehouse import manifest
-from lakehouse.domains import PACKAGE, discover
+from lakehouse.contract.domains import PACKAGE, discover
+from lakehouse.deploy import manifest
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 _SKIP = {"__pycache__"}

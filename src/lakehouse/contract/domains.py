@@ -9,7 +9,7 @@ domain and a deleted one is gone everywhere, with no edit elsewhere.
 
 A domain's Python modules are imported as `lakehouse_domains.<domain>.<module>`. Locally that
 package is mounted over the roots (a namespace package whose path is the roots); on Glue and Lambda
-it is a real package inside `lakehouse.zip` (lakehouse.bundle puts it there), so the same name
+it is a real package inside `lakehouse.zip` (lakehouse.deploy.bundle puts it there), so the same name
 imports everywhere. A model's `transform` names a module of its own domain only, never any module.
 """
 
@@ -90,7 +90,7 @@ def mount(roots: Sequence[Path]) -> None:
         try:  # the copy inside lakehouse.zip, on Glue and Lambda
             package = importlib.import_module(PACKAGE)
         except ModuleNotFoundError:
-            package = types.ModuleType(PACKAGE, "Domain modules, mounted by lakehouse.domains")
+            package = types.ModuleType(PACKAGE, "Domain modules, mounted by lakehouse.contract.domains")
             package.__path__ = []
             sys.modules[PACKAGE] = package
     paths = package.__path__

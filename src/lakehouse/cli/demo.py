@@ -1,9 +1,9 @@
 """`lakehouse demo`: up, deploy, sample data for every domain, the automation loop, views, queries.
 
-Nothing here names a domain: the samples are every domain's generator (lakehouse.samples), the
+Nothing here names a domain: the samples are every domain's generator (lakehouse.landing.samples), the
 views and queries every domain's files. Each sample file goes to the contract whose file pattern
 matches it most specifically (`orders*.json*` over a catch-all `*.json*`). Job log lines stay
-off the terminal unless `--verbose` (lakehouse.cli.quiet_job_logs).
+off the terminal unless `--verbose` (lakehouse.cli.commands.quiet_job_logs).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import shutil
 import time
 from pathlib import Path
 
-from lakehouse.cli_output import console as make_console
-from lakehouse.cli_output import print_reconciliation, print_result
-from lakehouse.contracts import Contract
+from lakehouse.cli.output import console as make_console
+from lakehouse.cli.output import print_reconciliation, print_result
+from lakehouse.contract.dataset import Contract
 from lakehouse.errors import IngestError, UsageError
 from lakehouse.settings import Settings
 
@@ -34,12 +34,12 @@ def claim(contracts: dict[str, Contract], landing: Path) -> dict[str, list[Path]
 
 def demo(args, settings: Settings, dispatch, open_engine) -> int:
     """The whole loop; `dispatch(settings, console)` and `open_engine(settings, target)` are the CLI's."""
-    from lakehouse import samples
-    from lakehouse.ingest import ingest
+    from lakehouse.contract.registry import Project
+    from lakehouse.deploy.views import create_views, load_queries, sql_files
+    from lakehouse.landing import samples
+    from lakehouse.landing.ingest import ingest
     from lakehouse.local import endpoint
     from lakehouse.local.terraform import deploy
-    from lakehouse.registry import Project
-    from lakehouse.views import create_views, load_queries, sql_files
 
     console = make_console()
     if not settings.is_local:

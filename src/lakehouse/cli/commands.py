@@ -17,7 +17,7 @@ Misuse (bad arguments, unknown dataset, missing path, invalid contract) prints o
 a failing query or job prints one line and exits 1. Output to a closed pipe (`| head`) ends quietly.
 
 The kit knows no domain here: generators, model run arguments, views and queries come from the
-domain folders (lakehouse.domains, lakehouse.samples). At ~530 lines this module is over the
+domain folders (lakehouse.contract.domains, lakehouse.landing.samples). At ~530 lines this module is over the
 project's ~400: it holds every command's arguments and its short handler side by side (rendering is
 in cli_output.py, the demo in demo.py, file checks in check.py); splitting the parser from the
 handlers would separate what is read together. Commands import their modules inside the handler so
@@ -33,10 +33,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from lakehouse.cli_output import console as _console
-from lakehouse.cli_output import print_check, print_reconciliation, summarize
-from lakehouse.cli_output import print_result as _print_result
-from lakehouse.contracts import find_contract
+from lakehouse.cli.output import console as _console
+from lakehouse.cli.output import print_check, print_reconciliation, summarize
+from lakehouse.cli.output import print_result as _print_result
+from lakehouse.contract.dataset import find_contract
 from lakehouse.errors import QueryError, RunError, UsageError
 from lakehouse.settings import Settings
 
@@ -248,7 +248,7 @@ def cmd_deploy(args) -> int:
 
 
 def cmd_package(args) -> int:
-    from lakehouse.bundle import package
+    from lakehouse.deploy.bundle import package
 
     settings = _settings(args)
     built = package(settings.domains, args.lambda_dir, args.out)
@@ -260,7 +260,7 @@ def cmd_package(args) -> int:
 
 
 def cmd_generate(args) -> int:
-    from lakehouse import samples
+    from lakehouse.landing import samples
 
     settings = _settings(args)
     domain = samples.find(settings.domains, args.dataset)
@@ -272,7 +272,7 @@ def cmd_generate(args) -> int:
 def cmd_ingest(args) -> int:
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
-    from lakehouse.ingest import ingest, landing_files
+    from lakehouse.landing.ingest import ingest, landing_files
 
     settings = _settings(args)
     contract = find_contract(settings.domains, args.dataset)
@@ -304,7 +304,7 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_new(args) -> int:
-    from lakehouse.draft import write_draft
+    from lakehouse.landing.draft import write_draft
 
     settings = _settings(args)
     if not args.sample.is_file():  # before "already exists": the file is the first thing to be wrong
@@ -316,8 +316,8 @@ def cmd_new(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from lakehouse.check import check_file
     from lakehouse.jobs.accounting import quarantine_limit
+    from lakehouse.landing.check import check_file
 
     settings = _settings(args)
     contract = find_contract(settings.domains, args.dataset)
@@ -363,8 +363,8 @@ def _model_arguments(name: str, extra: list[str], project) -> dict[str, str]:
 
 
 def cmd_run(args, extra: list[str]) -> int:
-    from lakehouse.local.runner import run_plan
-    from lakehouse.registry import Project
+    from lakehouse.contract.registry import Project
+    from lakehouse.local.launcher import run_plan
 
     settings = _settings(args)
     project = Project.load(settings.domains)
@@ -416,7 +416,7 @@ def cmd_dispatch(args) -> int:
 
 
 def cmd_views(args) -> int:
-    from lakehouse.views import create_views
+    from lakehouse.deploy.views import create_views
 
     settings = _settings(args)
     if args.target == "local":
@@ -472,7 +472,7 @@ def _explain(settings: Settings, sql: str, args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from lakehouse.demo import demo
+    from lakehouse.cli.demo import demo
 
     quiet_job_logs(args.verbose)
     return demo(args, _settings(args, endpoint_url=f"http://127.0.0.1:{args.port}"), _dispatch, _engine)

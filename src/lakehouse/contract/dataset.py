@@ -19,9 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from lakehouse.domains import discover
+from lakehouse.contract.domains import discover
+from lakehouse.contract.spec import Reader, normalize, parse_yaml, read_yaml, type_problem
 from lakehouse.errors import ContractError
-from lakehouse.spec import Reader, normalize, parse_yaml, read_yaml, type_problem
 
 __all__ = ["ContractError", "Reader", "normalize", "parse_yaml", "read_yaml", "type_problem"]
 
@@ -201,12 +201,12 @@ class Contract:
 
 
 def load_contract(path: Path | str) -> Contract:
-    """Read and validate one contract file (lakehouse.registry.load_contract_at also reads s3:// URIs)."""
+    """Read and validate one contract file (lakehouse.contract.registry.load_contract_at also reads s3:// URIs)."""
     return parse_contract(read_yaml(path), Path(path))
 
 
 def load_contracts(roots: Path | str | Sequence[Path | str]) -> dict[str, Contract]:
-    """Every domain's contracts under these folders (lakehouse.domains), by dataset name."""
+    """Every domain's contracts under these folders (lakehouse.contract.domains), by dataset name."""
     contracts: dict[str, Contract] = {}
     for domain in discover(roots):
         for file in domain.contract_files:
@@ -224,7 +224,7 @@ def load_contracts(roots: Path | str | Sequence[Path | str]) -> dict[str, Contra
 
 def check_unique_tables(contracts: Iterable[Contract]) -> None:
     """A gold table (an entity dimension or a fact) is defined by one contract only. (A calendar
-    dimension is a reference to the conformed calendar, which its model owns: lakehouse.registry.)"""
+    dimension is a reference to the conformed calendar, which its model owns: lakehouse.contract.registry.)"""
     owners: dict[str, str] = {}
     for c in contracts:
         built = [d.name for d in c.dimensions if d.kind != "calendar"] + [f.name for f in c.facts]
@@ -277,7 +277,7 @@ RELATIVE_TIME = re.compile(r"now(?:\s*([+-])\s*(\d{1,6})\s*(second|minute|hour|d
 def relative_time(value: Any) -> tuple[str, int, str] | None:
     """A range bound relative to the run's time: `now` -> ("+", 0, "second"), `now-2 hours` ->
     ("-", 2, "hour"); None for anything else. The one parser of the form: the contract check
-    (bound_problem) and the job (lakehouse.transforms.raw_to_silver) both read bounds through it."""
+    (bound_problem) and the job (lakehouse.transforms.silver) both read bounds through it."""
     found = RELATIVE_TIME.fullmatch(str(value).strip().lower())
     if not found:
         return None

@@ -178,7 +178,6 @@ def child_jobs(project: str, full: bool, then: str = "") -> None:
 
     from lakehouse.contract.dataset import load_contract
     from lakehouse.contract.registry import dataset_stages
-    from lakehouse.jobs import ledger
     from lakehouse.jobs.spark import local_session
     from lakehouse.landing.ingest import ingest
     from lakehouse.local import launcher as runner
@@ -232,7 +231,6 @@ def child_jobs(project: str, full: bool, then: str = "") -> None:
                 )
                 TimedStagingIO.seconds = 0.0
                 calls.clear()
-                ledger._READ.clear()  # each stage is its own Glue job run: nothing read before it
                 t = time.monotonic()
                 result = runner.job_script(stage, REPO / "glue" / "jobs").main(
                     argv, io=TimedStagingIO(settings, root / stage)

@@ -4,6 +4,7 @@ Trigger: EventBridge rule on source aws.glue, detail-type "Glue Crawler State Ch
 lakehouse.automation.handlers.on_crawler_state.
 """
 
+import functools
 import logging
 
 from lakehouse.automation import handlers
@@ -11,5 +12,12 @@ from lakehouse.automation import handlers
 logging.getLogger().setLevel(logging.INFO)
 
 
+@functools.cache
+def config() -> handlers.Config:
+    """This container's configuration, read at its first event: what it looks up (the project for a
+    minute, the account, ledger entries) is kept as long as the container lives."""
+    return handlers.Config.from_env()
+
+
 def handler(event, context):
-    return handlers.on_crawler_state(event, context)
+    return handlers.on_crawler_state(event, context, config())

@@ -105,7 +105,11 @@ def test_a_landed_alert_that_fails_to_publish_is_sent_on_the_retry(config):
     settings = config.settings
     event = land(settings, KEY, purchases_file(3))
     broken = handlers.Config(
-        settings, config.contracts_uri, config.alert_topic_arn + "-gone", config.dlq_url, config.alert_dataset
+        settings=settings,
+        contracts_uri=config.contracts_uri,
+        alert_topic_arn=config.alert_topic_arn + "-gone",
+        dlq_url=config.dlq_url,
+        alert_dataset=config.alert_dataset,
     )
     with pytest.raises(Exception, match=r"NotFound|does not exist"):
         handlers.landed_alert(event, None, broken)
@@ -163,17 +167,17 @@ def test_events_from_another_account_are_not_acted_on(config):
 
 def half_published(settings, run_id: str, extra: dict | None = None) -> tuple[str, list[str]]:
     """A raw_to_silver run that recorded its intent (two partitions) and switched only the first."""
-    contract = handlers.project(handlers.Config(settings, str(REPO / "domains"), None, None)).contracts[
-        "clickstream"
-    ]
+    contract = handlers.project(
+        handlers.Config(settings=settings, contracts_uri=str(REPO / "domains"))
+    ).contracts["clickstream"]
     silver = silver_table(contract, settings)
     locations = [f"{silver.location}_runs/{run_id}/event_date=2025-03-0{d}/" for d in (1, 2)]
     entry = LedgerEntry(
-        run_id,
-        "raw_to_silver",
-        "clickstream",
-        "publishing",
-        False,
+        run_id=run_id,
+        stage="raw_to_silver",
+        dataset="clickstream",
+        status="publishing",
+        full=False,
         partitions={
             silver.qualified: {
                 json.dumps([f"2025-03-0{d}"]): loc for d, loc in zip((1, 2), locations, strict=True)

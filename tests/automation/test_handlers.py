@@ -34,10 +34,10 @@ JOB_S2G = "lhtest-local-clickstream-silver_to_gold"
 def config(deployed):
     hold_job_runs(deployed.endpoint_url)  # job runs stay STARTING until read: Glue's concurrency, locally
     return handlers.Config(
-        deployed,
-        str(REPO / "domains"),
-        wiring.find_alerts_topic(deployed),
-        wiring.find_queue_url(deployed, "automation-dlq"),
+        settings=deployed,
+        contracts_uri=str(REPO / "domains"),
+        alert_topic_arn=wiring.find_alerts_topic(deployed),
+        dlq_url=wiring.find_queue_url(deployed, "automation-dlq"),
         alert_dataset="clickstream",  # what Terraform sets (LAKEHOUSE_ALERT_DATASET)
     )
 
@@ -237,10 +237,10 @@ def test_a_contract_that_asks_for_crawling_starts_the_crawler_once(settings, tmp
     settings = type(settings)(**{**settings.__dict__, "domains": (datasets,)})
     deploy(settings)
     config = handlers.Config(
-        settings,
-        str(datasets),
-        wiring.find_alerts_topic(settings),
-        wiring.find_queue_url(settings, "automation-dlq"),
+        settings=settings,
+        contracts_uri=str(datasets),
+        alert_topic_arn=wiring.find_alerts_topic(settings),
+        dlq_url=wiring.find_queue_url(settings, "automation-dlq"),
     )
     first = handlers.on_raw_object(land(settings, KEY, b"{}"), None, config)
     second = handlers.on_raw_object(land(settings, KEY.replace("hour=10", "hour=11"), b"{}"), None, config)
@@ -323,11 +323,11 @@ def test_succeeded_job_publishes_its_run_and_starts_the_next_stage(config):
     location = f"{silver.location}_runs/jr_ok/event_date=2025-03-01/"
     Ledger(settings, "clickstream", "raw_to_silver").write(
         LedgerEntry(
-            "jr_ok",
-            "raw_to_silver",
-            "clickstream",
-            "publishing",
-            False,
+            run_id="jr_ok",
+            stage="raw_to_silver",
+            dataset="clickstream",
+            status="publishing",
+            full=False,
             partitions={silver.qualified: {json.dumps(["2025-03-01"]): location}},
         )
     )  # the run died before publishing
@@ -427,10 +427,10 @@ def test_a_dataset_without_a_star_mapping_ends_in_silver(settings, tmp_path):
     deploy(settings)
     hold_job_runs(settings.endpoint_url)
     config = handlers.Config(
-        settings,
-        str(datasets),
-        wiring.find_alerts_topic(settings),
-        wiring.find_queue_url(settings, "automation-dlq"),
+        settings=settings,
+        contracts_uri=str(datasets),
+        alert_topic_arn=wiring.find_alerts_topic(settings),
+        dlq_url=wiring.find_queue_url(settings, "automation-dlq"),
     )
     assert wiring.dataset_stages(handlers.project(config).contracts["clickstream"]) == ("raw_to_silver",)
     result = handlers.on_job_state(glue_event(settings, JOB_R2S, "SUCCEEDED", "jr_silver"), None, config)

@@ -133,7 +133,9 @@ def test_compaction_keeps_the_rows_and_makes_fewer_files(deployed, clickstream, 
     spec, data = fragmented
     assert set(_published(spark, deployed, spec).values()) == {12}
     io = StagingIO(deployed, tmp_path / "io")
-    result = compaction.compact(spark, clickstream, deployed, "c1", io, zone="silver", min_age=timedelta(0))
+    result = compaction.compact(
+        spark, clickstream, deployed, "c1", io=io, zone="silver", min_age=timedelta(0)
+    )
     assert len(result.partitions) == 2
     assert all(p.files_before == 12 and p.files_after == 1 for p in result.partitions)
     assert _published(spark, deployed, spec) == {d: 1 for d in _published(spark, deployed, spec)}
@@ -148,7 +150,7 @@ def test_compaction_keeps_the_rows_and_makes_fewer_files(deployed, clickstream, 
     assert [e.status for e in ledger.entries()] == ["committed"]
     assert ledger.processed_inputs() == set()  # compaction consumed no raw input
     # nothing left to do: a second run finds no partition with more files than it needs
-    again = compaction.compact(spark, clickstream, deployed, "c2", io, zone="silver", min_age=timedelta(0))
+    again = compaction.compact(spark, clickstream, deployed, "c2", io=io, zone="silver", min_age=timedelta(0))
     assert again.partitions == []
 
 
@@ -164,7 +166,7 @@ def test_compaction_is_atomic_and_completed_by_the_next_run(
     monkeypatch.setattr(compaction, "publish", die)
     with pytest.raises(RuntimeError, match="killed"):
         compaction.compact(
-            spark, clickstream, deployed, "c1", StagingIO(deployed, tmp_path / "a"), min_age=timedelta(0)
+            spark, clickstream, deployed, "c1", io=StagingIO(deployed, tmp_path / "a"), min_age=timedelta(0)
         )
     monkeypatch.undo()
     # readers still see the old files; the intent is recorded in the raw_to_silver ledger

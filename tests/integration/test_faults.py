@@ -19,7 +19,7 @@ from lakehouse.contract.tables import silver_table
 from lakehouse.errors import RunInProgress
 from lakehouse.jobs import retention
 from lakehouse.jobs.entry import run_limits
-from lakehouse.jobs.ledger import Ledger, LedgerEntry, RunLock
+from lakehouse.jobs.ledger import EntryCache, Ledger, LedgerEntry, RunLock
 from lakehouse.jobs.result import StageResult
 from lakehouse.jobs.runner import RunLimits, run_stage
 from lakehouse.landing.ingest import ingest
@@ -36,7 +36,9 @@ def glue_run_id(first: str) -> str:
 
 
 def commit_entry(ledger: Ledger, run_id: str, full: bool = False, **fields) -> LedgerEntry:
-    entry = LedgerEntry(run_id, ledger.stage, ledger.dataset, "publishing", full, **fields)
+    entry = LedgerEntry(
+        run_id=run_id, stage=ledger.stage, dataset=ledger.dataset, status="publishing", full=full, **fields
+    )
     ledger.write(entry)
     entry.status = "committed"
     ledger.write(entry)
@@ -62,17 +64,25 @@ def test_the_ledger_orders_entries_by_their_sequence_never_by_run_id(deployed):
 
 def test_the_ledger_fetches_an_entry_again_only_when_it_changed(deployed):
     """A run reads the ledgers many times (plan, recovery, retention): each entry is fetched once, and
-    again only after it was rewritten (a new ETag), so a rewrite is never missed."""
-    ledger = Ledger(deployed, "clickstream", "silver_to_gold")
+    again only after it was rewritten (a new ETag), so a rewrite is never missed. The run's ledgers
+    share one cache (jobs.runner makes it); a ledger of another run starts afresh."""
+    cache = EntryCache()
+    ledger = Ledger(deployed, "clickstream", "silver_to_gold", cache=cache)
     gets: list[str] = []
     ledger.storage.s3.meta.events.register(
         "before-parameter-build.s3.GetObject", lambda params, **_: gets.append(params["Key"])
     )
-    first = LedgerEntry(glue_run_id("a"), ledger.stage, ledger.dataset, "publishing", False)
+    first = LedgerEntry(
+        run_id=glue_run_id("a"), stage=ledger.stage, dataset=ledger.dataset, status="publishing", full=False
+    )
     ledger.write(first)
     assert [e.status for e in ledger.entries()] == ["publishing"]
-    assert [e.status for e in Ledger(deployed, "clickstream", "silver_to_gold").entries()] == ["publishing"]
+    same_run = Ledger(deployed, "clickstream", "silver_to_gold", cache=cache)
+    assert [e.status for e in same_run.entries()] == ["publishing"]
     assert len(gets) == 1  # the second read (another Ledger of the same stage, as retention makes) hit none
+    assert [e.status for e in Ledger(deployed, "clickstream", "silver_to_gold").entries()] == ["publishing"]
+    assert len(gets) == 2  # a ledger with a cache of its own (another run's) fetched it again
+    gets.clear()
     first.status = "committed"
     ledger.write(first)  # rewritten in place: its ETag changes
     second = commit_entry(ledger, glue_run_id("b"))
@@ -80,9 +90,9 @@ def test_the_ledger_fetches_an_entry_again_only_when_it_changed(deployed):
         (first.run_id, "committed"),
         (second.run_id, "committed"),
     ]
-    assert len(gets) == 3  # the rewritten entry and the new one, nothing else
+    assert len(gets) == 2  # the rewritten entry and the new one, nothing else
     assert ledger.pending() == [] and [e.run_id for e in ledger.committed()] == [first.run_id, second.run_id]
-    assert len(gets) == 3
+    assert len(gets) == 2
 
 
 @pytest.mark.spark
@@ -164,12 +174,10 @@ def test_the_lock_ttl_and_retention_reach_the_job_as_arguments(deployed, monkeyp
             lambda ctx: None,
             spark,
             contract,
-            deployed,
-            "jr_new",
-            None,
-            False,
-            [],
-            limits,
+            settings=deployed,
+            run_id="jr_new",
+            specs=[],
+            limits=limits,
         )
 
     dead_lock(deployed, timedelta(hours=2))  # a run on a job with a 60-minute timeout died 2 hours ago
@@ -205,20 +213,25 @@ def test_retention_ages_a_folder_from_when_it_was_replaced_and_reads_every_stage
 
     # in the run that switched away from them: the files are 8 days old but replaced a minute ago
     at_switch = switched + timedelta(minutes=1)
-    assert retention.collect(settings, [spec], retention.ledgers(settings), week, at_switch) == []
+    assert retention.collect(settings, [spec], retention.ledgers(settings), week, now=at_switch) == []
     assert storage.head(old + "part-0.parquet") is not None
 
     # a pending intent of another stage's ledger still points at them: kept whatever their age
     other = Ledger(settings, "calendar", "build_model")
     pending = LedgerEntry(
-        "jr_x", "build_model", "calendar", "publishing", False, partitions={spec.qualified: {key: old}}
+        run_id="jr_x",
+        stage="build_model",
+        dataset="calendar",
+        status="publishing",
+        full=False,
+        partitions={spec.qualified: {key: old}},
     )
     other.write(pending)
     far = switched + timedelta(days=30)
-    assert retention.collect(settings, [spec], retention.ledgers(settings), week, far) == []
+    assert retention.collect(settings, [spec], retention.ledgers(settings), week, now=far) == []
     other.storage.delete_prefix(other.prefix)
 
-    assert retention.collect(settings, [spec], retention.ledgers(settings), week, switched + week) == [
+    assert retention.collect(settings, [spec], retention.ledgers(settings), week, now=switched + week) == [
         f"{spec.location}_runs/jr_old/"
     ]
     assert storage.head(new + "part-0.parquet") is not None
@@ -238,13 +251,13 @@ def test_published_locations_are_the_folders_spark_wrote_and_bad_values_are_refu
     from lakehouse.local.launcher import StagingIO
 
     spec = TableSpec(
-        "silver",
-        deployed.database("silver"),
-        "t",
-        (("id", "string"),),
-        (("p", "string"),),
-        "parquet",
-        "s3://x/t/",
+        zone="silver",
+        database=deployed.database("silver"),
+        name="t",
+        columns=(("id", "string"),),
+        partition_keys=(("p", "string"),),
+        format="parquet",
+        location="s3://x/t/",
     )
     uri = f"s3://{deployed.bucket('silver')}/t/_runs/jr_1/"
     io = StagingIO(deployed, tmp_path)
@@ -257,13 +270,13 @@ def test_published_locations_are_the_folders_spark_wrote_and_bad_values_are_refu
     for location in parts.values():
         assert any(o.key.endswith(".parquet") for o in storage.list(location)), location
     # read back (as an incremental run rebuilds a partition): each row gets its own value from the path
-    back = read_parquet_at(spark, [("id", "string")], [("p", "string")], list(parts.values()), io)
+    back = read_parquet_at(spark, [("id", "string")], [("p", "string")], list(parts.values()), io=io)
     assert sorted(map(tuple, back.collect())) == sorted((str(i), v) for i, v in enumerate(values))
     # a folder another tool wrote, `%` unescaped: read as it is, not a failed read
     spark.createDataFrame([("9",)], "id string").write.parquet(str(tmp_path / "foreign"))
     foreign = f"s3://{deployed.bucket('silver')}/t/_runs/jr_2/p=50% off/"
     storage.upload_dir(tmp_path / "foreign", foreign)
-    back = read_parquet_at(spark, [("id", "string")], [("p", "string")], [foreign], io)
+    back = read_parquet_at(spark, [("id", "string")], [("p", "string")], [foreign], io=io)
     assert [tuple(r) for r in back.collect()] == [("9", "50% off")]
 
     for bad in (None, "x/../../../../other_ds/_runs/R0/p=1", ".."):
@@ -325,7 +338,7 @@ def test_a_foreign_error_is_audited_by_its_type_only(deployed):
 
     spark: Any = None
     with pytest.raises(ValueError):
-        run_stage("raw_to_silver", body, spark, contract, deployed, "jr_leak", None, False, [])
+        run_stage("raw_to_silver", body, spark, contract, settings=deployed, run_id="jr_leak", specs=[])
     audit = audit_texts(deployed)
     assert '"status": "failed"' in audit and "ValueError (not one of the kit's errors" in audit
     assert SECRET not in audit
@@ -379,11 +392,11 @@ def test_quarantine_partitions_expire_as_the_contract_says(deployed, clickstream
     now = datetime.now(UTC)
     ledgers = retention.ledgers(deployed)
     assert (
-        retention.expire_quarantine(deployed, spec, timedelta(days=14), ledgers, now + timedelta(days=13))
+        retention.expire_quarantine(deployed, spec, timedelta(days=14), ledgers, now=now + timedelta(days=13))
         == []
     )
     assert retention.expire_quarantine(
-        deployed, spec, timedelta(days=14), ledgers, now + timedelta(days=15)
+        deployed, spec, timedelta(days=14), ledgers, now=now + timedelta(days=15)
     ) == [location]
     assert catalog.get_partitions(spec.database, spec.name) == []
     assert list(storage.list(location)) == []
@@ -410,7 +423,7 @@ def test_csv_objects_are_streamed_by_the_tasks_from_s3_as_on_glue(spark, deploye
     storage.put_bytes(cut, gzip.compress(body.encode())[:-300])
     uris = [plain, zipped, cut]
     sizes = {u: 1 for u in uris}
-    found = read_records(spark, contract, uris, DirectIO(), sizes, deployed).collect()
+    found = read_records(spark, contract, uris, DirectIO(), sizes=sizes, settings=deployed).collect()
     by_file = {u: [r for r in found if r["_source_file"] == u] for u in uris}
     for u in (plain, zipped):
         assert [(r["_source_line"], r["categoryid"]) for r in by_file[u]] == [

@@ -52,7 +52,7 @@ def run(settings, model: str, datasets: list[str] | None = None, full: bool = Fa
     sources = project.models[model].sources if datasets is None else datasets
     jobs = [Job(s, RAW_TO_SILVER) for s in sources] + [Job(model, BUILD_MODEL)]
     for job in jobs:
-        result = run_job(settings, project, job, REPO / "glue" / "jobs", full)
+        result = run_job(settings, project, job, REPO / "glue" / "jobs", full=full)
         assert result.reconciled, result.as_dict()
 
 

@@ -122,3 +122,13 @@ def test_deploy_refuses_a_bad_contract_with_one_line(settings, tmp_path, capsys,
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("error: ") and line in err, err
+
+
+def test_a_csv_contract_refuses_a_nested_column_even_beside_a_column_with_formats():
+    """A column's `formats` list once shadowed the source format in the parser, so a CSV contract with
+    any formatted column skipped the scalar-type check and accepted an array column the job cannot read."""
+    d = yaml.safe_load((REPO / "domains" / "sales" / "sales_orders.yaml").read_text())
+    assert d["source"]["format"] == "csv" and any(c.get("formats") for c in d["columns"])
+    d["columns"].append({"name": "tags", "type": "array<string>"})
+    with pytest.raises(ContractError, match=r"CSV columns hold text: use a scalar type"):
+        parse_contract(d, "sales_orders.yaml")

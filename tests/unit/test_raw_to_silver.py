@@ -223,14 +223,14 @@ def test_a_file_read_in_many_blocks_keeps_every_line_number(spark, clickstream, 
     try:
         monkeypatch.setattr(readers, "READ_IN_BLOCKS_FROM", 2000)  # `big` is large, `small` is read whole
         sizes = {str(f): f.stat().st_size for f in (big, small)}
-        records = readers.read_records(spark, clickstream, [str(big), str(small)], DirectIO(), sizes)
+        records = readers.read_records(spark, clickstream, [str(big), str(small)], DirectIO(), sizes=sizes)
         assert records.rdd.getNumPartitions() > 20
         cached = checked_cache(r2s.validate(records, clickstream))
         rows = (
             r2s.number_lines(cached).select("_source_file", "_source_line", "event_id", "_reasons").collect()
         )
         cached.unpersist()
-        only_large = readers.read_records(spark, clickstream, [str(big)], DirectIO(), sizes)
+        only_large = readers.read_records(spark, clickstream, [str(big)], DirectIO(), sizes=sizes)
         alone = r2s.number_lines(checked_cache(r2s.validate(only_large, clickstream)))
         alone_lines = sorted(r["_source_line"] for r in alone.collect())
     finally:
@@ -261,7 +261,7 @@ def test_a_large_gzip_is_read_line_by_line_and_a_cut_off_one_not_at_all(
     cut.write_bytes(gzip.compress(text.encode())[:-200])
     monkeypatch.setattr(readers, "GZIP_BY_LINES_FROM", 1000)  # both are "large"
     sizes = {str(f): f.stat().st_size for f in (whole, cut)}
-    records = readers.read_records(spark, clickstream, [str(whole), str(cut)], DirectIO(), sizes)
+    records = readers.read_records(spark, clickstream, [str(whole), str(cut)], DirectIO(), sizes=sizes)
     assert r2s.BLOCK in records.columns  # read by lines, not whole
     cached = checked_cache(r2s.validate(records, clickstream))
     rows = r2s.number_lines(cached).select("_source_file", "_source_line", "event_id").collect()
@@ -269,5 +269,5 @@ def test_a_large_gzip_is_read_line_by_line_and_a_cut_off_one_not_at_all(
     assert sorted((r[0].rsplit("/", 1)[1], r[1], r[2]) for r in rows) == sorted(
         ("big.json.gz", i, f"g{i}") for i in range(1, 400) if i % 7
     )
-    only_cut = readers.read_records(spark, clickstream, [str(cut)], DirectIO(), sizes)
+    only_cut = readers.read_records(spark, clickstream, [str(cut)], DirectIO(), sizes=sizes)
     assert only_cut.count() == 0

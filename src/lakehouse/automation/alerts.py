@@ -81,11 +81,19 @@ def _read_text(storage: Storage, uri: str) -> str:
 
 
 def landed_alert(
-    event: dict[str, Any], context: object = None, config: Config | None = None
+    event: dict[str, Any],
+    context: object = None,
+    config: Config | None = None,
+    *,
+    storage: Storage | None = None,
+    sns: Any = None,
 ) -> dict[str, Any]:
+    """`storage` (the objects read, the idempotency markers) and `sns` (the messages): the caller's
+    clients, by default the environment's."""
     config = config or Config.from_env()
     settings = config.settings
-    summary, seen, storage = Summary("landed_alert"), Seen(config, "landed_alert"), Storage(settings)
+    storage = storage or Storage(settings)
+    summary, seen = Summary("landed_alert"), Seen(config, "landed_alert", storage=storage)
     module = domain_alerts(config)
     dataset = config.alert_dataset or ""
     records: list[dict[str, Any]] = []
@@ -122,7 +130,7 @@ def landed_alert(
             subject = f"[{settings.project} {settings.env}] {len(records)} {module.NOUN} landed"
             if len(parts) > 1:
                 subject += f" ({message['part']}/{len(parts)})"
-            send_alert(config, subject, message)
+            send_alert(config, subject, message, sns=sns)
         summary.actions.append(
             Outcome(
                 "alert",

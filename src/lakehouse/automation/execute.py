@@ -4,6 +4,11 @@ Every handler: reads its configuration from the environment (the names Terraform
 each record of a batch on its own (a malformed one goes to the dead-letter queue and is counted; the
 rest go on), is idempotent on duplicate delivery (a marker per delivery id, written after the
 actions ran), and logs one JSON line per record with its structured outcomes.
+
+What a configuration has looked up (the project, for a minute; the account; ledger entries) is kept
+on it (`Config.cache`): a process that keeps its Config (a warm Lambda container, the local
+dispatcher) asks once, and a new Config starts afresh. The executor, the idempotency markers and the
+alerts take their AWS clients from their caller, by default the environment's.
 """
 
 from __future__ import annotations
@@ -11,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -37,62 +41,72 @@ from lakehouse.aws.storage import Storage
 from lakehouse.contract.registry import BUILD_MODEL, Project
 from lakehouse.contract.tables import model_tables, raw_table, tables_for
 from lakehouse.errors import Ignored, MalformedEvent, StartFailed
-from lakehouse.jobs.ledger import Ledger, RunRequest, complete
-from lakehouse.settings import Settings
+from lakehouse.jobs.ledger import EntryCache, Ledger, RunRequest, complete
+from lakehouse.settings import Settings, env_str
 
 log = logging.getLogger("lakehouse.automation")
 
 
-@dataclass(frozen=True)
+PROJECT_TTL_S = 60.0  # a warm function sees a new contract within a minute
+
+
+class ConfigCache:
+    """What a handler configuration has looked up, kept as long as the Config is: the deployment's
+    project (for PROJECT_TTL_S), the account id (asked of STS once) and the ledger entries read."""
+
+    def __init__(self) -> None:
+        self.project: tuple[float, Project] | None = None  # (when loaded, the project)
+        self.account: str | None = None
+        self.entries = EntryCache()
+
+
+@dataclass(frozen=True, kw_only=True)
 class Config:
     """What a handler needs, from the environment variables Terraform sets on every function."""
 
     settings: Settings
     # LAKEHOUSE_CONTRACTS_URI: s3://<artifacts>/domains/ (or local folders of domains)
     contracts_uri: str | tuple[Path, ...]
-    alert_topic_arn: str | None  # LAKEHOUSE_ALERT_TOPIC_ARN
-    dlq_url: str | None  # LAKEHOUSE_DLQ_URL
+    alert_topic_arn: str | None = None  # LAKEHOUSE_ALERT_TOPIC_ARN
+    dlq_url: str | None = None  # LAKEHOUSE_DLQ_URL
     alert_dataset: str | None = (
         None  # LAKEHOUSE_ALERT_DATASET: whose landed files its domain's alerts.py reads
     )
     account_id: str | None = None  # LAKEHOUSE_ACCOUNT_ID: events from other accounts are ignored
+    cache: ConfigCache = field(default_factory=ConfigCache, compare=False, repr=False)
 
-    def account(self) -> str | None:
-        """The account whose events these are: LAKEHOUSE_ACCOUNT_ID, else asked of STS once."""
+    def account(self, sts: Any = None) -> str | None:
+        """The account whose events these are: LAKEHOUSE_ACCOUNT_ID, else asked of STS once (`sts`: the
+        client to ask, by default the environment's)."""
         if self.account_id:
             return self.account_id
-        key = f"{self.settings.endpoint_url}|{self.settings.region}"
-        if key not in _ACCOUNTS:
-            _ACCOUNTS[key] = aws.client("sts", self.settings).get_caller_identity()["Account"]
-        return _ACCOUNTS[key]
+        if self.cache.account is None:
+            sts = sts if sts is not None else aws.client("sts", self.settings)
+            self.cache.account = sts.get_caller_identity()["Account"]
+        return self.cache.account
 
     @classmethod
     def from_env(cls) -> Config:
-        settings = Settings.from_env(os.environ.get("LAKEHOUSE_ENV"))
+        settings = Settings.from_env()
         return cls(
-            settings,
-            os.environ.get("LAKEHOUSE_CONTRACTS_URI", f"s3://{settings.bucket('artifacts')}/domains/"),
-            os.environ.get("LAKEHOUSE_ALERT_TOPIC_ARN"),
-            os.environ.get("LAKEHOUSE_DLQ_URL"),
-            os.environ.get("LAKEHOUSE_ALERT_DATASET") or None,
-            os.environ.get("LAKEHOUSE_ACCOUNT_ID") or None,
+            settings=settings,
+            contracts_uri=env_str("LAKEHOUSE_CONTRACTS_URI")
+            or f"s3://{settings.bucket('artifacts')}/domains/",
+            alert_topic_arn=env_str("LAKEHOUSE_ALERT_TOPIC_ARN") or None,
+            dlq_url=env_str("LAKEHOUSE_DLQ_URL") or None,
+            alert_dataset=env_str("LAKEHOUSE_ALERT_DATASET") or None,
+            account_id=env_str("LAKEHOUSE_ACCOUNT_ID") or None,
         )
 
 
-_ACCOUNTS: dict[str, str] = {}
-
-
-_PROJECTS: dict[str | tuple[Path, ...], tuple[float, Project]] = {}
-PROJECT_TTL_S = 60.0  # a warm function sees a new contract within a minute
-
-
 def project(config: Config) -> Project:
-    """The deployment's contracts and models (lakehouse.contract.registry's one loader), cached for a minute."""
-    cached = _PROJECTS.get(config.contracts_uri)
+    """The deployment's contracts and models (lakehouse.contract.registry's one loader), kept on the
+    configuration for a minute."""
+    cached = config.cache.project
     if cached and time.monotonic() - cached[0] < PROJECT_TTL_S:
         return cached[1]
     found = Project.load(config.contracts_uri, config.settings)
-    _PROJECTS[config.contracts_uri] = (time.monotonic(), found)
+    config.cache.project = (time.monotonic(), found)
     return found
 
 
@@ -120,8 +134,8 @@ def log_json(level: int, handler: str, message: str, **fields: Any) -> None:
 class Seen:
     """Idempotency on duplicate delivery: a marker object per handled delivery id."""
 
-    def __init__(self, config: Config, handler: str):
-        self.storage = Storage(config.settings)
+    def __init__(self, config: Config, handler: str, *, storage: Storage | None = None):
+        self.storage = storage or Storage(config.settings)
         self.prefix = f"s3://{config.settings.bucket('silver')}/_automation/{handler}/"
 
     def _uri(self, delivery_id: str) -> str:
@@ -135,10 +149,44 @@ class Seen:
 
 
 class Executor:
-    """Carries out actions against AWS and reports their outcomes."""
+    """Carries out actions against AWS and reports their outcomes.
 
-    def __init__(self, config: Config):
+    Its clients (S3 through `storage`, the Glue catalog through `catalog`, Glue's job and crawler API
+    through `glue`, SNS for alerts through `sns`) are the caller's when given, else the environment's,
+    each made when first used (SNS only when there is a topic to send to)."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        storage: Storage | None = None,
+        catalog: Catalog | None = None,
+        glue: Any = None,
+        sns: Any = None,
+    ):
         self.config, self.settings = config, config.settings
+        self._storage, self._catalog, self._glue, self._sns = storage, catalog, glue, sns
+
+    @property
+    def storage(self) -> Storage:
+        if self._storage is None:
+            self._storage = Storage(self.settings)
+        return self._storage
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = Catalog(self.settings)
+        return self._catalog
+
+    @property
+    def glue(self) -> Any:
+        if self._glue is None:
+            self._glue = aws.client("glue", self.settings)
+        return self._glue
+
+    def request(self, dataset: str, stage: str) -> RunRequest:
+        return RunRequest(self.settings, dataset, stage, storage=self.storage)
 
     def run(self, actions: Iterable[Action]) -> list[Outcome]:
         return [self.one(a) for a in actions]
@@ -151,7 +199,7 @@ class Executor:
         if isinstance(action, RequestRun):
             return self.request_run(action)
         if isinstance(action, StartIfRequested):
-            if not RunRequest(self.settings, action.dataset, action.stage).pending():
+            if not self.request(action.dataset, action.stage).pending():
                 return Outcome("run", "none_requested", action.dataset, action.stage)
             return self.start_job(action.dataset, action.stage)
         if isinstance(action, PublishRun):
@@ -164,12 +212,12 @@ class Executor:
         location = spec.location + "/".join(
             f"{k}={v}" for k, v in zip(contract.raw_partitions, action.values, strict=True)
         )
-        counts = Catalog(self.settings).register_partitions(spec, {action.values: location + "/"})
+        counts = self.catalog.register_partitions(spec, {action.values: location + "/"})
         status = "registered" if counts["created"] else "known"
         return Outcome("partition", status, action.dataset, "", "/".join(action.values))
 
     def start_crawler(self, action: StartCrawler) -> Outcome:
-        glue = aws.client("glue", self.settings)
+        glue = self.glue
         try:
             glue.start_crawler(Name=self.settings.crawler_name(action.dataset))
             return Outcome("crawler", "started", action.dataset)
@@ -177,7 +225,7 @@ class Executor:
             return Outcome("crawler", "already_running", action.dataset)
 
     def request_run(self, action: RequestRun) -> Outcome:
-        if not RunRequest(self.settings, action.dataset, action.stage).make(action.reason):
+        if not self.request(action.dataset, action.stage).make(action.reason):
             return Outcome("run", "already_requested", action.dataset, action.stage)
         return self.start_job(action.dataset, action.stage)
 
@@ -185,14 +233,14 @@ class Executor:
         """Start the job. At the concurrency limit the request stays (the end of the running job starts
         the next run); any other failure (throttling, access denied, a missing job) clears the request,
         alerts, and raises StartFailed so the record is retried, never left as "already requested"."""
-        glue, job = aws.client("glue", self.settings), self.settings.job_name(dataset, stage)
+        glue, job = self.glue, self.settings.job_name(dataset, stage)
         try:
             run_id = glue.start_job_run(JobName=job)["JobRunId"]
             return Outcome("run", "started", dataset, stage, run_id)
         except glue.exceptions.ConcurrentRunsExceededException:
             return Outcome("run", "running_request_kept", dataset, stage)
         except (ClientError, BotoCoreError) as exc:
-            RunRequest(self.settings, dataset, stage).clear()
+            self.request(dataset, stage).clear()
             code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else type(exc).__name__
             send_alert(
                 self.config,
@@ -204,12 +252,15 @@ class Executor:
                     "error": code,
                     "request": "cleared; retried",
                 },
+                sns=self._sns,
             )
             raise StartFailed(f"could not start {job}: {code}") from exc
 
     def publish_run(self, action: PublishRun) -> Outcome:
         """Make sure a succeeded run's partitions are in the catalog (completing its publish if it died)."""
-        ledger = Ledger(self.settings, action.dataset, action.stage)
+        ledger = Ledger(
+            self.settings, action.dataset, action.stage, storage=self.storage, cache=self.config.cache.entries
+        )
         entry = next((e for e in ledger.entries() if e.run_id == action.run_id), None)
         if entry is None:
             return Outcome("publish", "nothing_new", action.dataset, action.stage, action.run_id)
@@ -223,7 +274,7 @@ class Executor:
                 specs = model_tables(model, self.settings) if model else ()
             else:
                 specs = tables_for(contract, self.settings) if contract else ()
-            stale = complete(ledger, Catalog(self.settings), {s.qualified: s for s in specs}, entry)
+            stale = complete(ledger, self.catalog, {s.qualified: s for s in specs}, entry)
         parts = sum(len(p) for p in entry.partitions.values())
         detail = f"{action.run_id}: {parts} partitions" + (
             f"; {len(stale)} removed tables skipped" if stale else ""
@@ -231,46 +282,58 @@ class Executor:
         return Outcome("publish", "published", action.dataset, action.stage, detail)
 
     def alert(self, action: Alert) -> Outcome:
-        send_alert(self.config, action.subject, dict(action.body))
+        send_alert(self.config, action.subject, dict(action.body), sns=self._sns)
         return Outcome(
             "alert", "sent" if self.config.alert_topic_arn else "logged_only", detail=action.subject
         )
 
 
-def send_alert(config: Config, subject: str, message: dict[str, Any]) -> None:
-    """One SNS message: a short subject and a JSON body."""
+def send_alert(config: Config, subject: str, message: dict[str, Any], *, sns: Any = None) -> None:
+    """One SNS message: a short subject and a JSON body (`sns`: the client, by default the environment's)."""
     if not config.alert_topic_arn:
         log_json(logging.WARNING, "alert", "no LAKEHOUSE_ALERT_TOPIC_ARN: alert only logged", subject=subject)
         return
-    aws.client("sns", config.settings).publish(
+    (sns if sns is not None else aws.client("sns", config.settings)).publish(
         TopicArn=config.alert_topic_arn,
         Subject=subject[:100],
         Message=json.dumps(message, default=str, indent=2),
     )
 
 
-def dead_letter(config: Config, summary: Summary, record: object, error: Exception) -> None:
+def dead_letter(
+    config: Config, summary: Summary, record: object, error: Exception, *, sqs: Any = None
+) -> None:
     summary.malformed += 1
     log_json(
         logging.ERROR, summary.handler, "malformed event sent to the dead-letter queue", error=str(error)
     )
     if config.dlq_url:
         body = json.dumps({"handler": summary.handler, "error": str(error), "record": record}, default=str)
-        aws.client("sqs", config.settings).send_message(QueueUrl=config.dlq_url, MessageBody=body[:250_000])
+        sqs = sqs if sqs is not None else aws.client("sqs", config.settings)
+        sqs.send_message(QueueUrl=config.dlq_url, MessageBody=body[:250_000])
 
 
 # (record, config) -> (delivery id, actions)
 Decision = Callable[[dict[str, Any], Config], tuple[str, list[Action]]]
 
 
-def handle(handler: str, event: dict[str, Any], config: Config | None, decide: Decision) -> dict[str, Any]:
+def handle(
+    handler: str,
+    event: dict[str, Any],
+    config: Config | None,
+    decide: Decision,
+    *,
+    executor: Executor | None = None,
+) -> dict[str, Any]:
     """Decide and execute per record; duplicates skipped, malformed records dead-lettered, the rest go on.
 
     Each record is isolated: an unexpected error in one is logged, counted in `failed`, and its SQS
     message reported in `batchItemFailures` (redelivered alone; it is not marked seen), and the rest
-    of the batch goes on."""
+    of the batch goes on. `executor`: the one carrying out the actions (and whose S3 client keeps the
+    idempotency markers); by default one for the configuration with the environment's clients."""
     config = config or Config.from_env()
-    summary, executor, seen = Summary(handler), Executor(config), Seen(config, handler)
+    executor = executor or Executor(config)
+    summary, seen = Summary(handler), Seen(config, handler, storage=executor.storage)
     for message_id, record in sourced(event):
         try:
             if not isinstance(record, dict) or "_unreadable" in record:

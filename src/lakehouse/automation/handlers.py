@@ -10,7 +10,9 @@
 
 Each handler is a pure decision (lakehouse.automation.decide) run by the one executor
 (lakehouse.automation.execute), which handles configuration, idempotency and dead letters. They
-return a summary whose `actions` are structured outcomes (lakehouse.automation.actions).
+return a summary whose `actions` are structured outcomes (lakehouse.automation.actions). A caller
+may pass the `config` (whose cache then lives as long as the caller keeps it) and the `executor`
+(whose AWS clients then are the caller's).
 """
 
 from __future__ import annotations
@@ -21,14 +23,26 @@ from lakehouse.automation import decide
 from lakehouse.automation.actions import Action
 from lakehouse.automation.alerts import landed_alert
 from lakehouse.automation.events import foreign, glue_state_change, object_created
-from lakehouse.automation.execute import Config, handle, project
+from lakehouse.automation.execute import Config, Executor, handle, project
 from lakehouse.errors import Ignored, MalformedEvent
 
-__all__ = ["Config", "landed_alert", "on_crawler_state", "on_job_state", "on_raw_object", "project"]
+__all__ = [
+    "Config",
+    "Executor",
+    "landed_alert",
+    "on_crawler_state",
+    "on_job_state",
+    "on_raw_object",
+    "project",
+]
 
 
 def on_raw_object(
-    event: dict[str, Any], context: object = None, config: Config | None = None
+    event: dict[str, Any],
+    context: object = None,
+    config: Config | None = None,
+    *,
+    executor: Executor | None = None,
 ) -> dict[str, Any]:
     def each(record: dict[str, Any], config: Config) -> tuple[str, list[Action]]:
         obj = object_created(record)
@@ -37,11 +51,15 @@ def on_raw_object(
             raise Ignored(why)
         return obj.delivery_id, decide.on_raw_object(obj, project(config), config.settings)
 
-    return handle("on_raw_object", event, config, each)
+    return handle("on_raw_object", event, config, each, executor=executor)
 
 
 def on_crawler_state(
-    event: dict[str, Any], context: object = None, config: Config | None = None
+    event: dict[str, Any],
+    context: object = None,
+    config: Config | None = None,
+    *,
+    executor: Executor | None = None,
 ) -> dict[str, Any]:
     def each(record: dict[str, Any], config: Config) -> tuple[str, list[Action]]:
         change = glue_state_change(record)
@@ -52,11 +70,15 @@ def on_crawler_state(
             raise Ignored(why)
         return change.event_id, decide.on_crawler_state(change, project(config), config.settings)
 
-    return handle("on_crawler_state", event, config, each)
+    return handle("on_crawler_state", event, config, each, executor=executor)
 
 
 def on_job_state(
-    event: dict[str, Any], context: object = None, config: Config | None = None
+    event: dict[str, Any],
+    context: object = None,
+    config: Config | None = None,
+    *,
+    executor: Executor | None = None,
 ) -> dict[str, Any]:
     def each(record: dict[str, Any], config: Config) -> tuple[str, list[Action]]:
         change = glue_state_change(record)
@@ -67,4 +89,4 @@ def on_job_state(
             raise Ignored(why)
         return change.event_id, decide.on_job_state(change, project(config), config.settings)
 
-    return handle("on_job_state", event, config, each)
+    return handle("on_job_state", event, config, each, executor=executor)

@@ -6,24 +6,19 @@ on AWS it is unset and boto3 uses its normal resolution. Nothing else in the pac
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 
 import boto3
 from botocore.config import Config
 
-from lakehouse.settings import Settings
+from lakehouse.settings import Settings, env_set
 
 LOCAL_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 
 
 def local_credentials_if_needed(settings: Settings) -> dict[str, str]:
     """Dummy credentials for an emulated endpoint when the user has none configured."""
-    if (
-        settings.endpoint_url
-        and not os.environ.get("AWS_ACCESS_KEY_ID")
-        and not os.environ.get("AWS_PROFILE")
-    ):
+    if settings.endpoint_url and not env_set("AWS_ACCESS_KEY_ID") and not env_set("AWS_PROFILE"):
         return dict(LOCAL_CREDENTIALS)
     return {}
 

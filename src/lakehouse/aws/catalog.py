@@ -132,9 +132,10 @@ def breaking_change(existing: dict, wanted: dict) -> str | None:
 class Catalog:
     """The Glue catalog of one environment."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, glue: Any = None):
+        """`glue`: the boto3 Glue client to use (a test's stub); by default the environment's (lakehouse.aws)."""
         self.settings = settings
-        self.glue = aws.client("glue", settings)
+        self.glue = glue if glue is not None else aws.client("glue", settings)
 
     # databases ------------------------------------------------------------------------------------
     def ensure_database(self, name: str, description: str = "") -> str:

@@ -69,9 +69,10 @@ def sha256_file(path: Path) -> str:
 class Storage:
     """S3 for one environment."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, s3: Any = None):
+        """`s3`: the boto3 S3 client to use (a test's stub); by default the environment's (lakehouse.aws)."""
         self.settings = settings
-        self.s3 = aws.client("s3", settings)
+        self.s3 = s3 if s3 is not None else aws.client("s3", settings)
 
     def list(self, uri: str) -> Iterator[S3Object]:
         bucket, prefix = split_uri(uri)

@@ -8,7 +8,6 @@ off the terminal unless `--verbose` (lakehouse.cli.commands.quiet_job_logs).
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ from lakehouse.cli.output import console as make_console
 from lakehouse.cli.output import print_reconciliation, print_result
 from lakehouse.contract.dataset import Contract
 from lakehouse.errors import IngestError, UsageError
-from lakehouse.settings import Settings
+from lakehouse.settings import Settings, env_str
 
 
 def claim(contracts: dict[str, Contract], landing: Path) -> dict[str, list[Path]]:
@@ -58,7 +57,7 @@ def demo(args, settings: Settings, dispatch, open_engine) -> int:
         step("deploy: terraform apply of terraform/envs/local (the real AWS provider, on the endpoint)")
         line, _ = deploy(settings)
         console.print(f"    {line}")
-        landing = Path(os.environ.get("LAKEHOUSE_STATE_DIR", ".lakehouse")) / "demo" / "landing"
+        landing = Path(env_str("LAKEHOUSE_STATE_DIR")) / "demo" / "landing"
         shutil.rmtree(landing, ignore_errors=True)
         step(f"generate: every domain's sample files, seed {args.seed}")
         sizing = {"days": args.days, "events_per_hour": args.events_per_hour}

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 from collections import Counter
 from typing import Any
 
 from lakehouse.automation.actions import render
+from lakehouse.settings import env_int
 
 RECONCILIATION_COLUMNS = [
     "stage",
@@ -33,7 +33,7 @@ def console(stderr: bool = False):
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() else int(os.environ.get("COLUMNS", "160"))
+    width = None if stream.isatty() else env_int("COLUMNS")
     return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
 
 

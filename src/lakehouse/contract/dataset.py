@@ -5,8 +5,10 @@ how each zone is partitioned, which quality rules apply, and how it maps to the 
 `load_contract` validates it and raises `ContractError` naming the file, the field and the problem.
 
 This module needs only PyYAML and the standard library: it runs in Glue jobs, Lambda and the CLI.
-It is over 400 lines because the contract's types and the checks of each field sit together: a field's
-validation is read next to the dataclass it fills (the YAML reader and type grammar are in spec.py).
+It is over 400 lines because it holds the contract's types and their one parser together: a short
+function per part of the file (source, columns, keys, zones, quality rules, star, limits), each building
+its dataclasses, so a field's checks are read next to the code that fills it. The YAML reader and the
+type grammar are in spec.py.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ RAW_TIME_PARTITIONS = ("year", "month", "day", "hour")
 # The contract model
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Column:
     name: str
     type: str
@@ -80,7 +82,7 @@ def struct_fields(type_text: str) -> tuple[tuple[str, str], ...]:
     return tuple(fields)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DerivedColumn:
     """A column of a gold table: copied, computed per row (`expr`), or aggregated (`agg`), in Spark SQL."""
 
@@ -91,14 +93,14 @@ class DerivedColumn:
     description: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Partition:
     name: str
     type: str
     expr: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Source:
     format: str
     file_pattern: str
@@ -111,7 +113,7 @@ class Source:
         return fnmatch.fnmatch(name, self.file_pattern) and not name.startswith(("_", "."))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class QualityRule:
     name: str
     check: str
@@ -126,7 +128,7 @@ class QualityRule:
     threshold: float = 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Dimension:
     name: str
     surrogate_key: str
@@ -137,7 +139,7 @@ class Dimension:
     columns: tuple[DerivedColumn, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Fact:
     name: str
     surrogate_key: str
@@ -147,7 +149,7 @@ class Fact:
     partitions: tuple[Partition, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Contract:
     name: str
     description: str
@@ -163,9 +165,8 @@ class Contract:
     dimensions: tuple[Dimension, ...] = ()
     facts: tuple[Fact, ...] = ()
     model: str | None = None  # the multi-source gold model this dataset feeds (<domain>/models/<model>.yaml)
-    quarantine_limit: float | None = (
-        None  # share of a run's rows that may be quarantined; None: the project's
-    )
+    # share of a run's rows that may be quarantined; None: the project's
+    quarantine_limit: float | None = None
     path: Path = field(default=Path("<memory>"), compare=False)
     # days a run's quarantine partition (whole raw records) is kept; then its files and catalog
     # partition are deleted. None: the project's (LAKEHOUSE_QUARANTINE_EXPIRY_DAYS, default 30)
@@ -245,31 +246,6 @@ def find_contract(roots: Path | str | Sequence[Path | str], name: str) -> Contra
     return contracts[name]
 
 
-def _derived_columns(reader: Reader, key: str) -> tuple[DerivedColumn, ...]:
-    columns = []
-    for c in reader.items(key):
-        c.only("name", "type", "expr", "agg", "description")
-        col = DerivedColumn(
-            c.ident("name"),
-            c.type(),
-            c.str("expr", False),
-            c.str("agg", False),
-            c.str("description", False, ""),
-        )
-        if col.expr and col.agg:
-            raise c.error("agg", "a column has either expr or agg, not both")
-        columns.append(col)
-    return tuple(columns)
-
-
-def _partitions(reader: Reader, key: str) -> tuple[Partition, ...]:
-    parts = []
-    for p in reader.items(key, required=False):
-        p.only("name", "type", "expr")
-        parts.append(Partition(p.ident("name"), p.type(), p.str("expr")))
-    return tuple(parts)
-
-
 _NUMERIC = ("tinyint", "smallint", "int", "bigint", "float", "double")
 RELATIVE_TIME = re.compile(r"now(?:\s*([+-])\s*(\d{1,6})\s*(second|minute|hour|day)s?)?")
 
@@ -307,69 +283,102 @@ def bound_problem(value: Any, column_type: str) -> str | None:
     return f"a range rule needs a numeric, date or timestamp column, not {column_type}"
 
 
+_CONTRACT_FIELDS = (
+    "name",
+    "description",
+    "owner",
+    "source",
+    "columns",
+    "keys",
+    "event_time",
+    "dedupe",
+    "zones",
+    "quality",
+    "quarantine_limit",
+    "quarantine_expiry_days",
+    "star",
+)
+_RULE_FIELDS = (
+    "name",
+    "check",
+    "column",
+    "action",
+    "values",
+    "pattern",
+    "min",
+    "max",
+    "expr",
+    "critical",
+    "threshold",
+)
+_DIMENSION_FIELDS = ("name", "kind", "scd_type", "natural_key", "surrogate_key", "source_column", "columns")
+
+
 def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
-    """Validate a parsed YAML document and build the Contract."""
+    """Validate a parsed YAML document and build the Contract. The parts are read in this order, each by
+    its function below, so of several problems the first one met is the one reported."""
     path = Path(path)
     r = Reader(path, doc)
-    r.only(
-        "name",
-        "description",
-        "owner",
-        "source",
-        "columns",
-        "keys",
-        "event_time",
-        "dedupe",
-        "zones",
-        "quality",
-        "quarantine_limit",
-        "quarantine_expiry_days",
-        "star",
-    )
+    r.only(*_CONTRACT_FIELDS)
     name = r.table_name("name")
     if path.suffix == ".yaml" and path.stem != name:
         raise r.error("name", f"{name!r} must match the file name {path.stem!r}")
-
-    s = r.child("source")
-    s.only("format", "file_pattern", "encoding", "delimiter", "header")
-    fmt = s.str("format")
-    if fmt not in SOURCE_FORMATS:
-        raise s.error("format", f"{fmt!r} is not one of {', '.join(SOURCE_FORMATS)}")
-    source = Source(
-        fmt,
-        s.str("file_pattern", False, "*." + fmt),
-        s.str("encoding", False, "utf-8"),
-        s.str("delimiter", False, ","),
-        s.bool("header", True),
+    source = _source(r.child("source"))
+    columns = _columns(r, source)
+    keys, event_time, dedupe_key = _keys(r, columns)
+    raw_partitions, crawl, silver_partitions = _zones(r.child("zones"), columns)
+    quality = tuple(_quality_rule(q, columns) for q in r.items("quality", required=False))
+    dimensions, facts, model = _star(r.child("star", required=False), columns)
+    quarantine_limit, quarantine_expiry_days = _limits(r)
+    return Contract(
+        name=name,
+        description=r.text("description", required=False, default=""),
+        source=source,
+        columns=columns,
+        keys=keys,
+        event_time=event_time,
+        dedupe_key=dedupe_key,
+        raw_partitions=raw_partitions,
+        silver_partitions=silver_partitions,
+        crawl=crawl,
+        quality=quality,
+        dimensions=dimensions,
+        facts=facts,
+        model=model,
+        quarantine_limit=quarantine_limit,
+        path=path,
+        quarantine_expiry_days=quarantine_expiry_days,
     )
 
-    columns = []
-    for c in r.items("columns"):
-        c.only("name", "type", "required", "description", "formats", "flatten")
-        formats = c._get("formats", list, False, [])
-        for i, fmt in enumerate(formats):
-            if not isinstance(fmt, str) or not fmt.strip() or any(ord(ch) < 32 for ch in fmt):
-                raise c.error(
-                    f"formats[{i}]",
-                    f"{fmt!r} must be a Spark datetime pattern (a non-empty string) or one of "
-                    f"{', '.join(EPOCH_FORMATS)}",
-                )
-        column_name = c.ident("name")
-        if column_name.startswith("_"):
-            raise c.error("name", f"{column_name!r} is reserved: columns starting with '_' are the kit's own")
-        declared = Column(
-            column_name,
-            c.type(),
-            c.bool("required", False),
-            c.str("description", False, ""),
-            tuple(formats),
-            c.bool("flatten", False),
-        )
-        if declared.flatten and not declared.fields:
-            raise c.error("flatten", f"only a struct<...> column can be flattened, not {declared.type}")
-        columns.append(declared)
+
+def _check_declared(reader: Reader, key: str, values: Iterable[str], columns: Sequence[Column]) -> None:
+    """Each of `values` (under `key`) names a declared column."""
     names = [c.name for c in columns]
-    if fmt == "csv":
+    for v in values:
+        if v not in names:
+            raise reader.error(key, f"{v!r} is not a declared column")
+
+
+def _source(s: Reader) -> Source:
+    """`source`: the format, the names of the files read, their encoding and CSV dialect."""
+    s.only("format", "file_pattern", "encoding", "delimiter", "header")
+    fmt = s.text("format")
+    if fmt not in SOURCE_FORMATS:
+        raise s.error("format", f"{fmt!r} is not one of {', '.join(SOURCE_FORMATS)}")
+    return Source(
+        format=fmt,
+        file_pattern=s.text("file_pattern", required=False, default="*." + fmt),
+        encoding=s.text("encoding", required=False, default="utf-8"),
+        delimiter=s.text("delimiter", required=False, default=","),
+        header=s.flag("header", default=True),
+    )
+
+
+def _columns(r: Reader, source: Source) -> tuple[Column, ...]:
+    """`columns`: each declared once, scalars in a CSV source, no silver column made twice."""
+    columns = tuple(_column(c) for c in r.items("columns"))
+    names = [c.name for c in columns]
+    if source.format == "csv":
         nested = next(
             (i for i, c in enumerate(columns) if c.type.startswith(("map<", "array<", "struct<"))), None
         )
@@ -382,173 +391,217 @@ def parse_contract(doc: Any, path: Path | str = "<memory>") -> Contract:
     dup = next((n for n in silver_names if silver_names.count(n) > 1), None)
     if dup:
         raise r.error("columns", f"silver column {dup!r} comes from two columns (a flattened struct's field)")
+    return columns
 
-    def known(reader: Reader, key: str, values: tuple[str, ...] | list[str]) -> None:
-        for v in values:
-            if v not in names:
-                raise reader.error(key, f"{v!r} is not a declared column")
 
+def _column(c: Reader) -> Column:
+    """One column: a name not the kit's, its type, its time formats, and whether a struct is flattened."""
+    c.only("name", "type", "required", "description", "formats", "flatten")
+    formats = c.value("formats", list, required=False, default=[])
+    for i, fmt in enumerate(formats):
+        if not isinstance(fmt, str) or not fmt.strip() or any(ord(ch) < 32 for ch in fmt):
+            raise c.error(
+                f"formats[{i}]",
+                f"{fmt!r} must be a Spark datetime pattern (a non-empty string) or one of "
+                f"{', '.join(EPOCH_FORMATS)}",
+            )
+    column_name = c.ident("name")
+    if column_name.startswith("_"):
+        raise c.error("name", f"{column_name!r} is reserved: columns starting with '_' are the kit's own")
+    declared = Column(
+        name=column_name,
+        type=c.type(),
+        required=c.flag("required", default=False),
+        description=c.text("description", required=False, default=""),
+        formats=tuple(formats),
+        flatten=c.flag("flatten", default=False),
+    )
+    if declared.flatten and not declared.fields:
+        raise c.error("flatten", f"only a struct<...> column can be flattened, not {declared.type}")
+    return declared
+
+
+def _keys(r: Reader, columns: Sequence[Column]) -> tuple[tuple[str, ...], str | None, tuple[str, ...]]:
+    """`keys`, `event_time` (None: the source has no time column) and `dedupe` (default: the keys)."""
     keys = r.names("keys")
-    known(r, "keys", keys)
-    event_time = r.ident("event_time", False)  # a source without a time column has none
+    _check_declared(r, "keys", keys, columns)
+    event_time = r.ident("event_time", required=False)  # a source without a time column has none
     if event_time:
-        known(r, "event_time", [event_time])
+        _check_declared(r, "event_time", [event_time], columns)
         if next(c for c in columns if c.name == event_time).type not in ("timestamp", "date"):
             raise r.error("event_time", f"{event_time!r} must be a timestamp or date column")
-
     d = r.child("dedupe", required=False)
     dedupe_key = keys
     if d:
         d.only("key")
         dedupe_key = d.names("key")
-        known(d, "key", dedupe_key)
+        _check_declared(d, "key", dedupe_key, columns)
+    return keys, event_time, dedupe_key
 
-    z = r.child("zones")
+
+def _zones(z: Reader, columns: Sequence[Column]) -> tuple[tuple[str, ...], bool, tuple[Partition, ...]]:
+    """`zones`: raw's event-time partitions and crawl flag, then silver's partitions."""
     z.only("raw", "silver")
     raw = z.child("raw")
     raw.only("partitions", "crawl")
-    crawl = raw.bool("crawl", False)
+    crawl = raw.flag("crawl", default=False)
     raw_partitions = raw.names("partitions")
     if tuple(raw_partitions) != RAW_TIME_PARTITIONS[: len(raw_partitions)] or not raw_partitions:
         raise raw.error("partitions", f"must be a prefix of {list(RAW_TIME_PARTITIONS)} (event-time layout)")
     silver = z.child("silver")
     silver.only("partitions")
     silver_partitions = _partitions(silver, "partitions")
-    clash = next((p.name for p in silver_partitions if p.name in names), None)
+    clash = next((p.name for p in silver_partitions if p.name in [c.name for c in columns]), None)
     if clash:
         raise silver.error("partitions", f"partition {clash!r} clashes with a column of the same name")
+    return raw_partitions, crawl, silver_partitions
 
-    quality = []
-    for q in r.items("quality", required=False):
-        q.only(
-            "name",
-            "check",
-            "column",
-            "action",
-            "values",
-            "pattern",
-            "min",
-            "max",
-            "expr",
-            "critical",
-            "threshold",
+
+def _partitions(reader: Reader, key: str) -> tuple[Partition, ...]:
+    """Partitions computed from each row (`expr`), in order: silver's, or a fact's."""
+    parts = []
+    for p in reader.items(key, required=False):
+        p.only("name", "type", "expr")
+        parts.append(Partition(name=p.ident("name"), type=p.type(), expr=p.text("expr")))
+    return tuple(parts)
+
+
+def _quality_rule(q: Reader, columns: Sequence[Column]) -> QualityRule:
+    """One of `quality`: its check and action, its column and threshold, then what its check needs."""
+    q.only(*_RULE_FIELDS)
+    check = q.text("check")
+    if check not in QUALITY_CHECKS:
+        raise q.error("check", f"{check!r} is not one of {', '.join(QUALITY_CHECKS)}")
+    action = q.text("action", required=False, default="quarantine")
+    if action not in QUALITY_ACTIONS:
+        raise q.error("action", f"{action!r} is not one of {', '.join(QUALITY_ACTIONS)}")
+    column = q.ident("column")
+    _check_declared(q, "column", [column], columns)
+    threshold = q.value("threshold", (int, float), required=False, default=0.0)
+    if not 0 <= threshold < 1:
+        raise q.error("threshold", f"{threshold} must be a share of rows, from 0 up to (not including) 1")
+    rule = QualityRule(
+        name=q.ident("name"),
+        check=check,
+        column=column,
+        action=action,
+        values=tuple(str(v) for v in q.value("values", list, required=False, default=[])),
+        pattern=q.text("pattern", required=False),
+        min=q.doc.get("min"),
+        max=q.doc.get("max"),
+        expr=q.text("expr", required=check == "expression"),
+        critical=q.flag("critical", default=False),
+        threshold=float(threshold),
+    )
+    _check_rule_settings(q, rule, next(c.type for c in columns if c.name == column))
+    return rule
+
+
+def _check_rule_settings(q: Reader, rule: QualityRule, column_type: str) -> None:
+    """A rule has what its check needs: values, a valid pattern, or bounds that fit its column's type."""
+    if rule.check == "accepted_values" and not rule.values:
+        raise q.error("values", "accepted_values needs a non-empty list")
+    if rule.check == "regex":
+        if not rule.pattern:
+            raise q.error("pattern", "regex needs a pattern")
+        try:
+            re.compile(rule.pattern)
+        except re.error as exc:
+            raise q.error("pattern", f"invalid regular expression ({exc})") from None
+    if rule.check == "range":
+        if rule.min is None and rule.max is None:
+            raise q.error("min", "range needs min, max or both")
+        for bound in ("min", "max"):
+            problem = bound_problem(q.doc.get(bound), column_type)
+            if problem:
+                raise q.error(bound, problem)
+
+
+def _star(
+    star: Reader | None, columns: Sequence[Column]
+) -> tuple[tuple[Dimension, ...], tuple[Fact, ...], str | None]:
+    """`star`: the dataset's own dimensions and facts, or the gold model it feeds (not both)."""
+    if star is None:
+        return (), (), None
+    star.only("dimensions", "facts", "model")
+    model = star.ident("model", required=False)
+    if model and (star.doc.get("dimensions") or star.doc.get("facts")):
+        raise star.error("model", "a dataset feeds either its own dimensions and facts or a model, not both")
+    dimensions = tuple(_dimension(dr, columns) for dr in star.items("dimensions", required=False))
+    dim_names = [dm.name for dm in dimensions]
+    facts = tuple(_fact(fr, columns, dim_names) for fr in star.items("facts", required=False))
+    tables = dim_names + [f.name for f in facts]
+    dup = next((t for t in tables if tables.count(t) > 1), None)
+    if dup:
+        raise star.error("", f"table {dup!r} is defined twice")
+    return dimensions, facts, model
+
+
+def _dimension(dr: Reader, columns: Sequence[Column]) -> Dimension:
+    """One of `star.dimensions`: an entity (keyed on columns, SCD type 1 or 2) or the calendar."""
+    dr.only(*_DIMENSION_FIELDS)
+    kind = dr.text("kind", required=False, default="entity")
+    if kind not in ("entity", "calendar"):
+        raise dr.error("kind", f"{kind!r} is not entity or calendar")
+    dim = Dimension(
+        name=dr.table_name("name"),
+        surrogate_key=dr.ident("surrogate_key"),
+        natural_key=dr.names("natural_key", required=kind == "entity"),
+        kind=kind,
+        scd_type=dr.integer("scd_type", default=1),
+        source_column=dr.ident("source_column", required=kind == "calendar"),
+        columns=_derived_columns(dr, "columns") if kind == "entity" else (),
+    )
+    if dim.scd_type not in (1, 2):
+        raise dr.error("scd_type", f"{dim.scd_type} is not 1 or 2")
+    _check_declared(dr, "natural_key", dim.natural_key, columns)
+    if dim.source_column:
+        _check_declared(dr, "source_column", [dim.source_column], columns)
+    return dim
+
+
+def _fact(fr: Reader, columns: Sequence[Column], dim_names: Sequence[str]) -> Fact:
+    """One of `star.facts`: keyed on columns, referencing this contract's dimensions."""
+    fr.only("name", "surrogate_key", "natural_key", "references", "columns", "partitions")
+    fact = Fact(
+        name=fr.table_name("name"),
+        surrogate_key=fr.ident("surrogate_key"),
+        natural_key=fr.names("natural_key"),
+        references=fr.names("references", required=False),
+        columns=_derived_columns(fr, "columns"),
+        partitions=_partitions(fr, "partitions"),
+    )
+    _check_declared(fr, "natural_key", fact.natural_key, columns)
+    for ref in fact.references:
+        if ref not in dim_names:
+            raise fr.error("references", f"{ref!r} is not a dimension of this contract")
+    return fact
+
+
+def _derived_columns(reader: Reader, key: str) -> tuple[DerivedColumn, ...]:
+    """A gold table's columns: each copied, computed (`expr`) or aggregated (`agg`), not both."""
+    columns = []
+    for c in reader.items(key):
+        c.only("name", "type", "expr", "agg", "description")
+        col = DerivedColumn(
+            name=c.ident("name"),
+            type=c.type(),
+            expr=c.text("expr", required=False),
+            agg=c.text("agg", required=False),
+            description=c.text("description", required=False, default=""),
         )
-        check = q.str("check")
-        if check not in QUALITY_CHECKS:
-            raise q.error("check", f"{check!r} is not one of {', '.join(QUALITY_CHECKS)}")
-        action = q.str("action", False, "quarantine")
-        if action not in QUALITY_ACTIONS:
-            raise q.error("action", f"{action!r} is not one of {', '.join(QUALITY_ACTIONS)}")
-        column = q.ident("column")
-        known(q, "column", [column])
-        threshold = q._get("threshold", (int, float), False, 0.0)
-        if not 0 <= threshold < 1:
-            raise q.error("threshold", f"{threshold} must be a share of rows, from 0 up to (not including) 1")
-        rule = QualityRule(
-            q.ident("name"),
-            check,
-            column,
-            action,
-            tuple(str(v) for v in q._get("values", list, False, [])),
-            q.str("pattern", False),
-            q.doc.get("min"),
-            q.doc.get("max"),
-            q.str("expr", check == "expression"),
-            q.bool("critical", False),
-            float(threshold),
-        )
-        if check == "accepted_values" and not rule.values:
-            raise q.error("values", "accepted_values needs a non-empty list")
-        if check == "regex":
-            if not rule.pattern:
-                raise q.error("pattern", "regex needs a pattern")
-            try:
-                re.compile(rule.pattern)
-            except re.error as exc:
-                raise q.error("pattern", f"invalid regular expression ({exc})") from None
-        if check == "range":
-            if rule.min is None and rule.max is None:
-                raise q.error("min", "range needs min, max or both")
-            column_type = next(c.type for c in columns if c.name == column)
-            for bound in ("min", "max"):
-                problem = bound_problem(q.doc.get(bound), column_type)
-                if problem:
-                    raise q.error(bound, problem)
-        quality.append(rule)
+        if col.expr and col.agg:
+            raise c.error("agg", "a column has either expr or agg, not both")
+        columns.append(col)
+    return tuple(columns)
 
-    dimensions, facts, model = [], [], None
-    star = r.child("star", required=False)
-    if star:
-        star.only("dimensions", "facts", "model")
-        model = star.ident("model", False)
-        if model and (star.doc.get("dimensions") or star.doc.get("facts")):
-            raise star.error(
-                "model", "a dataset feeds either its own dimensions and facts or a model, not both"
-            )
-        for dr in star.items("dimensions", required=False):
-            dr.only("name", "kind", "scd_type", "natural_key", "surrogate_key", "source_column", "columns")
-            kind = dr.str("kind", False, "entity")
-            if kind not in ("entity", "calendar"):
-                raise dr.error("kind", f"{kind!r} is not entity or calendar")
-            dim = Dimension(
-                dr.table_name("name"),
-                dr.ident("surrogate_key"),
-                dr.names("natural_key", kind == "entity"),
-                kind,
-                dr.int("scd_type", 1),
-                dr.ident("source_column", kind == "calendar"),
-                _derived_columns(dr, "columns") if kind == "entity" else (),
-            )
-            if dim.scd_type not in (1, 2):
-                raise dr.error("scd_type", f"{dim.scd_type} is not 1 or 2")
-            known(dr, "natural_key", dim.natural_key)
-            if dim.source_column:
-                known(dr, "source_column", [dim.source_column])
-            dimensions.append(dim)
-        dim_names = [dm.name for dm in dimensions]
-        for fr in star.items("facts", required=False):
-            fr.only("name", "surrogate_key", "natural_key", "references", "columns", "partitions")
-            fact = Fact(
-                fr.table_name("name"),
-                fr.ident("surrogate_key"),
-                fr.names("natural_key"),
-                fr.names("references", False),
-                _derived_columns(fr, "columns"),
-                _partitions(fr, "partitions"),
-            )
-            known(fr, "natural_key", fact.natural_key)
-            for ref in fact.references:
-                if ref not in dim_names:
-                    raise fr.error("references", f"{ref!r} is not a dimension of this contract")
-            facts.append(fact)
-        tables = dim_names + [f.name for f in facts]
-        dup = next((t for t in tables if tables.count(t) > 1), None)
-        if dup:
-            raise star.error("", f"table {dup!r} is defined twice")
 
-    limit = r._get("quarantine_limit", (int, float), False, None)
+def _limits(r: Reader) -> tuple[float | None, int | None]:
+    """`quarantine_limit` (a share of rows) and `quarantine_expiry_days`; None: the project's."""
+    limit = r.value("quarantine_limit", (int, float), required=False)
     if limit is not None and not 0 <= limit <= 1:
         raise r.error("quarantine_limit", f"{limit} must be a share of rows, from 0 to 1")
-    expiry = r._get("quarantine_expiry_days", int, False, None)
+    expiry = r.value("quarantine_expiry_days", int, required=False)
     if expiry is not None and not 1 <= expiry <= 3650:
         raise r.error("quarantine_expiry_days", f"{expiry} must be a number of days from 1 to 3650")
-
-    return Contract(
-        name,
-        r.str("description", False, ""),
-        source,
-        tuple(columns),
-        keys,
-        event_time,
-        dedupe_key,
-        raw_partitions,
-        silver_partitions,
-        crawl,
-        tuple(quality),
-        tuple(dimensions),
-        tuple(facts),
-        model,
-        None if limit is None else float(limit),
-        path,
-        expiry,
-    )
+    return (None if limit is None else float(limit)), expiry

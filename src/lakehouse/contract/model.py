@@ -29,7 +29,7 @@ from lakehouse.errors import ContractError
 _MODULE = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GoldTable:
     name: str
     columns: tuple[tuple[str, str], ...]
@@ -41,7 +41,7 @@ class GoldTable:
     publish: str = "table"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Model:
     name: str
     description: str
@@ -80,10 +80,10 @@ def parse_model(doc: Any, path: Path | str = "<memory>") -> Model:
     tables = []
     for t in r.items("tables"):
         t.only("name", "description", "columns", "partitions", "kind", "publish")
-        kind = t.str("kind", False, "table")
+        kind = t.text("kind", required=False, default="table")
         if kind not in ("table", "calendar"):
             raise t.error("kind", f"{kind!r} is not table or calendar")
-        publish = t.str("publish", False, "table")
+        publish = t.text("publish", required=False, default="table")
         if publish not in ("table", "partitions"):
             raise t.error("publish", f"{publish!r} is not table or partitions")
         columns = tuple((c.ident("name"), c.type()) for c in t.items("columns", required=kind != "calendar"))
@@ -99,17 +99,22 @@ def parse_model(doc: Any, path: Path | str = "<memory>") -> Model:
             raise t.error("publish", "publish: partitions needs a partitioned table")
         tables.append(
             GoldTable(
-                t.table_name("name"), columns, partitions, t.str("description", False, ""), kind, publish
+                name=t.table_name("name"),
+                columns=columns,
+                partitions=partitions,
+                description=t.text("description", required=False, default=""),
+                kind=kind,
+                publish=publish,
             )
         )
-    transform = r.str("transform")
+    transform = r.text("transform")
     if not _MODULE.match(transform):
         raise r.error(
             "transform",
             f"{transform!r} must name a module of its domain folder (transform: transform for transform.py)",
         )
-    params = r._get("parameters", dict, False, {})
-    arguments = r._get("arguments", dict, False, {})
+    params = r.value("parameters", dict, required=False, default={})
+    arguments = r.value("arguments", dict, required=False, default={})
     for arg, meaning in arguments.items():
         problem = ident_problem(arg)
         if problem or not isinstance(meaning, str):
@@ -117,15 +122,15 @@ def parse_model(doc: Any, path: Path | str = "<memory>") -> Model:
         if arg in params:
             raise r.error(f"arguments.{arg}", "is also a parameter: a run argument and a parameter differ")
     return Model(
-        name,
-        r.str("description", False, ""),
-        r.names("sources", required=False),
-        dict(params),
-        tuple(tables),
-        transform,
-        r.names("conformed", required=False),
-        dict(arguments),
-        path,
+        name=name,
+        description=r.text("description", required=False, default=""),
+        sources=r.names("sources", required=False),
+        parameters=dict(params),
+        tables=tuple(tables),
+        transform=transform,
+        conformed=r.names("conformed", required=False),
+        arguments=dict(arguments),
+        path=path,
     )
 
 

@@ -7,7 +7,6 @@ Only PyYAML and the standard library: this runs in Glue jobs, Lambda and the CLI
 
 from __future__ import annotations
 
-import builtins
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,7 +96,11 @@ class Reader:
         where = ".".join(p for p in (self.where, key) if p) or "contract"
         return ContractError(self.path, where, problem)
 
-    def _get(self, key: str, kind: type | tuple[type, ...], required: bool, default: Any = None) -> Any:
+    def value(
+        self, key: str, kind: type | tuple[type, ...], *, required: bool = True, default: Any = None
+    ) -> Any:
+        """The value of `key`, an instance of `kind` (a bool does not pass for `int`); when it is absent
+        or null, `default`, unless it is required."""
         if key not in self.doc or self.doc[key] is None:
             if required:
                 raise self.error(key, "is required")
@@ -108,70 +111,71 @@ class Reader:
             raise self.error(key, f"must be a {names}, got {type(value).__name__}")
         return value
 
-    def str(
-        self, key: builtins.str, required: builtins.bool = True, default: builtins.str | None = None
-    ) -> builtins.str:
-        return self._get(key, builtins.str, required, default)
+    def text(self, key: str, *, required: bool = True, default: str | None = None) -> str:
+        """A string field."""
+        return self.value(key, str, required=required, default=default)
 
-    def ident(self, key: builtins.str, required: builtins.bool = True) -> builtins.str:
-        value = self.str(key, required)
+    def flag(self, key: str, *, default: bool) -> bool:
+        """An optional true/false field."""
+        return self.value(key, bool, required=False, default=default)
+
+    def integer(self, key: str, *, default: int) -> int:
+        """An optional whole-number field (not a bool)."""
+        return self.value(key, int, required=False, default=default)
+
+    def ident(self, key: str, *, required: bool = True) -> str:
+        value = self.text(key, required=required)
         problem = ident_problem(value) if value is not None else None
         if problem:
             raise self.error(key, problem)
         return value
 
-    def table_name(self, key: builtins.str = "name") -> builtins.str:
+    def table_name(self, key: str = "name") -> str:
         """The name of a dataset, model or table: an identifier not reserved for the kit."""
-        value = self.str(key)
+        value = self.text(key)
         problem = table_name_problem(value)
         if problem:
             raise self.error(key, problem)
         return value
 
-    def bool(self, key: builtins.str, default: builtins.bool) -> builtins.bool:
-        return self._get(key, bool, False, default)
-
-    def int(self, key: builtins.str, default: builtins.int) -> builtins.int:
-        return self._get(key, int, False, default)
-
-    def names(self, key: builtins.str, required: builtins.bool = True) -> tuple[builtins.str, ...]:
-        value = self._get(key, list, required, [])
+    def names(self, key: str, *, required: bool = True) -> tuple[str, ...]:
+        value = self.value(key, list, required=required, default=[])
         for i, item in enumerate(value):
             problem = ident_problem(item)
             if problem:
                 raise self.error(f"{key}[{i}]", problem)
         return tuple(value)
 
-    def items(self, key: builtins.str, required: builtins.bool = True) -> Iterator[Reader]:
-        value = self._get(key, list, required, [])
+    def items(self, key: str, *, required: bool = True) -> Iterator[Reader]:
+        value = self.value(key, list, required=required, default=[])
         if required and not value:
             raise self.error(key, "must not be empty")
         for i, item in enumerate(value):
             yield Reader(self.path, item, f"{self.where + '.' if self.where else ''}{key}[{i}]")
 
     @overload
-    def child(self, key: builtins.str, required: Literal[True] = ...) -> Reader: ...
+    def child(self, key: str, *, required: Literal[True] = ...) -> Reader: ...
 
     @overload
-    def child(self, key: builtins.str, required: builtins.bool) -> Reader | None: ...
+    def child(self, key: str, *, required: bool) -> Reader | None: ...
 
-    def child(self, key: builtins.str, required: builtins.bool = True) -> Reader | None:
-        value = self._get(key, dict, required)
+    def child(self, key: str, *, required: bool = True) -> Reader | None:
+        value = self.value(key, dict, required=required)
         if value is None:
             return None
         return Reader(self.path, value, f"{self.where + '.' if self.where else ''}{key}")
 
-    def type(self, key: builtins.str = "type") -> builtins.str:
+    def type(self, key: str = "type") -> str:
         # type names are case-insensitive; a struct's field names keep their case (JSON keys are matched as written)
         value = re.sub(
-            r"\b([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*:)", lambda m: m.group(1).lower(), self.str(key).strip()
+            r"\b([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*:)", lambda m: m.group(1).lower(), self.text(key).strip()
         )
         problem = type_problem(value)
         if problem:
             raise self.error(key, problem)
         return value
 
-    def only(self, *allowed: builtins.str) -> None:
+    def only(self, *allowed: str) -> None:
         extra = sorted(set(self.doc) - set(allowed))
         if extra:
             raise self.error(extra[0], f"unknown field (allowed: {', '.join(allowed)})")

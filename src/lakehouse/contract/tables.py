@@ -90,7 +90,7 @@ QUALITY_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TableSpec:
     """One catalog table: where it lives, how it is stored, its columns and partition keys."""
 
@@ -123,68 +123,68 @@ def raw_table(contract: Contract, settings: Settings) -> TableSpec:
     src = contract.source
     csv = src.format == "csv"
     return TableSpec(
-        "raw",
-        settings.database("raw"),
-        contract.name,
-        tuple((c.name, _raw_type(c.type)) for c in contract.columns),
-        tuple((p, "string") for p in contract.raw_partitions),
-        contract.source.format,
-        f"s3://{settings.bucket('raw')}/{contract.name}/",
-        f"{contract.name} as landed ({contract.source.format}); partitioned by event time",
-        (("separatorChar", src.delimiter),) if csv else (),
-        (("skip.header.line.count", "1"),) if csv and src.header else (),
+        zone="raw",
+        database=settings.database("raw"),
+        name=contract.name,
+        columns=tuple((c.name, _raw_type(c.type)) for c in contract.columns),
+        partition_keys=tuple((p, "string") for p in contract.raw_partitions),
+        format=contract.source.format,
+        location=f"s3://{settings.bucket('raw')}/{contract.name}/",
+        description=f"{contract.name} as landed ({contract.source.format}); partitioned by event time",
+        serde_parameters=(("separatorChar", src.delimiter),) if csv else (),
+        parameters=(("skip.header.line.count", "1"),) if csv and src.header else (),
     )
 
 
 def silver_table(contract: Contract, settings: Settings) -> TableSpec:
     return TableSpec(
-        "silver",
-        settings.database("silver"),
-        contract.name,
-        contract.silver_columns + LINEAGE_COLUMNS,
-        tuple((p.name, p.type) for p in contract.silver_partitions),
-        "parquet",
-        f"s3://{settings.bucket('silver')}/{contract.name}/",
-        f"{contract.name}: typed, validated, deduplicated on {', '.join(contract.dedupe_key)}",
+        zone="silver",
+        database=settings.database("silver"),
+        name=contract.name,
+        columns=contract.silver_columns + LINEAGE_COLUMNS,
+        partition_keys=tuple((p.name, p.type) for p in contract.silver_partitions),
+        format="parquet",
+        location=f"s3://{settings.bucket('silver')}/{contract.name}/",
+        description=f"{contract.name}: typed, validated, deduplicated on {', '.join(contract.dedupe_key)}",
     )
 
 
 def quarantine_table(contract: Contract, settings: Settings) -> TableSpec:
     return TableSpec(
-        "silver",
-        settings.database("silver"),
-        f"{contract.name}_quarantine",
-        QUARANTINE_COLUMNS,
-        (("run_id", "string"),),
-        "parquet",
-        f"s3://{settings.bucket('silver')}/_quarantine/{contract.name}/",
-        f"{contract.name} records rejected by the raw->silver job, with reason and source",
+        zone="silver",
+        database=settings.database("silver"),
+        name=f"{contract.name}_quarantine",
+        columns=QUARANTINE_COLUMNS,
+        partition_keys=(("run_id", "string"),),
+        format="parquet",
+        location=f"s3://{settings.bucket('silver')}/_quarantine/{contract.name}/",
+        description=f"{contract.name} records rejected by the raw->silver job, with reason and source",
     )
 
 
 def audit_table(settings: Settings) -> TableSpec:
     return TableSpec(
-        "silver",
-        settings.database("silver"),
-        AUDIT_TABLE,
-        AUDIT_COLUMNS,
-        (),
-        "json",
-        f"s3://{settings.bucket('silver')}/_audit/{AUDIT_TABLE}/",
-        "one record per job run: inputs, row counts, reconciliation, status",
+        zone="silver",
+        database=settings.database("silver"),
+        name=AUDIT_TABLE,
+        columns=AUDIT_COLUMNS,
+        partition_keys=(),
+        format="json",
+        location=f"s3://{settings.bucket('silver')}/_audit/{AUDIT_TABLE}/",
+        description="one record per job run: inputs, row counts, reconciliation, status",
     )
 
 
 def quality_table(settings: Settings) -> TableSpec:
     return TableSpec(
-        "silver",
-        settings.database("silver"),
-        QUALITY_TABLE,
-        QUALITY_COLUMNS,
-        (),
-        "json",
-        f"s3://{settings.bucket('silver')}/_audit/{QUALITY_TABLE}/",
-        "one row per quality rule per job run: rows failing it, and whether the run passed it",
+        zone="silver",
+        database=settings.database("silver"),
+        name=QUALITY_TABLE,
+        columns=QUALITY_COLUMNS,
+        partition_keys=(),
+        format="json",
+        location=f"s3://{settings.bucket('silver')}/_audit/{QUALITY_TABLE}/",
+        description="one row per quality rule per job run: rows failing it, and whether the run passed it",
     )
 
 
@@ -206,27 +206,29 @@ def gold_tables(contract: Contract, settings: Settings) -> tuple[TableSpec, ...]
     db, bucket = settings.database("gold"), settings.bucket("gold")
     specs = [
         TableSpec(
-            "gold",
-            db,
-            d.name,
-            dimension_columns(d),
-            (),
-            "parquet",
-            f"s3://{bucket}/{d.name}/",
-            f"dimension of {contract.name} (SCD type {d.scd_type})" if d.kind == "entity" else "calendar",
+            zone="gold",
+            database=db,
+            name=d.name,
+            columns=dimension_columns(d),
+            partition_keys=(),
+            format="parquet",
+            location=f"s3://{bucket}/{d.name}/",
+            description=f"dimension of {contract.name} (SCD type {d.scd_type})"
+            if d.kind == "entity"
+            else "calendar",
         )
         for d in contract.dimensions
     ]
     specs += [
         TableSpec(
-            "gold",
-            db,
-            f.name,
-            fact_columns(f, contract),
-            tuple((p.name, p.type) for p in f.partitions),
-            "parquet",
-            f"s3://{bucket}/{f.name}/",
-            f"fact table of {contract.name}",
+            zone="gold",
+            database=db,
+            name=f.name,
+            columns=fact_columns(f, contract),
+            partition_keys=tuple((p.name, p.type) for p in f.partitions),
+            format="parquet",
+            location=f"s3://{bucket}/{f.name}/",
+            description=f"fact table of {contract.name}",
         )
         for f in contract.facts
     ]
@@ -238,26 +240,26 @@ def model_tables(model, settings: Settings) -> tuple[TableSpec, ...]:
     db, bucket = settings.database("gold"), settings.bucket("gold")
     specs = [
         TableSpec(
-            "gold",
-            db,
-            t.name,
-            t.columns,
-            t.partitions,
-            "parquet",
-            f"s3://{bucket}/{t.name}/",
-            t.description or f"{model.name} model",
+            zone="gold",
+            database=db,
+            name=t.name,
+            columns=t.columns,
+            partition_keys=t.partitions,
+            format="parquet",
+            location=f"s3://{bucket}/{t.name}/",
+            description=t.description or f"{model.name} model",
         )
         for t in model.tables
     ]
     quarantine = TableSpec(
-        "silver",
-        settings.database("silver"),
-        f"{model.name}_quarantine",
-        QUARANTINE_COLUMNS,
-        (("run_id", "string"),),
-        "parquet",
-        f"s3://{settings.bucket('silver')}/_quarantine/{model.name}/",
-        f"{model.name} model lines rejected by referential integrity, with the failed rule",
+        zone="silver",
+        database=settings.database("silver"),
+        name=f"{model.name}_quarantine",
+        columns=QUARANTINE_COLUMNS,
+        partition_keys=(("run_id", "string"),),
+        format="parquet",
+        location=f"s3://{settings.bucket('silver')}/_quarantine/{model.name}/",
+        description=f"{model.name} model lines rejected by referential integrity, with the failed rule",
     )
     return (*specs, quarantine)
 

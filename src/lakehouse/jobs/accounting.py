@@ -2,13 +2,13 @@
 
 A run fails before it publishes anything when a critical rule fails beyond its threshold
 (`QualityError`), when more of its rows are quarantined than the contract's `quarantine_limit`
-(default: lakehouse.contract.quality.DEFAULT_QUARANTINE_LIMIT) allows (`QuarantineLimitError`), or when its
+(default: LAKEHOUSE_QUARANTINE_LIMIT, whose own default is
+lakehouse.contract.quality.DEFAULT_QUARANTINE_LIMIT) allows (`QuarantineLimitError`), or when its
 rows do not add up (`ReconciliationError`). Each says so in one line.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ from lakehouse.contract import quality as q
 from lakehouse.contract.dataset import Contract
 from lakehouse.errors import QualityError, QuarantineLimitError
 from lakehouse.jobs.result import StageResult, rule_row
+from lakehouse.settings import env_float
 
 EXAMPLES = 3  # source locations shown per code
 
@@ -162,4 +163,4 @@ def quarantine_limit(contract: Contract) -> float:
     """The contract's limit, else the project's (LAKEHOUSE_QUARANTINE_LIMIT, default 5%)."""
     if contract.quarantine_limit is not None:
         return contract.quarantine_limit
-    return float(os.environ.get("LAKEHOUSE_QUARANTINE_LIMIT", q.DEFAULT_QUARANTINE_LIMIT))
+    return env_float("LAKEHOUSE_QUARANTINE_LIMIT")

@@ -31,7 +31,7 @@ from lakehouse.jobs.stages import raw_silver, silver_gold
 from lakehouse.settings import Settings
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PartitionCompaction:
     table: str
     partition: str  # values as a JSON list (the ledger's spelling)
@@ -66,12 +66,19 @@ def _stage_specs(
 
 
 def plan(
-    settings: Settings, spec: TableSpec, target: int, min_age: timedelta, now: datetime | None = None
+    settings: Settings,
+    spec: TableSpec,
+    target: int,
+    min_age: timedelta,
+    *,
+    now: datetime | None = None,
+    catalog: Catalog | None = None,
+    storage: Storage | None = None,
 ) -> list[tuple[str, str, list[tuple[str, int]]]]:
     """[(partition key, location, [(file uri, bytes)])] of partitions with more files than they need."""
     now = now or datetime.now(UTC)
-    storage, out = Storage(settings), []
-    for values, location in Catalog(settings).get_partitions(spec.database, spec.name):
+    storage, catalog, out = storage or Storage(settings), catalog or Catalog(settings), []
+    for values, location in catalog.get_partitions(spec.database, spec.name):
         objs = [
             o
             for o in storage.list(location)
@@ -91,25 +98,38 @@ def compact(
     contract: Contract,
     settings: Settings,
     run_id: str,
+    *,
     io: JobIO | None = None,
     zone: str = "silver",
     min_age: timedelta = timedelta(days=1),
     target: int | None = None,
+    storage: Storage | None = None,
+    catalog: Catalog | None = None,
 ) -> CompactionResult:
-    """Compact the zone's partitioned tables of a dataset; see the module docstring."""
+    """Compact the zone's partitioned tables of a dataset; see the module docstring. `storage` and
+    `catalog`: the clients it works through (the lock, the ledger, the plan, the publish); by default
+    the environment's."""
     io, target = io or DirectIO(), target or target_file_bytes()
+    storage, catalog = storage or Storage(settings), catalog or Catalog(settings)
     stage, specs, tables = _stage_specs(contract, settings, zone)
     result = CompactionResult(run_id, stage)
-    with RunLock(settings, contract.name, stage, run_id):
-        catalog, ledger = Catalog(settings), Ledger(settings, contract.name, stage)
+    with RunLock(settings, contract.name, stage, run_id, storage=storage):
+        ledger = Ledger(settings, contract.name, stage, storage=storage)
         result.recovered = recover(ledger, catalog, specs)
         # a compaction consumes nothing new: carry the stage's incremental state forward unchanged
         entry = LedgerEntry(
-            run_id, stage, contract.name, "publishing", False, consumed=ledger.last_consumed()
+            run_id=run_id,
+            stage=stage,
+            dataset=contract.name,
+            status="publishing",
+            full=False,
+            consumed=ledger.last_consumed(),
         )
         for spec in tables:
             depth = len(spec.partition_keys)
-            for key, location, files in plan(settings, spec, target, min_age):
+            for key, location, files in plan(
+                settings, spec, target, min_age, catalog=catalog, storage=storage
+            ):
                 # the partition's folders as Spark named (escaped) them when it was written, never
                 # rebuilt from its values (see jobs.runner.written_partitions)
                 folders = location.rstrip("/").split("/")[-depth:]
@@ -117,7 +137,7 @@ def compact(
                 io.readable([location])
                 old_rows = spark.read.parquet(io.writable(location)).count()
                 nbytes = sum(s for _, s in files)
-                rewrite_files(spark, [io.writable(location)], io.writable(new), nbytes, target)
+                rewrite_files(spark, [io.writable(location)], io.writable(new), nbytes=nbytes, target=target)
                 io.commit(new)
                 rewritten = spark.read.parquet(io.writable(new))
                 new_rows, new_files = rewritten.count(), len(rewritten.inputFiles())
@@ -129,7 +149,14 @@ def compact(
                 entry.partitions.setdefault(spec.qualified, {})[key] = new
                 result.partitions.append(
                     PartitionCompaction(
-                        spec.qualified, key, location, new, len(files), new_files, nbytes, new_rows
+                        table=spec.qualified,
+                        partition=key,
+                        old_location=location,
+                        new_location=new,
+                        files_before=len(files),
+                        files_after=new_files,
+                        bytes_before=nbytes,
+                        rows=new_rows,
                     )
                 )
         if entry.partitions:

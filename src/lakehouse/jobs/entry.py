@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from datetime import timedelta
 
@@ -21,7 +20,7 @@ from lakehouse.jobs import stages
 from lakehouse.jobs.io import JobIO
 from lakehouse.jobs.result import StageResult, new_run_id
 from lakehouse.jobs.runner import RunLimits, error_text
-from lakehouse.settings import Settings
+from lakehouse.settings import Settings, aws_region, env_str
 
 log = logging.getLogger("lakehouse.jobs")
 DATASET_ARGS = ["JOB_NAME", "dataset", "contract_uri", "project", "env"]  # plus optional --full_refresh true
@@ -76,8 +75,8 @@ def _settings(args: dict) -> Settings:
     return Settings(
         project=args["project"],
         env=args["env"],
-        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
-        endpoint_url=os.environ.get("AWS_ENDPOINT_URL"),
+        region=aws_region(),
+        endpoint_url=env_str("AWS_ENDPOINT_URL") or None,
     )
 
 
@@ -109,7 +108,17 @@ def run_job(stage: str, argv: list[str], io: JobIO | None = None) -> StageResult
     if isinstance(subject, Model):  # the model's declared run arguments, when the run gives them
         arguments = {a: v for a in subject.arguments if (v := optional_arg(argv, a, ""))}
     try:
-        result = stages.run(stage, spark, subject, settings, run_id, io, full, limits, arguments)
+        result = stages.run(
+            stage,
+            spark,
+            subject,
+            settings,
+            run_id=run_id,
+            io=io,
+            full=full,
+            limits=limits,
+            arguments=arguments,
+        )
     except Exception as exc:
         if isinstance(exc, LakehouseError):
             raise

@@ -9,7 +9,6 @@ same four methods either way and never knows which it got.
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +17,8 @@ from typing import Any, Protocol
 from urllib.parse import unquote
 
 from pyspark.sql import Column, DataFrame, SparkSession
+
+from lakehouse.settings import env_float
 
 
 class JobIO(Protocol):
@@ -66,7 +67,7 @@ OVERSIZE = 1.25  # a file more than 25% over the target is rewritten (when the p
 
 
 def target_file_bytes() -> int:
-    return int(float(os.environ.get("LAKEHOUSE_TARGET_FILE_MB", "128")) * MIB)
+    return int(env_float("LAKEHOUSE_TARGET_FILE_MB") * MIB)
 
 
 def max_files(nbytes: int, target: int) -> int:
@@ -150,7 +151,7 @@ def _write_n(df: DataFrame, n: int, out: str) -> None:
 
 
 def rewrite_files(
-    spark: SparkSession, files: list[str], out: str, nbytes: int, target: int
+    spark: SparkSession, files: list[str], out: str, *, nbytes: int, target: int
 ) -> list[tuple[str, int]]:
     """Rewrite Parquet files (all of one partition) into right-sized files under `out`; returns them.
 
@@ -179,7 +180,9 @@ def _resize(spark: SparkSession, directory: str, files: list[tuple[str, int]], t
     fs, _ = _fs(spark, directory)
     path = _hadoop_path(spark)
     tmp = f"{directory}/_resize"
-    rewritten = rewrite_files(spark, [f for f, _ in files], tmp, sum(s for _, s in files), target)
+    rewritten = rewrite_files(
+        spark, [f for f, _ in files], tmp, nbytes=sum(s for _, s in files), target=target
+    )
     for f, _ in files:
         fs.delete(path(f), False)
     for new, _ in rewritten:

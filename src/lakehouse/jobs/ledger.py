@@ -25,23 +25,23 @@ from lakehouse.aws.storage import Storage
 from lakehouse.contract.tables import TableSpec
 from lakehouse.errors import RunInProgress
 from lakehouse.jobs.process import pid_alive
-from lakehouse.settings import Settings
+from lakehouse.settings import Settings, env_float, env_str
 
 
 def lock_ttl() -> timedelta:
     """A lock older than this was left by a dead run: the Glue job timeout. Glue jobs get it as the job
     argument --lock_ttl_minutes (lakehouse.jobs.entry); elsewhere LAKEHOUSE_LOCK_TTL_MINUTES, default 360."""
-    return timedelta(minutes=float(os.environ.get("LAKEHOUSE_LOCK_TTL_MINUTES", "360")))
+    return timedelta(minutes=env_float("LAKEHOUSE_LOCK_TTL_MINUTES"))
 
 
 def request_ttl() -> timedelta:
     """A run request older than this was left by a start that never happened (a Lambda killed between
     writing it and starting the job): the next event replaces it. LAKEHOUSE_REQUEST_TTL_MINUTES, default
     15 (the longest a Lambda function can run)."""
-    return timedelta(minutes=float(os.environ.get("LAKEHOUSE_REQUEST_TTL_MINUTES", "15")))
+    return timedelta(minutes=env_float("LAKEHOUSE_REQUEST_TTL_MINUTES"))
 
 
-@dataclass
+@dataclass(kw_only=True)
 class LedgerEntry:
     run_id: str
     stage: str
@@ -65,12 +65,26 @@ class LedgerEntry:
         return cls(**{k: v for k, v in doc.items() if k in known})
 
 
-# Entries already read: uri -> (ETag, body). An entry is rewritten in place (publishing -> committed),
-# and a rewrite changes its ETag, so a listing says which are still valid. A run reads the ledgers
-# several times (its own plan, recovery, retention of every stage); after the first only changed
-# entries are fetched again, which keeps a run's S3 requests from growing with calls times history.
-_READ: dict[str, tuple[str, bytes]] = {}
 FETCHES = 16  # entries fetched at once
+
+
+class EntryCache:
+    """Ledger entries already read: uri -> (ETag, body).
+
+    An entry is rewritten in place (publishing -> committed), and a rewrite changes its ETag, so a
+    listing says which are still valid. A run reads the ledgers several times (its own plan, recovery,
+    retention of every stage); after the first only changed entries are fetched again, which keeps a
+    run's S3 requests from growing with calls times history. Whoever owns the reads owns the cache:
+    the job runner makes one per run and gives it to every Ledger of the run, a handler configuration
+    one for the events it handles; a Ledger made without one has its own.
+    """
+
+    def __init__(self) -> None:
+        self.read: dict[str, tuple[str, bytes]] = {}
+
+    def stale(self, uri: str, etag: str) -> bool:
+        """Whether the entry at uri is not held as this version: new, or rewritten since it was read."""
+        return self.read.get(uri, ("", b""))[0] != etag
 
 
 def _base(settings: Settings, dataset: str) -> str:
@@ -80,8 +94,17 @@ def _base(settings: Settings, dataset: str) -> str:
 class Ledger:
     """The ledger of one dataset and stage."""
 
-    def __init__(self, settings: Settings, dataset: str, stage: str):
-        self.storage = Storage(settings)
+    def __init__(
+        self,
+        settings: Settings,
+        dataset: str,
+        stage: str,
+        *,
+        storage: Storage | None = None,
+        cache: EntryCache | None = None,
+    ):
+        self.storage = storage or Storage(settings)
+        self.cache = cache or EntryCache()
         self.dataset, self.stage = dataset, stage
         self.prefix = f"{_base(settings, dataset)}/{stage}/"
 
@@ -89,12 +112,13 @@ class Ledger:
         """Every entry, in the order the runs recorded them (their `seq`; entries from before `seq`
         existed, seq 0, first and by the time they were written), never by run id."""
         listed = [o for o in self.storage.list(self.prefix) if o.key.endswith(".json")]
-        stale = [o.uri for o in listed if _READ.get(o.uri, ("", b""))[0] != o.etag]  # new or rewritten
+        read = self.cache.read
+        stale = [o.uri for o in listed if self.cache.stale(o.uri, o.etag)]  # new or rewritten
         if stale:  # S3 answers GETs in parallel; one at a time is latency
             with ThreadPoolExecutor(FETCHES) as pool:
                 for uri, (body, etag) in zip(stale, pool.map(self.storage.read_tagged, stale), strict=True):
-                    _READ[uri] = etag, body
-        out = [LedgerEntry.from_json(json.loads(_READ[o.uri][1])) for o in listed]
+                    read[uri] = etag, body
+        out = [LedgerEntry.from_json(json.loads(read[o.uri][1])) for o in listed]
         return sorted(out, key=lambda e: (e.seq, e.written_at, e.run_id))
 
     def entry(self, run_id: str) -> LedgerEntry | None:
@@ -140,9 +164,16 @@ class RunLock:
     """
 
     def __init__(
-        self, settings: Settings, dataset: str, stage: str, run_id: str, ttl: timedelta | None = None
+        self,
+        settings: Settings,
+        dataset: str,
+        stage: str,
+        run_id: str,
+        *,
+        ttl: timedelta | None = None,
+        storage: Storage | None = None,
     ):
-        self.storage = Storage(settings)
+        self.storage = storage or Storage(settings)
         self.uri = f"{_base(settings, dataset)}/_lock/{stage}.json"
         self.dataset, self.stage, self.run_id = dataset, stage, run_id
         self.ttl = ttl if ttl is not None else lock_ttl()
@@ -268,8 +299,16 @@ class RunRequest:
     the version seen, by the next event, whose caller starts the job. Nothing is lost, nothing stalls.
     """
 
-    def __init__(self, settings: Settings, dataset: str, stage: str, ttl: timedelta | None = None):
-        self.storage = Storage(settings)
+    def __init__(
+        self,
+        settings: Settings,
+        dataset: str,
+        stage: str,
+        *,
+        ttl: timedelta | None = None,
+        storage: Storage | None = None,
+    ):
+        self.storage = storage or Storage(settings)
         self.uri = f"{_base(settings, dataset)}/_requested/{stage}.json"
         self.ttl = ttl if ttl is not None else request_ttl()
 
@@ -304,5 +343,5 @@ class RunRequest:
 
 def failpoint(name: str) -> None:
     """Die here, as a killed process would, when LAKEHOUSE_FAILPOINT names this point (crash tests)."""
-    if os.environ.get("LAKEHOUSE_FAILPOINT") == name:
+    if env_str("LAKEHOUSE_FAILPOINT") == name:
         os.kill(os.getpid(), signal.SIGKILL)

@@ -25,13 +25,13 @@ from lakehouse.transforms import silver as r2s
 
 
 def raw_inputs(
-    contract: Contract, settings: Settings
+    contract: Contract, settings: Settings, *, storage: Storage | None = None
 ) -> tuple[list[tuple[str, str]], list[str], dict[str, int]]:
     """((s3 uri, etag) of every raw object the job reads, uris of the objects it does not read,
-    {uri: bytes} of the ones it reads)."""
+    {uri: bytes} of the ones it reads); listed through `storage` (by default the environment's)."""
     spec = raw_table(contract, settings)
     inputs, ignored, sizes = [], [], {}
-    for o in Storage(settings).list(spec.location):
+    for o in (storage or Storage(settings)).list(spec.location):
         name = o.key.rsplit("/", 1)[-1]
         if contract.source.reads(name):
             inputs.append((o.uri, o.etag))
@@ -46,6 +46,7 @@ def read_parquet_at(
     columns: list[tuple[str, str]],
     partition_keys: list[tuple[str, str]],
     locations: list[str],
+    *,
     io: JobIO,
 ) -> DataFrame:
     """Parquet files at these locations read with an explicit schema; partition columns from the paths."""
@@ -81,17 +82,24 @@ def read_silver(spark: SparkSession, contract: Contract, locations: list[str], i
         return spark.createDataFrame([], r2s.silver_ddl(contract, with_partitions=True))
     partitions = [(p.name, p.type) for p in contract.silver_partitions]
     columns = list(contract.silver_columns) + list(LINEAGE_COLUMNS)
-    return read_parquet_at(spark, columns, partitions, locations, io)
+    return read_parquet_at(spark, columns, partitions, locations, io=io)
 
 
 def read_published(
-    spark: SparkSession, settings: Settings, database: str, table: str, io: JobIO
+    spark: SparkSession,
+    settings: Settings,
+    database: str,
+    table: str,
+    *,
+    io: JobIO,
+    catalog: Catalog | None = None,
 ) -> DataFrame | None:
-    """A published Parquet table as readers see it: the catalog's columns at the catalog's locations.
+    """A published Parquet table as readers see it: the catalog's columns at the catalog's locations
+    (`catalog`: by default the environment's).
 
     None when the table does not exist or holds no data yet.
     """
-    catalog = Catalog(settings)
+    catalog = catalog or Catalog(settings)
     found = catalog.get_table(database, table)
     if found is None:
         return None
@@ -104,7 +112,7 @@ def read_published(
         locations = [location] if "/_runs/" in location else []
     if not locations:
         return None
-    return read_parquet_at(spark, columns, keys, locations, io)
+    return read_parquet_at(spark, columns, keys, locations, io=io)
 
 
 COMPRESSED = (".gz", ".bz2", ".deflate", ".lz4", ".snappy", ".zst")  # Hadoop's codecs, by extension
@@ -149,6 +157,7 @@ def read_records(
     contract: Contract,
     uris: list[str],
     io: JobIO,
+    *,
     sizes: dict[str, int] | None = None,
     settings: Settings | None = None,
 ) -> DataFrame:
@@ -208,14 +217,21 @@ def _unreadable(storage: Storage, uri: str, size: int) -> bool:
 
 
 def unreadable_records(
-    spark: SparkSession, settings: Settings, seen: set[str], sizes: dict[str, int], contract: Contract
+    spark: SparkSession,
+    settings: Settings,
+    seen: set[str],
+    sizes: dict[str, int],
+    *,
+    contract: Contract,
+    storage: Storage | None = None,
 ) -> DataFrame | None:
     """One quarantine record per input that could not be read, so it is neither lost nor silently skipped.
 
-    Only inputs that yielded no line at all are checked (on the driver): usually none, or a few
-    empty files. (The CSV reader reports unreadable files itself.)
+    Only inputs that yielded no line at all are checked (on the driver, through `storage`: by default
+    the environment's): usually none, or a few empty files. (The CSV reader reports unreadable files
+    itself.)
     """
-    storage = Storage(settings)
+    storage = storage or Storage(settings)
     lost = [u for u, size in sorted(sizes.items()) if u not in seen and _unreadable(storage, u, size)]
     if not lost:
         return None

@@ -16,29 +16,34 @@ contract's `quarantine_expiry_days` (project default LAKEHOUSE_QUARANTINE_EXPIRY
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, datetime, timedelta
 
 from lakehouse.aws.catalog import Catalog
 from lakehouse.aws.storage import Storage
 from lakehouse.contract.tables import TableSpec
-from lakehouse.jobs.ledger import Ledger, LedgerEntry
-from lakehouse.settings import Settings
+from lakehouse.jobs.ledger import EntryCache, Ledger, LedgerEntry
+from lakehouse.settings import Settings, env_float
 
 _RUN_DIR = re.compile(r"^(.*?/(?:_runs/([^/]+)|run_id=([^/]+))/)")
 
 
-def ledgers(settings: Settings) -> list[Ledger]:
-    """The ledger of every dataset and stage (and model build) in the environment."""
-    storage = Storage(settings)
+def ledgers(
+    settings: Settings, *, storage: Storage | None = None, cache: EntryCache | None = None
+) -> list[Ledger]:
+    """The ledger of every dataset and stage (and model build) in the environment, read through `storage`
+    and sharing `cache` (a run's: jobs.ledger.EntryCache), both by default their own."""
+    storage = storage or Storage(settings)
+    cache = cache or EntryCache()
     base = f"s3://{settings.bucket('silver')}/_ledger/"
     found = set()
     for obj in storage.list(base):
         parts = obj.key.split("/")  # _ledger/<dataset>/<stage>/<run>.json
         if len(parts) == 4 and not parts[2].startswith("_") and parts[3].endswith(".json"):
             found.add((parts[1], parts[2]))
-    return [Ledger(settings, dataset, stage) for dataset, stage in sorted(found)]
+    return [
+        Ledger(settings, dataset, stage, storage=storage, cache=cache) for dataset, stage in sorted(found)
+    ]
 
 
 def referenced_locations(catalog: Catalog, spec: TableSpec, pending: list[LedgerEntry]) -> set[str]:
@@ -93,16 +98,19 @@ def superseded_at(table: str, run_id: str, history: list[LedgerEntry]) -> dateti
 
 
 def collect(
-    settings,
+    settings: Settings,
     specs: list[TableSpec],
     ledgers: list[Ledger],
     retention: timedelta,
+    *,
     now: datetime | None = None,
+    catalog: Catalog | None = None,
+    storage: Storage | None = None,
 ) -> list[str]:
     """Delete unreferenced run directories superseded (or, orphans, written) more than `retention` ago;
     returns the prefixes deleted."""
     now = now or datetime.now(UTC)
-    catalog, storage = Catalog(settings), Storage(settings)
+    catalog, storage = catalog or Catalog(settings), storage or Storage(settings)
     history = [e for ledger in ledgers for e in ledger.entries()]
     pending = [e for e in history if e.status == "publishing"]  # read once for every table
     deleted = []
@@ -134,16 +142,23 @@ def collect(
 def quarantine_expiry(subject: object) -> timedelta:
     """How long a run's quarantine partition is kept: the contract's, else the project's default."""
     days = getattr(subject, "quarantine_expiry_days", None)
-    return timedelta(days=days or float(os.environ.get("LAKEHOUSE_QUARANTINE_EXPIRY_DAYS", "30")))
+    return timedelta(days=days or env_float("LAKEHOUSE_QUARANTINE_EXPIRY_DAYS"))
 
 
 def expire_quarantine(
-    settings: Settings, spec: TableSpec, expiry: timedelta, ledgers: list[Ledger], now: datetime | None = None
+    settings: Settings,
+    spec: TableSpec,
+    expiry: timedelta,
+    ledgers: list[Ledger],
+    *,
+    now: datetime | None = None,
+    catalog: Catalog | None = None,
+    storage: Storage | None = None,
 ) -> list[str]:
     """Drop quarantine partitions written more than `expiry` ago (never one a pending intent names):
     the catalog partition first, so no reader is left pointing at deleted files; returns their locations."""
     now = now or datetime.now(UTC)
-    catalog, storage = Catalog(settings), Storage(settings)
+    catalog, storage = catalog or Catalog(settings), storage or Storage(settings)
     pending = {
         loc
         for ledger in ledgers

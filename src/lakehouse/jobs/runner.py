@@ -9,7 +9,6 @@ runner writes one audit record per run, failed runs included, and the run's qual
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from lakehouse.errors import LakehouseError, PartitionValueError
 from lakehouse.jobs import retention
 from lakehouse.jobs.io import DirectIO, JobIO, parquet_rows, write_sized
 from lakehouse.jobs.ledger import (
+    EntryCache,
     Ledger,
     LedgerEntry,
     RunLock,
@@ -38,7 +38,7 @@ from lakehouse.jobs.ledger import (
     recover,
 )
 from lakehouse.jobs.result import StageResult, now
-from lakehouse.settings import Settings
+from lakehouse.settings import Settings, env_float
 
 
 @dataclass(frozen=True)
@@ -55,12 +55,13 @@ class RunLimits:
 
     @classmethod
     def from_env(cls) -> RunLimits:
-        return cls(lock_ttl(), timedelta(hours=float(os.environ.get("LAKEHOUSE_RETENTION_HOURS", "168"))))
+        return cls(lock_ttl(), timedelta(hours=env_float("LAKEHOUSE_RETENTION_HOURS")))
 
 
-@dataclass
+@dataclass(kw_only=True)
 class StageContext:
-    """What one stage run works with."""
+    """What one stage run works with: the run's clients (`storage`, `catalog`, the `ledger` on them) come
+    from the runner, so a body builds none of its own."""
 
     stage: str
     spark: SparkSession
@@ -71,6 +72,7 @@ class StageContext:
     full: bool
     result: StageResult
     catalog: Catalog
+    storage: Storage
     ledger: Ledger
     specs: dict[str, TableSpec]
     arguments: dict[str, str] = field(default_factory=dict)  # a model run's arguments (Model.arguments)
@@ -91,7 +93,14 @@ class StageContext:
         return next(s for s in self.specs.values() if s.name == name)
 
     def entry(self, full: bool, **fields: Any) -> LedgerEntry:
-        return LedgerEntry(self.run_id, self.stage, self.subject.name, "publishing", full, **fields)
+        return LedgerEntry(
+            run_id=self.run_id,
+            stage=self.stage,
+            dataset=self.subject.name,
+            status="publishing",
+            full=full,
+            **fields,
+        )
 
 
 def run_stage(
@@ -99,49 +108,67 @@ def run_stage(
     body: Callable[[StageContext], None],
     spark: SparkSession,
     subject: Contract | Model,
+    *,
     settings: Settings,
     run_id: str,
-    io: JobIO | None,
-    full: bool,
     specs: Iterable[TableSpec],
+    io: JobIO | None = None,
+    full: bool = False,
     limits: RunLimits | None = None,
     arguments: dict[str, str] | None = None,
+    storage: Storage | None = None,
+    catalog: Catalog | None = None,
 ) -> StageResult:
-    """Lock, roll forward a dead run's publish, run the stage body, and audit the run whatever happens."""
+    """Lock, roll forward a dead run's publish, run the stage body, and audit the run whatever happens.
+
+    `storage` and `catalog`: the clients the run works through (the lock, the ledgers, the body,
+    retention, the audit); by default the environment's."""
     limits = limits or RunLimits.from_env()
+    storage = storage or Storage(settings)
+    catalog = catalog or Catalog(settings)
+    entries = EntryCache()  # this run's: every ledger it reads fetches each entry once (jobs.ledger)
     t0 = time.monotonic()
     result = StageResult(stage, subject.name, run_id, now(), "full" if full else "incremental")
     by_name = {s.qualified: s for s in specs}
     ctx = StageContext(
-        stage,
-        spark,
-        subject,
-        settings,
-        run_id,
-        io or DirectIO(),
-        full,
-        result,
-        Catalog(settings),
-        Ledger(settings, subject.name, stage),
-        by_name,
-        dict(arguments or {}),
+        stage=stage,
+        spark=spark,
+        subject=subject,
+        settings=settings,
+        run_id=run_id,
+        io=io or DirectIO(),
+        full=full,
+        result=result,
+        catalog=catalog,
+        storage=storage,
+        ledger=Ledger(settings, subject.name, stage, storage=storage, cache=entries),
+        specs=by_name,
+        arguments=dict(arguments or {}),
     )
-    with RunLock(settings, subject.name, stage, run_id, limits.lock_ttl):
+    with RunLock(settings, subject.name, stage, run_id, ttl=limits.lock_ttl, storage=storage):
         try:
-            RunRequest(settings, subject.name, stage).clear()  # this run takes every input landed so far
+            # this run takes every input landed so far
+            RunRequest(settings, subject.name, stage, storage=storage).clear()
             result.recovered = recover(ctx.ledger, ctx.catalog, by_name)
             body(ctx)
-            ledgers = retention.ledgers(settings)
+            ledgers = retention.ledgers(settings, storage=storage, cache=entries)
             for spec in by_name.values():
                 if spec.name.endswith("_quarantine"):
                     result.removed += retention.expire_quarantine(
-                        settings, spec, retention.quarantine_expiry(subject), ledgers
+                        settings,
+                        spec,
+                        retention.quarantine_expiry(subject),
+                        ledgers,
+                        catalog=catalog,
+                        storage=storage,
                     )
-            result.removed += retention.collect(settings, list(by_name.values()), ledgers, limits.retention)
+            result.removed += retention.collect(
+                settings, list(by_name.values()), ledgers, limits.retention, catalog=catalog, storage=storage
+            )
         except Exception as exc:
-            _finish(result, settings, t0, "failed", error_text(exc))
+            _finish(result, storage, settings, t0, status="failed", error=error_text(exc))
             raise
-    return _finish(result, settings, t0, "succeeded")
+    return _finish(result, storage, settings, t0, status="succeeded")
 
 
 def error_text(exc: BaseException) -> str:
@@ -153,11 +180,12 @@ def error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__} (not one of the kit's errors: the job's driver log has the details)"
 
 
-def _finish(result: StageResult, settings: Settings, t0: float, status: str, error: str = "") -> StageResult:
+def _finish(
+    result: StageResult, storage: Storage, settings: Settings, t0: float, *, status: str, error: str = ""
+) -> StageResult:
     result.status, result.error, result.finished_at = status, error, now()
     result.duration_s = round(time.monotonic() - t0, 3)
     record = json.dumps(result.audit_record(), sort_keys=True).encode()
-    storage = Storage(settings)
     name = f"{result.dataset}-{result.stage}-{result.run_id}.json"
     storage.put_bytes(f"{audit_table(settings).location}{name}", record + b"\n", "application/json")
     if result.rule_results:
@@ -250,7 +278,7 @@ def written_partitions(
 
 
 def write(
-    df: DataFrame, spec: TableSpec, uri: str, io: JobIO, partitioned: bool = True
+    df: DataFrame, spec: TableSpec, uri: str, io: JobIO, *, partitioned: bool = True
 ) -> tuple[int, dict[str, str]]:
     """Write rows under uri (right-sized snappy Parquet, see jobs.io.write_sized); return what is really there.
 
@@ -270,7 +298,7 @@ def write(
 
 
 def write_table(
-    ctx: StageContext, spec: TableSpec, df: DataFrame, entry: LedgerEntry, replace: bool = True
+    ctx: StageContext, spec: TableSpec, df: DataFrame, entry: LedgerEntry, *, replace: bool = True
 ) -> int:
     """Write a gold table run-scoped and record it in the entry; returns the rows written. `replace`:
     the written partitions become the table's only ones; else they add to (or replace) the others."""

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
+from lakehouse.settings import env_set, env_str, set_default
+
 # Settings the jobs rely on, on Glue and locally alike.
 SQL_CONF = {
     "spark.sql.session.timeZone": "UTC",
@@ -20,7 +22,7 @@ SQL_CONF = {
     "spark.sql.parquet.compression.codec": "snappy",
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",  # Athena and DuckDB read it; INT96 is legacy
 }
-# Local only: small data, two cores.
+# Local only: small data, two cores (and the warehouse directory under TMPDIR: local_conf()).
 LOCAL_CONF = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
@@ -31,10 +33,17 @@ LOCAL_CONF = {
     # local files without Hadoop's .crc side files: the checksummed file system cannot name the side
     # file of a file with `:` in its name (an export stamped 10:00:00), and fails or skips the read
     "spark.hadoop.fs.file.impl": "org.apache.hadoop.fs.RawLocalFileSystem",
-    "spark.sql.warehouse.dir": os.path.join(os.environ.get("TMPDIR", "/tmp"), "lakehouse-spark-warehouse"),
     "spark.driver.extraJavaOptions": "-Dderby.system.home=/tmp/lakehouse-derby "
     f"-Dlog4j2.configurationFile={Path(__file__).with_name('log4j2.properties').as_uri()}",
 }
+
+
+def local_conf() -> dict[str, str]:
+    """The configuration of a local session, read when the session is made."""
+    return {
+        **LOCAL_CONF,
+        "spark.sql.warehouse.dir": os.path.join(env_str("TMPDIR"), "lakehouse-spark-warehouse"),
+    }
 
 
 def local_session(app_name: str = "lakehouse") -> SparkSession:
@@ -43,11 +52,9 @@ def local_session(app_name: str = "lakehouse") -> SparkSession:
     if active is not None:
         return active
     # Python workers must import lakehouse from the driver's environment (PySpark reads this at start)
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = SparkSession.builder.master(os.environ.get("LAKEHOUSE_SPARK_MASTER", "local[2]")).appName(
-        app_name
-    )
-    for key, value in {**LOCAL_CONF, **SQL_CONF}.items():
+    set_default("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.master(env_str("LAKEHOUSE_SPARK_MASTER")).appName(app_name)
+    for key, value in {**local_conf(), **SQL_CONF}.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
@@ -65,7 +72,7 @@ def _on_glue(sc) -> bool:
 
 def job_session(job_name: str, args: dict):
     """(spark, job) for a job script: Glue's GlueContext + Job on Glue, a local session and None elsewhere."""
-    if SparkSession.getActiveSession() is None and "PYSPARK_GATEWAY_PORT" in os.environ:
+    if SparkSession.getActiveSession() is None and env_set("PYSPARK_GATEWAY_PORT"):
         from pyspark.context import SparkContext  # launched by spark-submit (Glue): master comes from there
 
         sc = SparkContext.getOrCreate()

@@ -22,6 +22,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lakehouse import aws
 from lakehouse.automation import handlers
@@ -67,17 +68,23 @@ class Dispatcher:
         settings: Settings,
         glue_dir: Path = Path("glue/jobs"),
         on_event: Callable[[Handled], None] | None = None,
+        *,
+        sqs: Any = None,
+        glue: Any = None,
     ):
         self.settings, self.glue_dir = settings, glue_dir
         self.project = Project.load(settings.domains)
+        # one configuration for the dispatcher's life: what it looks up (the project, for a minute) is
+        # kept on it, as a warm Lambda container keeps its own
         self.config = handlers.Config(
-            settings,
-            settings.domains,
-            find_alerts_topic(settings),
-            find_queue_url(settings, "automation-dlq"),
+            settings=settings,
+            contracts_uri=settings.domains,
+            alert_topic_arn=find_alerts_topic(settings),
+            dlq_url=find_queue_url(settings, "automation-dlq"),
             alert_dataset=self.project.alert_dataset(),
         )
-        self.sqs, self.glue = aws.client("sqs", settings), aws.client("glue", settings)
+        self.sqs = sqs if sqs is not None else aws.client("sqs", settings)
+        self.glue = glue if glue is not None else aws.client("glue", settings)
         self.queues = {q: find_queue_url(settings, q) for q in ("raw-events", "glue-events")}
         self.on_event = on_event or (lambda handled: None)
         self.executed: set[str] = set()
@@ -109,7 +116,7 @@ class Dispatcher:
             ]
         }
 
-    def _call(self, report: DispatchReport, name: str, fn, event: dict, label: str) -> None:
+    def _call(self, report: DispatchReport, name: str, fn, event: dict, *, label: str) -> None:
         result = fn(event, None, self.config)
         if result["processed"] or result["malformed"] or result["duplicates"]:
             handled = Handled(name, label, result["actions"], result["malformed"])
@@ -122,8 +129,8 @@ class Dispatcher:
             busy = True
             event = self._as_lambda_event("raw-events", messages)
             label = f"s3:ObjectCreated x{len(messages)}"
-            self._call(report, "on_raw_object", handlers.on_raw_object, event, label)
-            self._call(report, "landed_alert", handlers.landed_alert, event, label)
+            self._call(report, "on_raw_object", handlers.on_raw_object, event, label=label)
+            self._call(report, "landed_alert", handlers.landed_alert, event, label=label)
             self.sqs.delete_message_batch(
                 QueueUrl=self.queues["raw-events"],
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
@@ -136,7 +143,7 @@ class Dispatcher:
                 fn = handlers.on_crawler_state if "Crawler" in kind else handlers.on_job_state
                 detail = body.get("detail", {})
                 label = f"{kind}: {detail.get('jobName') or detail.get('crawlerName')} {detail.get('state')}"
-                self._call(report, fn.__name__, fn, self._as_lambda_event("glue-events", [m]), label)
+                self._call(report, fn.__name__, fn, self._as_lambda_event("glue-events", [m]), label=label)
             self.sqs.delete_message_batch(
                 QueueUrl=self.queues["glue-events"],
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],

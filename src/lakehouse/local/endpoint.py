@@ -20,6 +20,7 @@ from pathlib import Path
 
 from lakehouse.errors import ForeignEndpoint
 from lakehouse.jobs.process import pid_alive
+from lakehouse.settings import env_float, env_str
 
 __all__ = ["pid_alive"]
 
@@ -28,7 +29,7 @@ DEFAULT_PORT = 4566
 
 
 def state_dir() -> Path:
-    path = Path(os.environ.get("LAKEHOUSE_STATE_DIR", ".lakehouse"))
+    path = Path(env_str("LAKEHOUSE_STATE_DIR"))
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -55,7 +56,9 @@ def answering(url: str, timeout: float = 0.5) -> bool:
         return False
 
 
-PROBE_DEADLINE_S = float(os.environ.get("LAKEHOUSE_ENDPOINT_DEADLINE_S", "15"))
+def probe_deadline_s() -> float:
+    """How long `reachable` waits by default: LAKEHOUSE_ENDPOINT_DEADLINE_S (15 s)."""
+    return env_float("LAKEHOUSE_ENDPOINT_DEADLINE_S")
 
 
 def _probe(url: str, timeout: float) -> str:
@@ -73,10 +76,11 @@ def _probe(url: str, timeout: float) -> str:
         return "slow"
 
 
-def reachable(url: str, deadline_s: float = PROBE_DEADLINE_S, refused_s: float = 2.0) -> bool:
-    """Whether the endpoint answers, retried with growing timeouts until a deadline: a busy or
-    just-started endpoint may miss one short probe and answer the next. A port where nothing listens
-    is given `refused_s`, not the whole deadline."""
+def reachable(url: str, deadline_s: float | None = None, refused_s: float = 2.0) -> bool:
+    """Whether the endpoint answers, retried with growing timeouts until a deadline (`deadline_s`, by
+    default probe_deadline_s()): a busy or just-started endpoint may miss one short probe and answer the
+    next. A port where nothing listens is given `refused_s`, not the whole deadline."""
+    deadline_s = probe_deadline_s() if deadline_s is None else deadline_s
     start = time.monotonic()
     end, timeout = start + deadline_s, 0.5
     while True:

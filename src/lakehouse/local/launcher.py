@@ -8,7 +8,6 @@ object through their `main(argv, io=...)`; their code is the code Glue runs.
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -24,14 +23,14 @@ from lakehouse.contract.dataset import Contract
 from lakehouse.contract.model import Model
 from lakehouse.contract.registry import BUILD_MODEL, Job, Project, dataset_stages
 from lakehouse.jobs.result import StageResult, new_run_id
-from lakehouse.settings import Settings
+from lakehouse.settings import Settings, environment_override
 
 
 class StagingIO:
     """Stage s3:// inputs to local files and upload local outputs, keeping `<root>/<bucket>/<key>`."""
 
-    def __init__(self, settings: Settings, root: Path):
-        self.storage = Storage(settings)
+    def __init__(self, settings: Settings, root: Path, *, storage: Storage | None = None):
+        self.storage = storage or Storage(settings)
         self.root = root
         self._staged: set[str] = set()  # prefixes copied by this job: what it reads does not change under it
 
@@ -79,18 +78,13 @@ def job_script(name: str, glue_dir: Path) -> Any:
 def _job_environment(settings: Settings, name: str):
     """What a local job run needs around it: the endpoint in the environment (the scripts read it there,
     as on Glue: this run's endpoint, whatever the caller's is), and a staging directory, both undone after."""
-    saved = os.environ.get("AWS_ENDPOINT_URL")
-    if settings.endpoint_url:
-        os.environ["AWS_ENDPOINT_URL"] = settings.endpoint_url
-    root = Path(tempfile.mkdtemp(prefix=f"lakehouse-{name}-"))
-    try:
-        yield root
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-        if saved is None:
-            os.environ.pop("AWS_ENDPOINT_URL", None)
-        else:
-            os.environ["AWS_ENDPOINT_URL"] = saved
+    endpoint = {"AWS_ENDPOINT_URL": settings.endpoint_url} if settings.endpoint_url else {}
+    with environment_override(**endpoint):
+        root = Path(tempfile.mkdtemp(prefix=f"lakehouse-{name}-"))
+        try:
+            yield root
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def _argv(settings: Settings, job: str, run_id: str, full: bool, **args: str) -> list[str]:
@@ -109,6 +103,7 @@ def run_model(
     settings: Settings,
     model: Model,
     glue_dir: Path = Path("glue/jobs"),
+    *,
     full: bool = False,
     run_id: str | None = None,
     arguments: dict[str, str] | None = None,
@@ -131,6 +126,7 @@ def run_dataset(
     settings: Settings,
     contract: Contract,
     glue_dir: Path = Path("glue/jobs"),
+    *,
     stages: tuple[str, ...] | None = None,
     full: bool = False,
     run_id: str | None = None,
@@ -181,14 +177,19 @@ def run_job(
     project: Project,
     job: Job,
     glue_dir: Path = Path("glue/jobs"),
+    *,
     full: bool = False,
     run_id: str | None = None,
     arguments: dict[str, str] | None = None,
 ) -> StageResult:
     """One job of the registry (a dataset's stage or a model's build), locally."""
     if job.is_model:
-        return run_model(settings, project.models[job.name], glue_dir, full, run_id, arguments)
-    (result,) = run_dataset(settings, project.contracts[job.name], glue_dir, (job.stage,), full, run_id)
+        return run_model(
+            settings, project.models[job.name], glue_dir, full=full, run_id=run_id, arguments=arguments
+        )
+    (result,) = run_dataset(
+        settings, project.contracts[job.name], glue_dir, stages=(job.stage,), full=full, run_id=run_id
+    )
     return result
 
 
@@ -197,12 +198,15 @@ def run_plan(
     project: Project,
     name: str,
     glue_dir: Path = Path("glue/jobs"),
+    *,
     full: bool = False,
     arguments: dict[str, str] | None = None,
 ) -> list[StageResult]:
     """`lakehouse run NAME`: the registry's plan for a dataset or model (lakehouse.contract.registry.run_plan);
     `arguments` go to the build of model NAME (its run arguments, e.g. a snapshot date)."""
     return [
-        run_job(settings, project, job, glue_dir, full, arguments=arguments if job.name == name else None)
+        run_job(
+            settings, project, job, glue_dir, full=full, arguments=arguments if job.name == name else None
+        )
         for job in project.run_plan(name)
     ]

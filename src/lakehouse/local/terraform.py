@@ -14,7 +14,6 @@ definitions the local loop uses are the ones the Terraform users apply creates.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -30,11 +29,10 @@ from lakehouse.deploy.bundle import package
 from lakehouse.errors import TerraformError
 from lakehouse.local import endpoint
 from lakehouse.local.endpoint import state_dir
-from lakehouse.settings import Settings
+from lakehouse.settings import Settings, env_str, process_environment
 
 REPO = Path(__file__).resolve().parents[3]
 LOCAL_ENV_DIR = REPO / "terraform" / "envs" / "local"
-DEFAULT_MIRROR = "/opt/tf-plugins"
 PROVIDER = "registry.terraform.io/hashicorp/aws"
 PARALLELISM = "30"  # the emulator answers at once; the provider's own waits dominate
 
@@ -50,13 +48,9 @@ class Toolchain:
         return subprocess.run(
             [self.binary, *args],
             cwd=cwd,
-            env={
-                **os.environ,
-                **self.env,
-                **(extra_env or {}),
-                "TF_IN_AUTOMATION": "1",
-                "CHECKPOINT_DISABLE": "1",
-            },
+            env=process_environment(
+                self.env, extra_env or {}, {"TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
+            ),
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -65,7 +59,7 @@ class Toolchain:
 
 def provider_mirror() -> Path | None:
     """The filesystem mirror holding hashicorp/aws, if this machine has one."""
-    mirror = Path(os.environ.get("LAKEHOUSE_TF_PROVIDER_MIRROR", DEFAULT_MIRROR))
+    mirror = Path(env_str("LAKEHOUSE_TF_PROVIDER_MIRROR"))
     return mirror if (mirror / PROVIDER).is_dir() else None
 
 
@@ -82,7 +76,7 @@ def cli_config(mirror: Path, path: Path) -> Path:
 
 
 def toolchain() -> Toolchain:
-    binary = os.environ.get("LAKEHOUSE_TERRAFORM") or shutil.which("terraform")
+    binary = env_str("LAKEHOUSE_TERRAFORM") or shutil.which("terraform")
     if not binary:
         raise TerraformError(
             "terraform is not installed: the local environment is deployed with Terraform >= 1.10 "

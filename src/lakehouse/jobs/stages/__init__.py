@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from pyspark.sql import SparkSession
 
+from lakehouse.aws.catalog import Catalog
+from lakehouse.aws.storage import Storage
 from lakehouse.contract.dataset import Contract
 from lakehouse.contract.model import Model
 from lakehouse.contract.registry import BUILD_MODEL, RAW_TO_SILVER, SILVER_TO_GOLD
@@ -48,27 +50,32 @@ def run(
     spark: SparkSession,
     subject: Contract | Model,
     settings: Settings,
+    *,
     run_id: str,
     io: JobIO | None = None,
     full: bool = False,
     limits: RunLimits | None = None,
     arguments: dict[str, str] | None = None,
+    storage: Storage | None = None,
+    catalog: Catalog | None = None,
 ) -> StageResult:
-    """Run one stage of a dataset (or, for build_model, a model)."""
+    """Run one stage of a dataset (or, for build_model, a model); `storage` and `catalog` are the
+    clients the run works through (by default the environment's)."""
     found = STAGES[stage]
-    specs = found.specs(subject, settings)
     return run_stage(
         stage,
         lambda ctx: STAGES[stage].body(ctx),
         spark,
         subject,
-        settings,
-        run_id,
-        io,
-        full,
-        specs,
-        limits,
-        arguments,
+        settings=settings,
+        run_id=run_id,
+        specs=found.specs(subject, settings),
+        io=io,
+        full=full,
+        limits=limits,
+        arguments=arguments,
+        storage=storage,
+        catalog=catalog,
     )
 
 

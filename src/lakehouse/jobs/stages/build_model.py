@@ -54,7 +54,10 @@ def run(ctx: StageContext) -> None:
     if not ctx.full and committed and current == committed[-1].consumed:
         return  # none of the sources (nor the run's arguments) changed since the last committed build
     result.mode, result.inputs, result.input_files = "full", len(input_files), input_files
-    sources = {name: read_published(ctx.spark, settings, silver_db, name, ctx.io) for name in model.sources}
+    sources = {
+        name: read_published(ctx.spark, settings, silver_db, name, io=ctx.io, catalog=ctx.catalog)
+        for name in model.sources
+    }
     build: ModelBuild | None = transform(model)(ctx.spark, sources, {**model.parameters, **arguments})
     if build is None:
         return  # nothing to build from what has landed yet

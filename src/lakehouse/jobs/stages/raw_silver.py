@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from pyspark.sql import Column, DataFrame, Observation
 from pyspark.sql import functions as F
@@ -19,8 +20,9 @@ from lakehouse.contract import quality as q
 from lakehouse.contract.dataset import Contract
 from lakehouse.contract.tables import EXTRA_FIELDS, TableSpec, quarantine_table, silver_table
 from lakehouse.errors import ReconciliationError
-from lakehouse.jobs.accounting import check_limits, checked_cache, profile, raw_rule_results
+from lakehouse.jobs.accounting import Profile, check_limits, checked_cache, profile, raw_rule_results
 from lakehouse.jobs.io import rows_at
+from lakehouse.jobs.ledger import LedgerEntry
 from lakehouse.jobs.readers import raw_inputs, read_records, read_silver, unreadable_records
 from lakehouse.jobs.result import rule_row
 from lakehouse.jobs.runner import (
@@ -105,10 +107,36 @@ def _touched(ctx: StageContext, new_rows: DataFrame, published: dict[tuple, str]
 
 
 def run(ctx: StageContext) -> None:
-    contract, settings, result, spark = ctx.contract, ctx.settings, ctx.result, ctx.spark
-    silver, quarantine = specs(contract, settings)
+    """Read and check the new raw objects, rebuild the silver partitions they touch, reconcile, commit."""
+    silver, quarantine = specs(ctx.contract, ctx.settings)
+    inputs, sizes = _new_inputs(ctx)
+    if not inputs:
+        return
+    cached, checked, found_out = _read_checked(ctx, [u for u, _ in inputs], sizes)
+    _record_profile(ctx, found_out)
+    good = checked.where(F.size("_reasons") == 0)
+    new_rows = r2s.to_silver(good, ctx.contract, ctx.run_id).withColumn("_existing", F.lit(False))
+    published = dict(ctx.catalog.get_partitions(silver.database, silver.name)) if not ctx.full else {}
+    union, rebuilt, earlier_rows = _with_earlier_rows(ctx, new_rows, published)
+    union, repeated = _repeated_keys(ctx, union, rebuilt, earlier_rows)
+    keep, observed = _deduplicated(ctx, union, repeated)
+    entry, silver_rows = _write_silver(ctx, keep, inputs, silver, quarantine)
+    if repeated is not None:
+        repeated.unpersist()
+    union.unpersist()
+    by = observed.get
+    _record_dedupe(ctx, by, entry, silver, silver_rows)
+    _write_quarantine(ctx, checked, entry, quarantine)
+    _reconcile(ctx, entry, by["earlier_kept"], published, rebuilt, earlier_rows, (silver, quarantine))
+    commit(ctx, entry)
+    cached.unpersist()
+
+
+def _new_inputs(ctx: StageContext) -> tuple[list[tuple[str, str]], dict[str, int]]:
+    """The raw objects to read, (uri, etag), and all sizes: every one with --full, else the unprocessed."""
+    contract, result = ctx.contract, ctx.result
     done = set() if ctx.full else ctx.ledger.processed_inputs()
-    found, result.ignored_inputs, sizes = raw_inputs(contract, settings)
+    found, result.ignored_inputs, sizes = raw_inputs(contract, ctx.settings, storage=ctx.storage)
     if result.ignored_inputs:
         log.warning(
             "IGNORED %d objects under the raw prefix do not match %r: %s",
@@ -118,32 +146,52 @@ def run(ctx: StageContext) -> None:
         )
     inputs = [i for i in found if i not in done]
     result.inputs, result.input_files = len(inputs), [u for u, _ in inputs]
-    if not inputs:
-        return
-    uris = [u for u, _ in inputs]
+    return inputs, sizes
+
+
+def _read_checked(
+    ctx: StageContext, uris: list[str], sizes: dict[str, int]
+) -> tuple[DataFrame, DataFrame, Profile]:
+    """The new records read and validated: the cached rows, the rows to use, and their one-pass profile."""
+    contract, settings, spark = ctx.contract, ctx.settings, ctx.spark
     cached = checked_cache(
-        r2s.validate(read_records(spark, contract, uris, ctx.io, sizes, settings), contract)
+        r2s.validate(read_records(spark, contract, uris, ctx.io, sizes=sizes, settings=settings), contract)
     )
     # large files were read in blocks: their lines are numbered from the blocks' line counts (this
     # pass fills the cache)
     checked = r2s.number_lines(cached) if r2s.BLOCK in cached.columns else cached
     found_out = profile(checked, EXTRA_FIELDS)  # one pass: every count and tally of the run
     if contract.source.format == "json":  # the CSV reader reports unreadable files itself
-        lost = unreadable_records(spark, settings, found_out.files, {u: sizes[u] for u in uris}, contract)
+        lost = unreadable_records(
+            spark,
+            settings,
+            found_out.files,
+            {u: sizes[u] for u in uris},
+            contract=contract,
+            storage=ctx.storage,
+        )
         if lost is not None:  # a few rows, made on the driver: profiled alone, not cached again with the rest
             checked = checked.unionByName(lost)
             found_out = found_out.merged(profile(lost, EXTRA_FIELDS))
+    return cached, checked, found_out
+
+
+def _record_profile(ctx: StageContext, found_out: Profile) -> None:
+    """Put the profile's counts, reasons, examples and new fields in the result; check the run's limits."""
+    contract, result = ctx.contract, ctx.result
     result.rows_read, result.rows_quarantined = found_out.read, found_out.rejected
     result.quality, result.warnings = found_out.reasons, found_out.warnings
     result.examples = found_out.examples
     result.messages = {c: q.message(q.Code.parse(c), contract) for c in result.examples}
-    good = checked.where(F.size("_reasons") == 0)
     result.new_fields = field_names(found_out.new_fields.items())
     result.rule_results = raw_rule_results(contract, result)
     check_limits(contract, result)
 
-    new_rows = r2s.to_silver(good, contract, ctx.run_id).withColumn("_existing", F.lit(False))
-    published = dict(ctx.catalog.get_partitions(silver.database, silver.name)) if not ctx.full else {}
+
+def _with_earlier_rows(
+    ctx: StageContext, new_rows: DataFrame, published: dict[tuple, str]
+) -> tuple[DataFrame, dict[str, str], int]:
+    """The new rows plus the earlier rows of the partitions they touch, those partitions, their rows."""
     union, rebuilt, earlier_rows = new_rows, {}, 0
     if published:
         # earlier rows that share a partition or a key with the new rows are rebuilt together with them
@@ -151,9 +199,18 @@ def run(ctx: StageContext) -> None:
         if rebuilt:
             locations = list(rebuilt.values())
             earlier_rows = rows_at(ctx.spark, ctx.io, locations)
-            earlier = read_silver(spark, contract, locations, ctx.io).withColumn("_existing", F.lit(True))
+            earlier = read_silver(ctx.spark, ctx.contract, locations, ctx.io).withColumn(
+                "_existing", F.lit(True)
+            )
             union = new_rows.unionByName(earlier)
-    # duplicates are counted while the write runs (an observation), not by another pass over the rows
+    return union, rebuilt, earlier_rows
+
+
+def _repeated_keys(
+    ctx: StageContext, union: DataFrame, rebuilt: dict[str, str], earlier_rows: int
+) -> tuple[DataFrame, DataFrame | None]:
+    """The rows to dedupe (cached if read twice) and, for many rows, their repeated keys (None: sort all)."""
+    result = ctx.result
     rows = result.rows_read - result.rows_quarantined + earlier_rows
     repeated = None
     if rows > SORT_ALL_ROWS:
@@ -161,16 +218,33 @@ def run(ctx: StageContext) -> None:
         # key repeats in at least two rows, so when half the rows fit the broadcast the keys surely do
         if rebuilt:  # finding the repeated keys and the write both read the earlier rows: cached
             union = union.cache()
-        repeated = r2s.repeated_keys(union, contract).cache()
+        repeated = r2s.repeated_keys(union, ctx.contract).cache()
         if rows // 2 > BROADCAST_KEYS and repeated.count() > BROADCAST_KEYS:
             repeated.unpersist()
             repeated = None  # too many to broadcast: the full window sorts them all
+    return union, repeated
+
+
+def _deduplicated(
+    ctx: StageContext, union: DataFrame, repeated: DataFrame | None
+) -> tuple[DataFrame, Observation]:
+    """The rows kept, one per dedupe key, and the observation counting duplicates as the write runs."""
+    # duplicates are counted while the write runs (an observation), not by another pass over the rows
     observed = Observation()
     marked = r2s.mark_duplicates(
-        union, contract, F.col("_existing"), repeated=None if repeated is None else F.broadcast(repeated)
+        union, ctx.contract, F.col("_existing"), repeated=None if repeated is None else F.broadcast(repeated)
     ).observe(observed, *_dedupe_counts())
-    keep = marked.where(~F.col("_duplicate")).drop("_duplicate", "_existing")
+    return marked.where(~F.col("_duplicate")).drop("_duplicate", "_existing"), observed
 
+
+def _write_silver(
+    ctx: StageContext,
+    keep: DataFrame,
+    inputs: list[tuple[str, str]],
+    silver: TableSpec,
+    quarantine: TableSpec,
+) -> tuple[LedgerEntry, int]:
+    """The run's ledger entry, with the silver partitions written under the run's prefix, and their rows."""
     entry = ctx.entry(
         ctx.full,
         inputs=[list(i) for i in inputs],
@@ -179,10 +253,14 @@ def run(ctx: StageContext) -> None:
     silver_rows, entry.partitions[silver.qualified] = write(
         keep, silver, run_prefix(silver, ctx.run_id), ctx.io
     )
-    if repeated is not None:
-        repeated.unpersist()
-    union.unpersist()
-    by = observed.get
+    return entry, silver_rows
+
+
+def _record_dedupe(
+    ctx: StageContext, by: dict[str, Any], entry: LedgerEntry, silver: TableSpec, silver_rows: int
+) -> None:
+    """The observed duplicates, the uniqueness rule's row and the silver rows written into the result."""
+    contract, result = ctx.contract, ctx.result
     result.duplicates_removed, result.rows_replaced = by["new_duplicate"], by["earlier_duplicate"]
     unique = q.Code("unique_" + "_".join(contract.dedupe_key), ",".join(contract.dedupe_key), "uniqueness")
     result.rule_results.append(
@@ -191,15 +269,34 @@ def run(ctx: StageContext) -> None:
     if entry.partitions[silver.qualified]:
         result.tables[silver.qualified] = silver_rows
         result.rows_written = by["new_kept"]
+
+
+def _write_quarantine(
+    ctx: StageContext, checked: DataFrame, entry: LedgerEntry, quarantine: TableSpec
+) -> None:
+    """The rejected records, described, as the run's quarantine partition (none: no partition)."""
     entry.partitions[quarantine.qualified] = {}
-    if result.rows_quarantined:
+    if ctx.result.rows_quarantined:
         write_quarantine(
             ctx,
             quarantine,
-            r2s.to_quarantine(checked.where(F.size("_reasons") > 0), q.described(contract)),
+            r2s.to_quarantine(checked.where(F.size("_reasons") > 0), q.described(ctx.contract)),
             entry,
         )
-    carried = by["earlier_kept"]  # earlier rows rewritten unchanged into the rebuilt partitions
+
+
+def _reconcile(
+    ctx: StageContext,
+    entry: LedgerEntry,
+    carried: int,  # earlier rows rewritten unchanged into the rebuilt partitions
+    published: dict[tuple, str],
+    rebuilt: dict[str, str],
+    earlier_rows: int,
+    tables: tuple[TableSpec, TableSpec],
+) -> None:
+    """Refuse to publish unless every row is accounted for and no published partition is replaced unread."""
+    contract, result = ctx.contract, ctx.result
+    silver, quarantine = tables
     # a published partition this run writes must be one it read whole, or its other rows would be lost
     unread = sorted(
         set(entry.partitions[silver.qualified]) & {partition_key(v) for v in published} - set(rebuilt)
@@ -215,5 +312,3 @@ def run(ctx: StageContext) -> None:
         or result.tables.get(silver.qualified, 0) != result.rows_written + carried
     ):
         raise ReconciliationError(f"{contract.name} {ctx.stage} does not reconcile: {result.as_dict()}")
-    commit(ctx, entry)
-    cached.unpersist()

@@ -388,7 +388,8 @@ class Settings:
             env=env,
             region=aws_region(),
             endpoint_url=endpoint,
-            domains=tuple(Path(p) for p in env_str("LAKEHOUSE_DOMAINS").split(":") if p),
+            domains=tuple(Path(p) for p in env_str("LAKEHOUSE_DOMAINS").split(":") if p)
+            or (Path("domains"),),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

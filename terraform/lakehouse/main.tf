@@ -96,6 +96,7 @@ module "etl" {
   env                    = var.env
   artifacts_bucket       = module.storage.bucket_names["artifacts"]
   source_root            = var.source_root
+  domain_files_root      = var.build_dir # what `lakehouse package` built from, copied there
   package_zip            = local.package_zip
   contract_files         = local.contract_files
   jobs                   = local.jobs
@@ -155,7 +156,7 @@ module "query" {
   bytes_scanned_cutoff = var.athena_bytes_scanned_cutoff
   database             = local.databases["gold"]
   queries              = local.manifest.queries
-  source_root          = var.source_root
+  source_root          = var.build_dir # the query files `lakehouse package` built from, copied there
   named_queries        = !var.local_endpoint
   force_destroy        = !var.deletion_protection
   tags                 = local.tags

@@ -32,11 +32,15 @@ MESSAGE_BUDGET = 240_000  # per message: room left for the envelope
 def domain_alerts(config: Config) -> ModuleType | None:
     """The alert dataset's domain module `alerts`, or None when the dataset is unset or its domain has none."""
     found = project(config)
-    if config.alert_dataset not in found.contracts:
+    if not config.alert_dataset:
+        return None
+    if config.alert_dataset not in found.contracts:  # a misconfiguration, never silent
+        log_json(logging.WARNING, "landed_alert", "alert dataset unknown", dataset=config.alert_dataset)
         return None
     try:
         return found.domain_of(config.alert_dataset).module("alerts")
-    except ContractError:  # its domain has no alerts.py: nothing to alert on
+    except ContractError:  # its domain has no alerts.py: nothing to alert on, and said so
+        log_json(logging.WARNING, "landed_alert", "its domain has no alerts.py", dataset=config.alert_dataset)
         return None
 
 

@@ -19,7 +19,7 @@ a failing query or job prints one line and exits 1. Output to a closed pipe (`| 
 The kit knows no domain here: generators, model run arguments, views and queries come from the
 domain folders (lakehouse.contract.domains, lakehouse.landing.samples). At ~530 lines this module is over the
 project's ~400: it holds every command's arguments and its short handler side by side (rendering is
-in cli_output.py, the demo in demo.py, file checks in check.py); splitting the parser from the
+in cli/output.py, the demo in cli/demo.py, file checks in landing/check.py); splitting the parser from the
 handlers would separate what is read together. Commands import their modules inside the handler so
 that `lakehouse --help` and misuse answer without loading Spark, boto3 or DuckDB.
 """

@@ -50,8 +50,11 @@ class Domain:
         return (self.path / f"{module}.py").is_file()
 
     def module(self, module: str) -> types.ModuleType:
-        """Import one of the domain's Python modules (its folder is mounted first)."""
-        mount([self.path.parent])
+        """Import one of the domain's Python modules. Its folder is mounted when it is one here (a
+        domain read from S3 names `domains/<domain>`, which on Glue and Lambda is the bundled package);
+        roots mounted earlier (the settings' domains) come first."""
+        if self.path.is_dir():
+            mount([self.path.parent])
         return import_module(self.name, module)
 
 
@@ -67,7 +70,14 @@ def discover(roots: Path | str | Iterable[Path | str]) -> list[Domain]:
     for root in map(Path, [roots] if isinstance(roots, Path | str) else roots):
         if not root.is_dir():
             raise ContractError(root, "domains", "does not exist (LAKEHOUSE_DOMAINS or --domains)")
-        folders = [root] if is_domain(root) else sorted(p for p in root.iterdir() if _visible(p))
+        subfolders = sorted(p for p in root.iterdir() if _visible(p) and is_domain(p))
+        if is_domain(root) and subfolders:  # one stray contract would hide every domain below it
+            raise ContractError(
+                root,
+                "domains",
+                f"holds contracts and domain folders ({subfolders[0].name}/): move the contracts",
+            )
+        folders = [root] if is_domain(root) else subfolders
         for folder in folders:
             if not is_domain(folder):
                 continue
@@ -109,3 +119,16 @@ def import_module(domain: str, module: str) -> types.ModuleType:
         if exc.name not in (PACKAGE, f"{PACKAGE}.{domain}", name):
             raise  # the module exists but imports something missing: that error, as is
         raise ContractError(domain, module, f"domain {domain!r} has no module {module}.py") from None
+
+
+def sql_files(roots: Path | Sequence[Path], kind: str) -> list[Path]:
+    """Every domain's `views/*.sql` or `queries/*.sql` in domain order.
+    Their names share one namespace (the gold database, the workgroup's named queries): a name two
+    domains use is refused, never silently overwritten."""
+    files = [p for d in discover(roots) for p in d.sql_files(kind)]
+    seen: dict[str, Path] = {}
+    for path in files:
+        if path.stem in seen:
+            raise ContractError(path, kind, f"{path.stem!r} is also {seen[path.stem]}: rename one")
+        seen[path.stem] = path
+    return files

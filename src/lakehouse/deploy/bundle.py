@@ -1,6 +1,8 @@
 """`lakehouse package`: the build outputs Terraform deploys, reproducible byte for byte.
 
 - `manifest.json`: tables, jobs, crawlers and job permissions derived from the contracts (lakehouse.deploy.manifest).
+- `domains/<domain>/...`: a copy of the contracts, models and named queries the manifest was built
+  from, which Terraform uploads (it reads them here, not from the repository).
 - `lakehouse.zip`: the `lakehouse` package, every domain's Python modules as the package
   `lakehouse_domains` (lakehouse.contract.domains; not their tests), PyYAML and the Lambda handlers
   of `lambda/`. The Glue jobs load it with `--extra-py-files`; every Lambda function runs from it.
@@ -10,6 +12,7 @@
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,11 +36,31 @@ def _files(root: Path, arc_root: str) -> list[tuple[Path, str]]:
 
 
 def _domain_files(roots: Sequence[Path]) -> list[tuple[Path, str]]:
+    """Every domain's Python modules, its helper packages included (not its tests), as
+    `lakehouse_domains/<domain>/...`."""
     out = []
     for domain in discover(roots):
-        arc = f"{PACKAGE}/{domain.name}"
-        out += [(p, f"{arc}/{p.name}") for p in sorted(domain.path.glob("*.py"))]
+        for path in sorted(domain.path.rglob("*.py")):
+            rel = path.relative_to(domain.path)
+            if rel.parts[0] != "tests" and not _SKIP.intersection(rel.parts):
+                out.append((path, f"{PACKAGE}/{domain.name}/{rel.as_posix()}"))
     return out
+
+
+def copy_domain_files(roots: Sequence[Path], out_dir: Path) -> list[str]:
+    """The contracts, models and named queries Terraform uploads, copied to `<out_dir>/domains/<domain>/`
+    from the roots the manifest was built from: Terraform reads them there (its `build_dir`), so what
+    it uploads is exactly what `lakehouse package` read, wherever LAKEHOUSE_DOMAINS points."""
+    target = out_dir / "domains"
+    shutil.rmtree(target, ignore_errors=True)
+    copied = []
+    for domain in discover(roots):
+        for path in [*domain.contract_files, *domain.model_files, *domain.sql_files("queries")]:
+            rel = f"domains/{domain.name}/{path.relative_to(domain.path).as_posix()}"
+            (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, out_dir / rel)
+            copied.append(rel)
+    return copied
 
 
 def write_zip(out: Path, lambda_dir: Path, roots: Sequence[Path] = ()) -> Path:
@@ -45,8 +68,10 @@ def write_zip(out: Path, lambda_dir: Path, roots: Sequence[Path] = ()) -> Path:
     pyyaml = Path(yaml.__file__).parent
     files = _files(package, "lakehouse") + _files(pyyaml, "yaml") + _files(lambda_dir, "")
     entries = {arc.lstrip("/"): path.read_bytes() for path, arc in files + _domain_files(roots)}
-    domains = {arc.rsplit("/", 1)[0] for _, arc in _domain_files(roots)}
-    for package_dir in sorted(domains | ({PACKAGE} if domains else set())):  # real packages in a zip
+    folders = {f"{PACKAGE}/{domain.name}" for domain in discover(roots)}
+    for _, arc in _domain_files(roots):  # every folder of a domain's modules: its helper packages too
+        folders |= {"/".join(arc.split("/")[:n]) for n in range(1, arc.count("/") + 1)}
+    for package_dir in sorted(folders | ({PACKAGE} if folders else set())):  # real packages in a zip
         entries.setdefault(f"{package_dir}/__init__.py", b"")
     # `<handler>.handler.handler` needs each handler directory to be a package.
     for handler_dir in sorted(p for p in lambda_dir.iterdir() if (p / "handler.py").is_file()):
@@ -68,4 +93,5 @@ def package(roots: Path | Sequence[Path], lambda_dir: Path, out_dir: Path) -> di
     roots = [roots] if isinstance(roots, Path) else list(roots)
     built = manifest.write(roots, out_dir / "manifest.json")
     write_zip(out_dir / "lakehouse.zip", lambda_dir, roots)
+    copy_domain_files(roots, out_dir)
     return built

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lakehouse.aws.catalog import table_input
 from lakehouse.contract.dataset import Contract
-from lakehouse.contract.domains import discover
+from lakehouse.contract.domains import sql_files
 from lakehouse.contract.model import Model
 from lakehouse.contract.registry import BUILD_MODEL as MODEL_STAGE
 from lakehouse.contract.registry import RAW_TO_SILVER, Project, built_dimensions, dataset_stages, script_path
@@ -126,9 +126,7 @@ def build(roots: Path | Sequence[Path]) -> dict:
         },
         # every domain's named queries (Athena saves them): name -> file, as in the repository
         "queries": {
-            p.stem: f"domains/{d.name}/queries/{p.name}"
-            for d in discover(roots)
-            for p in d.sql_files("queries")
+            p.stem: f"domains/{p.parent.parent.name}/queries/{p.name}" for p in sql_files(roots, "queries")
         },
         "jobs": jobs,
         "tables": tables,

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlglot import exp
 
 from lakehouse.aws.catalog import Catalog
-from lakehouse.contract.domains import discover
+from lakehouse.contract.domains import sql_files
 from lakehouse.contract.model import load_models
 from lakehouse.engine.sql import duckdb_to_glue_type, duckdb_to_trino_type, parse_athena
 from lakehouse.errors import QueryError
@@ -63,11 +63,6 @@ def render(text: str, path: Path, parameters: dict[str, dict]) -> str:
         return literal
 
     return _PLACEHOLDER.sub(value, text)
-
-
-def sql_files(roots: Sequence[Path], kind: str) -> list[Path]:
-    """Every domain's `views/*.sql` or `queries/*.sql` (lakehouse.contract.domains), in domain order."""
-    return [p for d in discover(roots) for p in d.sql_files(kind)]
 
 
 def load_views(paths: Iterable[Path], parameters: dict[str, dict] | None = None) -> list[ViewFile]:

@@ -26,6 +26,7 @@ from typing import Any
 
 from lakehouse import aws
 from lakehouse.automation import handlers
+from lakehouse.contract.domains import mount
 from lakehouse.contract.registry import Job, Project
 from lakehouse.jobs.result import StageResult
 from lakehouse.local.resources import find_alerts_topic, find_queue_url, queue_arn
@@ -73,6 +74,7 @@ class Dispatcher:
         glue: Any = None,
     ):
         self.settings, self.glue_dir = settings, glue_dir
+        mount(settings.domains)  # handlers and launched jobs import the domains' modules from here
         self.project = Project.load(settings.domains)
         # one configuration for the dispatcher's life: what it looks up (the project, for a minute) is
         # kept on it, as a warm Lambda container keeps its own

@@ -20,6 +20,7 @@ from pyspark.sql import functions as F
 from lakehouse import aws
 from lakehouse.aws.storage import Storage, split_uri
 from lakehouse.contract.dataset import Contract
+from lakehouse.contract.domains import mount
 from lakehouse.contract.model import Model
 from lakehouse.contract.registry import BUILD_MODEL, Job, Project, dataset_stages
 from lakehouse.jobs.result import StageResult, new_run_id
@@ -157,6 +158,7 @@ def run_defined(
     The script itself runs from glue_dir, and must be the one the definition's ScriptLocation holds:
     a definition that names a stale script or wrong arguments fails here as it would on Glue.
     """
+    mount(settings.domains)  # the model's transform from these domains, not from a same-named ./domains
     glue, s3 = aws.client("glue", settings), aws.client("s3", settings)
     definition = glue.get_job(JobName=job_name)["Job"]
     location = definition["Command"]["ScriptLocation"]

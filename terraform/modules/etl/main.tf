@@ -8,6 +8,8 @@ locals {
   log_prefix  = "/aws-glue/jobs/${var.name}"
   package_key = "glue/lakehouse-${substr(filesha256(var.package_zip), 0, 16)}.zip"
   scripts     = toset([for j in var.jobs : j.script])
+  # contracts and models: the copies `lakehouse package` made of what it built from
+  domain_files_root = coalesce(var.domain_files_root, var.source_root)
 }
 
 resource "aws_s3_object" "package" {
@@ -23,8 +25,8 @@ resource "aws_s3_object" "source" {
   for_each    = toset(concat(tolist(local.scripts), var.contract_files))
   bucket      = var.artifacts_bucket
   key         = each.value
-  source      = "${var.source_root}/${each.value}"
-  source_hash = filemd5("${var.source_root}/${each.value}")
+  source      = "${contains(var.contract_files, each.value) ? local.domain_files_root : var.source_root}/${each.value}"
+  source_hash = filemd5("${contains(var.contract_files, each.value) ? local.domain_files_root : var.source_root}/${each.value}")
   tags        = var.tags
 }
 

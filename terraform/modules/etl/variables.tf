@@ -19,8 +19,14 @@ variable "artifacts_bucket" {
 }
 
 variable "source_root" {
-  description = "Repository root: contracts, models and job scripts are read from here."
+  description = "Repository root: job scripts (and, unless domain_files_root is set, contracts and models) are read from here."
   type        = string
+}
+
+variable "domain_files_root" {
+  description = "Where the contract and model files are read (lakehouse package copies exactly what it built from to <build_dir>/domains/); null: source_root."
+  type        = string
+  default     = null
 }
 
 variable "package_zip" {
@@ -29,7 +35,7 @@ variable "package_zip" {
 }
 
 variable "contract_files" {
-  description = "Contract and model files to upload, relative to source_root (domains/<domain>/...)."
+  description = "Contract and model files to upload, relative to domain_files_root (domains/<domain>/...)."
   type        = list(string)
 }
 

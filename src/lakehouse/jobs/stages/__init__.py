@@ -2,7 +2,7 @@
 
     raw_to_silver   raw_silver.py   parse, type, validate, deduplicate; quarantine the rest
     silver_to_gold  silver_gold.py  a dataset's own dimensions and facts from its `star` mapping
-    build_model     model.py        a model's tables, by the transform module its file names
+    build_model     build_model.py  a model's tables, by the transform module its file names
 
 `STAGES` maps each stage name (lakehouse.contract.registry spells them) to its body and the tables it writes;
 `run` runs one. Each run: takes the dataset+stage lock, rolls forward any publish a dead run left

@@ -4,7 +4,6 @@ Trigger: EventBridge rule on source aws.glue, detail-type "Glue Job State Change
 lakehouse.automation.handlers.on_job_state.
 """
 
-import functools
 import logging
 
 from lakehouse.automation import handlers
@@ -12,12 +11,5 @@ from lakehouse.automation import handlers
 logging.getLogger().setLevel(logging.INFO)
 
 
-@functools.cache
-def config() -> handlers.Config:
-    """This container's configuration, read at its first event: what it looks up (the project for a
-    minute, the account, ledger entries) is kept as long as the container lives."""
-    return handlers.Config.from_env()
-
-
 def handler(event, context):
-    return handlers.on_job_state(event, context, config())
+    return handlers.on_job_state(event, context, handlers.container_config())

@@ -437,3 +437,15 @@ def test_a_dataset_without_a_star_mapping_ends_in_silver(settings, tmp_path):
     assert result["processed"] == 1 and not any(a["stage"] == "silver_to_gold" for a in result["actions"])
     jobs = aws.client("glue", settings).list_jobs()["JobNames"]
     assert JOB_R2S in jobs and JOB_S2G not in jobs
+
+
+def test_a_lambda_container_keeps_one_config_across_invocations(monkeypatch):
+    """The handlers' caches (project for a minute, account, ledger entries) live on the Config, so a
+    warm container must reuse one: the Lambda entry points take it from container_config()."""
+    monkeypatch.setenv("LAKEHOUSE_PROJECT", "lhcache")
+    handlers.container_config.cache_clear()
+    try:
+        first = handlers.container_config()
+        assert handlers.container_config() is first and first.settings.project == "lhcache"
+    finally:
+        handlers.container_config.cache_clear()

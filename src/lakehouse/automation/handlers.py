@@ -17,6 +17,7 @@ may pass the `config` (whose cache then lives as long as the caller keeps it) an
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from lakehouse.automation import decide
@@ -29,12 +30,20 @@ from lakehouse.errors import Ignored, MalformedEvent
 __all__ = [
     "Config",
     "Executor",
+    "container_config",
     "landed_alert",
     "on_crawler_state",
     "on_job_state",
     "on_raw_object",
     "project",
 ]
+
+
+@functools.cache
+def container_config() -> Config:
+    """A Lambda container's configuration, read at its first event: what it looks up through it (the
+    project for a minute, the account, ledger entries) is kept as long as the container lives."""
+    return Config.from_env()
 
 
 def on_raw_object(

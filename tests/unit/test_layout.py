@@ -46,15 +46,14 @@ MODULES = {_module(p): p for p in sorted((SRC / "lakehouse").rglob("*.py"))}
 
 
 def imports_of(path: Path) -> set[str]:
-    """The lakehouse modules a module imports, at its top or inside a function (not for type checking)."""
+    """The lakehouse modules a module imports: at its top, inside a function, or for type checking only
+    (a type-only import still ties the two modules together)."""
     me = _module(path)
     package = me if path.name == "__init__.py" else me.rsplit(".", 1)[0]
     found: set[str] = set()
 
     def visit(nodes: list[ast.stmt]) -> None:
         for node in nodes:
-            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-                continue
             if isinstance(node, ast.Import):
                 found.update(a.name for a in node.names)
             elif isinstance(node, ast.ImportFrom):

@@ -19,7 +19,7 @@ from sqlglot import exp
 from lakehouse import aws
 from lakehouse.aws.catalog import Catalog, view_sql
 from lakehouse.aws.storage import Storage
-from lakehouse.engine import macros
+from lakehouse.engine import macros, metadata
 from lakehouse.engine.dialect import NotSupportedLocally, UnknownTable, trino_type_name
 from lakehouse.engine.result import Result
 from lakehouse.engine.sql import glue_to_duckdb_type, parse_athena, to_duckdb, translate
@@ -235,8 +235,6 @@ class LocalEngine:
         Errors become one-line QueryErrors; a construct that cannot be answered exactly is refused
         with a NotSupportedLocally error.
         """
-        from lakehouse.engine import metadata
-
         answer = metadata.statement(self, sql)
         if answer is not None:
             return answer

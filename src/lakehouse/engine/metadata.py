@@ -9,19 +9,28 @@ answers are the catalog's, not DuckDB's. Other metadata forms (DESCRIBE FORMATTE
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import duckdb
 from sqlglot import exp
 
-from lakehouse.aws.catalog import view_sql
+from lakehouse.aws.catalog import Catalog, view_sql
 from lakehouse.engine.dialect import NotSupportedLocally
+from lakehouse.engine.result import Result
 from lakehouse.engine.sql import glue_to_duckdb_type
 from lakehouse.errors import QueryError
+from lakehouse.settings import Settings
 
-if TYPE_CHECKING:
-    from lakehouse.engine.local import LocalEngine
-    from lakehouse.engine.result import Result
+
+class EngineParts(Protocol):
+    """What the metadata statements read of the local engine (lakehouse.engine.local.LocalEngine): its
+    settings, its catalog and its DuckDB connection. A protocol, so this module needs no import of the
+    engine that calls it."""
+
+    settings: Settings
+    catalog: Catalog
+    con: duckdb.DuckDBPyConnection
+
 
 _NAME = r"(?:[`\"]?[A-Za-z0-9_$]+[`\"]?)"
 _TABLE = rf"(?P<table>{_NAME}(?:\.{_NAME})?)"
@@ -45,10 +54,8 @@ def _athena_pattern(pattern: str) -> re.Pattern:
     return re.compile("(?:" + "|".join(alternatives) + ")", re.I)
 
 
-def statement(engine: LocalEngine, sql: str) -> Result | None:
+def statement(engine: EngineParts, sql: str) -> Result | None:
     """The answer to a metadata statement, or None when `sql` is not one."""
-    from lakehouse.engine.result import Result
-
     text = _strip_comments(sql)
     gold = engine.settings.database("gold")
     if m := re.fullmatch(r"(?is)show\s+(?:databases|schemas)(?:\s+(?:like\s+)?'(?P<pattern>[^']*)')?", text):
@@ -107,28 +114,28 @@ def statement(engine: LocalEngine, sql: str) -> Result | None:
     return None
 
 
-def _databases(engine: LocalEngine) -> list[str]:
+def _databases(engine: EngineParts) -> list[str]:
     names: list[str] = []
     for page in engine.catalog.glue.get_paginator("get_databases").paginate():
         names.extend(d["Name"] for d in page["DatabaseList"])
     return names
 
 
-def _tables(engine: LocalEngine, db: str) -> list[dict]:
+def _tables(engine: EngineParts, db: str) -> list[dict]:
     try:
         return engine.catalog.list_tables(db)
     except engine.catalog.glue.exceptions.EntityNotFoundException:
         raise QueryError(f"Schema {db} does not exist") from None
 
 
-def _table(engine: LocalEngine, db: str, name: str) -> dict:
+def _table(engine: EngineParts, db: str, name: str) -> dict:
     table = engine.catalog.get_table(db, name)
     if table is None:
         raise QueryError(f"Table {db}.{name} does not exist")
     return table
 
 
-def partitions_tables(engine: LocalEngine, tree: exp.Expression) -> exp.Expression:
+def partitions_tables(engine: EngineParts, tree: exp.Expression) -> exp.Expression:
     """Replace each `"t$partitions"` by a table of t's partition values (typed) from the catalog."""
     for ref in list(tree.find_all(exp.Table)):
         if not ref.name.lower().endswith("$partitions"):

@@ -113,3 +113,11 @@ def test_order_by_the_position_of_an_unnamed_column(query):
     )
     assert code == 0
     assert out.splitlines() == ["_col0,a", "x1,1"]
+
+
+def test_reason_codes_print_as_written_not_as_emoji(capsys):
+    """`email_format:email:regex` (rule:column:kind) once printed as `email_format✉regex`."""
+    from lakehouse.cli.output import console
+
+    console().print("quarantined 2: email_format:email:regex")
+    assert capsys.readouterr().out.strip() == "quarantined 2: email_format:email:regex"

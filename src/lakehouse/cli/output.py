@@ -34,7 +34,8 @@ def console(stderr: bool = False):
 
     stream = sys.stderr if stderr else sys.stdout
     width = None if stream.isatty() else env_int("COLUMNS")
-    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
+    # emoji=False: a reason code such as `email_format:email:regex` is text, not the :email: emoji
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width, emoji=False)
 
 
 def table(title: str, columns: list[str], rows: list[tuple]):
